@@ -1,0 +1,25 @@
+// ReLU and its gradient, written once against the preamble's aliases:
+//   V = T or vec4<T>; U, S and B are the u32, i32 and bool of the same shape.
+//
+// y  = x > 0 ? x : 0     relu(NaN) = NaN with its payload, relu(-0) = +0, relu(-Inf) = 0
+// dx = x > 0 ? dy : 0    the gradient at exactly 0 is 0; at a NaN input it is dy
+//
+// The decision is made on the bits, never with max() or a float compare: WGSL lets an
+// implementation assume there is no NaN (max(NaN, 0.0) gives 0 on Dawn and wgpu here) and
+// SwiftShader flushes subnormals in max/select on floats. Integer ops are exact everywhere.
+//   keep = is_nan(x) | x > 0
+//   is_nan(x): |bits| > bits(+Inf)
+//   x > 0:     bits read as signed > 0 (sign clear, not +0; covers positive subnormals and +Inf)
+
+fn relu_keep(b: U) -> B {
+  return ((b & U(0x7fffffffu)) > U(0x7f800000u)) | (bitcast<S>(b) > S(0));
+}
+
+fn forward(x: V) -> V {
+  let b = bitcast<U>(x);
+  return bitcast<V>(select(U(0u), b, relu_keep(b)));
+}
+
+fn backward(x: V, dy: V) -> V {
+  return bitcast<V>(select(U(0u), bitcast<U>(dy), relu_keep(bitcast<U>(x))));
+}

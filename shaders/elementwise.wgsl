@@ -1,0 +1,59 @@
+// The elementwise skeleton every unary activation shares. The preamble in front of this file
+// declares T (the element type), V (T or vec4<T>) and the op's file declares
+// `fn forward(x: V) -> V` and `fn backward(x: V, dy: V) -> V`.
+//
+// Indexing. One invocation handles one V. A dispatch covers `params.count` Vs; each operand is
+// bound as a sub-range of its buffer whose start is aligned to minStorageBufferOffsetAlignment,
+// so the operand's first V sits `params.*_offset` Vs into its binding. Tensors longer than one
+// binding (maxStorageBufferBindingSize) are split by the host into several dispatches, each
+// with its own bindings and params.
+//
+// Grid. A dimension holds at most maxComputeWorkgroupsPerDimension (65535) workgroups, so large
+// dispatches use a 2-D grid of num_workgroups.x * num_workgroups.y >= ceil(count / WORKGROUP_SIZE)
+// groups. The flat index of an invocation is
+//   (workgroup_id.y * num_workgroups.x + workgroup_id.x) * WORKGROUP_SIZE + local_invocation_index
+// and the invocations past `count` (the last group's spare lanes, the grid's spare groups) return.
+
+override WORKGROUP_SIZE: u32 = 256u;
+
+struct Params {
+  count: u32,       // Vs in this dispatch
+  x_offset: u32,    // first V of x within its binding
+  dy_offset: u32,   // first V of dy within its binding (backward only)
+  out_offset: u32,  // first V of the output within its binding
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read> dy: array<V>;
+@group(0) @binding(3) var<storage, read_write> out: array<V>;
+
+fn flat_index(workgroup: vec3<u32>, groups: vec3<u32>, lane: u32) -> u32 {
+  return (workgroup.y * groups.x + workgroup.x) * WORKGROUP_SIZE + lane;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn forward_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = flat_index(workgroup, groups, lane);
+  if (i >= params.count) {
+    return;
+  }
+  out[params.out_offset + i] = forward(x[params.x_offset + i]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn backward_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = flat_index(workgroup, groups, lane);
+  if (i >= params.count) {
+    return;
+  }
+  out[params.out_offset + i] = backward(x[params.x_offset + i], dy[params.dy_offset + i]);
+}

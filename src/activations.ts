@@ -1,0 +1,333 @@
+import { runCpu } from './cpu/cpu-backend.js';
+import { DisposedError, InvalidArgumentError, ShapeMismatchError, WebGPUUnavailableError, describe } from './errors.js';
+import { requestDevice, summarize, type AdapterSummary } from './gpu/device.js';
+import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
+import type { Direction } from './gpu/device-cache.js';
+import { getOp, type OpName, type OpDefinition } from './ops/registry.js';
+import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
+
+export type { Tuning } from './gpu/gpu-backend.js';
+export type { AdapterSummary } from './gpu/device.js';
+
+/** Options for {@link createActivations}. */
+export interface CreateOptions {
+  /**
+   * 'auto' (default): WebGPU when it can be had, else the CPU backend, with the reason in
+   * `fallbackReason`. 'webgpu': WebGPU or a WebGPUUnavailableError. 'cpu': never touches the GPU.
+   */
+  readonly backend?: 'auto' | 'webgpu' | 'cpu';
+  /** Your GPUDevice. We use it and never destroy it. */
+  readonly device?: GPUDevice;
+  /** A GPU object to request the device from, instead of navigator.gpu or Node's `webgpu` package. */
+  readonly gpu?: GPU;
+  readonly powerPreference?: GPUPowerPreference;
+  /** Kernel knobs (workgroup size, vectorisation, chunk size); the defaults suit real use. */
+  readonly tuning?: Tuning;
+}
+
+/** Options for the `*Into` calls that run on your buffers. */
+export interface EncodeOptions {
+  /** Encode into this encoder and submit nothing; you submit it. Without it we submit. */
+  readonly encoder?: GPUCommandEncoder;
+}
+
+/** An operand given as one of our tensors or as a range of your GPUBuffer. */
+export type Operand = Tensor | BufferView;
+
+/**
+ * Creates an instance bound to one backend.
+ *
+ * @example
+ * const acts = await createActivations();            // WebGPU, or CPU with acts.fallbackReason
+ * const x = acts.tensor(new Float32Array([-2, 0, 3]));
+ * const y = acts.forward('relu', x);
+ * console.log(await y.read());                        // Float32Array [0, 0, 3]
+ */
+export async function createActivations(options: CreateOptions = {}): Promise<Activations> {
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
+    throw new InvalidArgumentError('options.backend', "'auto', 'webgpu' or 'cpu'", describe(backend));
+  }
+  if (backend === 'cpu') return new Activations(undefined, undefined, undefined);
+  if (options.device !== undefined) {
+    if (typeof options.device?.createBuffer !== 'function') {
+      throw new InvalidArgumentError('options.device', 'a GPUDevice', describe(options.device));
+    }
+    const info = summarize((options.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+    return new Activations(new GpuBackend(options.device, false, options.tuning ?? {}), undefined, info);
+  }
+  try {
+    const acquired = await requestDevice({ gpu: options.gpu, powerPreference: options.powerPreference });
+    try {
+      return new Activations(new GpuBackend(acquired.device, true, options.tuning ?? {}), undefined, acquired.adapterInfo);
+    } catch (e) {
+      acquired.device.destroy();
+      throw e;
+    }
+  } catch (e) {
+    if (backend === 'auto' && e instanceof WebGPUUnavailableError) return new Activations(undefined, e.reason, undefined);
+    throw e;
+  }
+}
+
+/**
+ * Runs activations on one backend. Made by {@link createActivations}.
+ */
+export class Activations implements TensorHost {
+  /** The backend the kernels run on. */
+  readonly backend: BackendName;
+  /** Why 'auto' chose the CPU backend; undefined when it did not fall back. */
+  readonly fallbackReason: string | undefined;
+  /** The adapter behind the device, when the runtime says. */
+  readonly adapterInfo: AdapterSummary | undefined;
+  readonly #gpu: GpuBackend | undefined;
+  readonly #live = new Set<Tensor>();
+  #disposed = false;
+
+  /** @internal Use {@link createActivations}. */
+  constructor(gpu: GpuBackend | undefined, fallbackReason: string | undefined, adapterInfo: AdapterSummary | undefined) {
+    this.#gpu = gpu;
+    this.backend = gpu ? 'webgpu' : 'cpu';
+    this.fallbackReason = fallbackReason;
+    this.adapterInfo = adapterInfo;
+  }
+
+  /** The GPUDevice in use (yours or ours), or undefined on the CPU backend. */
+  get device(): GPUDevice | undefined {
+    return this.#gpu?.device;
+  }
+
+  /**
+   * A tensor holding a copy of `data`. `shape` defaults to `[data.length]`; its product must
+   * equal the data's length.
+   */
+  tensor(data: Float32Array | readonly number[], shape?: readonly number[]): Tensor {
+    this.#checkLive();
+    if (!(data instanceof Float32Array) && !Array.isArray(data)) {
+      throw new InvalidArgumentError('data', 'a Float32Array or an array of numbers', describe(data));
+    }
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    const dims = checkShape(shape ?? [values.length], values.length);
+    if (this.#gpu) {
+      const buffer = this.#gpu.upload(values, 'tensor');
+      return this.#adopt({ kind: 'webgpu', buffer, offset: 0 }, dims, values.length);
+    }
+    return this.#adopt({ kind: 'cpu', data: values.slice() }, dims, values.length);
+  }
+
+  /** `y = op(x)`, as a new tensor on this backend. */
+  forward(op: OpName, x: Tensor): Tensor {
+    return this.#apply(getOp(op), 'forward', [['x', x]]);
+  }
+
+  /** The input gradient `dx` from the input `x` and the output gradient `dy` (same shape). */
+  backward(op: OpName, grads: { readonly x: Tensor; readonly dy: Tensor }): Tensor {
+    if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
+    return this.#apply(getOp(op), 'backward', [
+      ['x', grads.x],
+      ['dy', grads.dy],
+    ]);
+  }
+
+  /**
+   * Writes `op(x)` into `y`; each may be one of our tensors or a range of your GPUBuffer.
+   * With `options.encoder` the work is encoded there and nothing is submitted.
+   *
+   * @example
+   * const enc = device.createCommandEncoder();
+   * acts.forwardInto('relu', { x: { buffer: a, offset: 256, length: n }, y: { buffer: b, length: n } }, { encoder: enc });
+   * device.queue.submit([enc.finish()]);
+   */
+  forwardInto(op: OpName, operands: { readonly x: Operand; readonly y: Operand }, options: EncodeOptions = {}): void {
+    this.#into(getOp(op), 'forward', operands, ['x', 'y'], options);
+  }
+
+  /** Writes the input gradient into `dx`, from `x` and `dy`; see {@link Activations.forwardInto}. */
+  backwardInto(
+    op: OpName,
+    operands: { readonly x: Operand; readonly dy: Operand; readonly dx: Operand },
+    options: EncodeOptions = {},
+  ): void {
+    this.#into(getOp(op), 'backward', operands, ['x', 'dy', 'dx'], options);
+  }
+
+  /** Frees every tensor this instance made and, if we requested the device, the device. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    // Tensor.dispose() calls back into releaseStorage, which removes it from #live.
+    for (const t of this.#live) t.dispose();
+    this.#gpu?.dispose();
+  }
+
+  /** @internal */
+  async readStorage(storage: TensorStorage, length: number): Promise<Float32Array> {
+    this.#checkLive();
+    if (storage.kind === 'cpu') return storage.data.slice();
+    return this.#gpu!.read(storage.buffer, storage.offset, length);
+  }
+
+  /** @internal */
+  releaseStorage(storage: TensorStorage, tensor: Tensor): void {
+    this.#live.delete(tensor);
+    if (storage.kind === 'webgpu') this.#gpu!.release(storage.buffer);
+  }
+
+  #adopt(storage: TensorStorage, shape: readonly number[], length: number): Tensor {
+    const t = new Tensor(this, storage, shape, length);
+    this.#live.add(t);
+    return t;
+  }
+
+  #checkLive(): void {
+    if (this.#disposed) throw new DisposedError('acts');
+    this.#gpu?.checkAlive();
+  }
+
+  #apply(op: OpDefinition, direction: Direction, inputs: readonly (readonly [string, Tensor])[]): Tensor {
+    this.#checkLive();
+    const storages = inputs.map(([name, t]) => ownStorage(this, t, name));
+    const [, x] = inputs[0]!;
+    for (const [name, t] of inputs.slice(1)) {
+      if (!sameShape(t.shape, x.shape)) {
+        throw new ShapeMismatchError(name, `shape [${x.shape.join(', ')}] (the shape of x)`, `[${t.shape.join(', ')}]`);
+      }
+    }
+    const label = `${op.name}.${direction}`;
+    if (this.#gpu) {
+      const out = this.#gpu.allocate(x.length, label, 'x');
+      const operands: GpuOperand[] = storages.map((s) => ({
+        buffer: (s as { buffer: GPUBuffer }).buffer,
+        offset: (s as { offset: number }).offset,
+      }));
+      operands.push({ buffer: out, offset: 0 });
+      this.#gpu.run(op, direction, operands, x.length);
+      return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0 }, x.shape, x.length);
+    }
+    const out = new Float32Array(x.length);
+    runCpu(
+      op,
+      direction,
+      storages.map((s) => (s as { data: Float32Array }).data),
+      out,
+    );
+    return this.#adopt({ kind: 'cpu', data: out }, x.shape, x.length);
+  }
+
+  #into(op: OpDefinition, direction: Direction, given: object, names: readonly string[], options: EncodeOptions): void {
+    this.#checkLive();
+    if (typeof given !== 'object' || given === null) {
+      throw new InvalidArgumentError('operands', `an object { ${names.join(', ')} }`, describe(given));
+    }
+    const record = given as Record<string, unknown>;
+    if (!this.#gpu) {
+      // The CPU backend: tensors only.
+      const arrays = names.map((n) => {
+        const s = ownStorage(this, record[n], n);
+        return (s as { data: Float32Array }).data;
+      });
+      checkLengths(
+        names,
+        arrays.map((a) => a.length),
+      );
+      if (options.encoder !== undefined)
+        throw new InvalidArgumentError('options.encoder', 'no encoder on the CPU backend', 'a GPUCommandEncoder');
+      const out = arrays[arrays.length - 1]!;
+      if (arrays.slice(0, -1).some((a) => a.buffer === out.buffer)) {
+        throw new InvalidArgumentError(
+          names[names.length - 1]!,
+          'a tensor other than the inputs (in-place is not supported yet)',
+          'one of the inputs',
+        );
+      }
+      runCpu(op, direction, arrays.slice(0, -1), out);
+      return;
+    }
+    const views = names.map((n) => this.#view(record[n], n));
+    checkLengths(
+      names,
+      views.map((v) => v.length),
+    );
+    const out = views[views.length - 1]!;
+    for (const [i, v] of views.slice(0, -1).entries()) {
+      if (v.buffer === out.buffer && v.offset < out.offset + 4 * out.length && out.offset < v.offset + 4 * v.length) {
+        throw new InvalidArgumentError(
+          names[names.length - 1]!,
+          `a range that does not overlap ${names[i]!} (in-place is not supported yet)`,
+          'an overlapping range of the same buffer',
+        );
+      }
+    }
+    const encoder = options.encoder;
+    if (encoder !== undefined && typeof (encoder as GPUCommandEncoder | null)?.beginComputePass !== 'function') {
+      throw new InvalidArgumentError('options.encoder', 'a GPUCommandEncoder', describe(encoder));
+    }
+    this.#gpu.run(op, direction, views, out.length, encoder);
+  }
+
+  /** Resolves a tensor or a caller's buffer range into a validated byte range. */
+  #view(value: unknown, argument: string): GpuOperand & { readonly length: number } {
+    if (value instanceof Tensor) {
+      const s = ownStorage(this, value, argument);
+      if (s.kind !== 'webgpu') throw new InvalidArgumentError(argument, 'a WebGPU tensor', 'a CPU tensor');
+      return { buffer: s.buffer, offset: s.offset, length: value.length };
+    }
+    if (typeof value !== 'object' || value === null || !('buffer' in value)) {
+      throw new InvalidArgumentError(argument, 'a Tensor or a { buffer, offset?, length } view of a GPUBuffer', describe(value));
+    }
+    const { buffer, offset = 0, length } = value as BufferView;
+    if (typeof buffer?.usage !== 'number' || typeof buffer.size !== 'number') {
+      throw new InvalidArgumentError(`${argument}.buffer`, 'a GPUBuffer', describe(buffer));
+    }
+    if ((buffer.usage & 0x80) === 0) {
+      throw new InvalidArgumentError(
+        `${argument}.buffer`,
+        'a GPUBuffer with STORAGE usage',
+        `one with usage 0x${buffer.usage.toString(16)}`,
+      );
+    }
+    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0) {
+      throw new InvalidArgumentError(`${argument}.offset`, 'a non-negative byte offset that is a multiple of 4', describe(offset));
+    }
+    if (!Number.isInteger(length) || length < 0) {
+      throw new InvalidArgumentError(`${argument}.length`, 'a non-negative integer number of elements', describe(length));
+    }
+    if (offset + 4 * length > buffer.size) {
+      throw new InvalidArgumentError(
+        `${argument}.length`,
+        `at most ${Math.floor((buffer.size - Math.min(offset, buffer.size)) / 4)} elements (the buffer holds ${buffer.size} bytes from offset ${offset})`,
+        String(length),
+      );
+    }
+    return { buffer, offset, length };
+  }
+}
+
+function checkShape(shape: unknown, length: number): readonly number[] {
+  if (!Array.isArray(shape)) throw new InvalidArgumentError('shape', 'an array of non-negative integers', describe(shape));
+  const dims = shape as unknown[];
+  dims.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new InvalidArgumentError(`shape[${i}]`, 'a non-negative integer', describe(d));
+    }
+  });
+  const product = (dims as number[]).reduce((a, b) => a * b, 1);
+  if (product !== length) {
+    throw new ShapeMismatchError(
+      'shape',
+      `dimensions whose product is the data's length, ${length}`,
+      `[${dims.join(', ')}] (product ${product})`,
+    );
+  }
+  return dims as number[];
+}
+
+function checkLengths(names: readonly string[], lengths: readonly number[]): void {
+  lengths.forEach((n, i) => {
+    if (n !== lengths[0]) throw new ShapeMismatchError(names[i]!, `${lengths[0]} elements (the length of ${names[0]})`, `${n}`);
+  });
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

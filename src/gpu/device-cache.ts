@@ -1,0 +1,182 @@
+import { ShaderCompileError } from '../errors.js';
+import type { OpDefinition } from '../ops/registry.js';
+import { BufferUsage, ShaderStage } from './constants.js';
+import { elementwiseSource, locate } from './shader-source.js';
+
+export type Direction = 'forward' | 'backward';
+
+/** How many distinct params buffers a device keeps before the least recently used is retired. */
+const PARAMS_CAPACITY = 1024;
+/** Bind groups kept per output buffer. */
+const BIND_GROUPS_PER_BUFFER = 8;
+
+/**
+ * Everything compiled or cached for one GPUDevice. Held in a WeakMap keyed by the device, so a
+ * destroyed or lost device takes its caches with it, and two instances sharing a device share
+ * one set of pipelines.
+ */
+export class DeviceCache {
+  readonly layouts: Record<Direction, GPUBindGroupLayout>;
+  readonly #pipelineLayouts: Record<Direction, GPUPipelineLayout>;
+  readonly #modules = new Map<string, GPUShaderModule>();
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #params = new Map<string, GPUBuffer>();
+  readonly #bindGroups = new WeakMap<GPUBuffer, Map<string, GPUBindGroup>>();
+  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
+  #nextBufferId = 1;
+  /** Compile checks still running, and the first failure seen. */
+  #checks: Promise<void>[] = [];
+  #compileError: ShaderCompileError | undefined;
+
+  constructor(readonly device: GPUDevice) {
+    const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
+      binding,
+      visibility: ShaderStage.COMPUTE,
+      buffer: { type },
+    });
+    const uniform: GPUBindGroupLayoutEntry = { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } };
+    this.layouts = {
+      forward: device.createBindGroupLayout({
+        label: 'elementwise.forward',
+        entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage')],
+      }),
+      backward: device.createBindGroupLayout({
+        label: 'elementwise.backward',
+        entries: [uniform, storage(1, 'read-only-storage'), storage(2, 'read-only-storage'), storage(3, 'storage')],
+      }),
+    };
+    this.#pipelineLayouts = {
+      forward: device.createPipelineLayout({ label: 'elementwise.forward', bindGroupLayouts: [this.layouts.forward] }),
+      backward: device.createPipelineLayout({ label: 'elementwise.backward', bindGroupLayouts: [this.layouts.backward] }),
+    };
+  }
+
+  /** The pipeline for one op variant, compiled on first use and cached. */
+  pipeline(op: OpDefinition, width: 1 | 4, direction: Direction, workgroupSize: number): GPUComputePipeline {
+    const label = `${op.name}.f32.${width === 4 ? 'vec4' : 'scalar'}.${direction}`;
+    const key = `${label}.wg${workgroupSize}`;
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    const moduleLabel = `${op.name}.f32.${width === 4 ? 'vec4' : 'scalar'}`;
+    let module = this.#modules.get(moduleLabel);
+    if (!module) {
+      const source = elementwiseSource(op, width);
+      module = this.device.createShaderModule({ label: moduleLabel, code: source.code });
+      this.#modules.set(moduleLabel, module);
+      this.#checks.push(
+        module.getCompilationInfo().then((info) => {
+          const errors = info.messages.filter((m) => m.type === 'error');
+          if (errors.length > 0 && !this.#compileError) {
+            const lines = errors.map((m) => `  ${locate(source, m.lineNum)}:${m.linePos}: ${m.message}`);
+            this.#compileError = new ShaderCompileError(`WGSL module '${moduleLabel}' failed to compile:\n${lines.join('\n')}`);
+          }
+        }),
+      );
+    }
+    pipeline = this.device.createComputePipeline({
+      label,
+      layout: this.#pipelineLayouts[direction],
+      compute: { module, entryPoint: `${direction}_main`, constants: { WORKGROUP_SIZE: workgroupSize } },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** Resolves once every module compiled so far is checked; rejects with the first compile error. */
+  async compiled(): Promise<void> {
+    if (this.#checks.length > 0) {
+      const checks = this.#checks;
+      this.#checks = [];
+      await Promise.all(checks);
+    }
+    if (this.#compileError) throw this.#compileError;
+  }
+
+  /**
+   * An immutable uniform buffer holding `values`, shared by every dispatch with the same values.
+   * Immutable matters: work encoded into a caller's encoder reads it whenever they submit.
+   */
+  params(values: readonly number[]): GPUBuffer {
+    const key = values.join(',');
+    let buffer = this.#params.get(key);
+    if (buffer) {
+      // Refresh its place in the LRU order.
+      this.#params.delete(key);
+      this.#params.set(key, buffer);
+      return buffer;
+    }
+    buffer = this.device.createBuffer({
+      label: `params(${key})`,
+      size: Math.max(16, values.length * 4),
+      usage: BufferUsage.UNIFORM,
+      mappedAtCreation: true,
+    });
+    new Uint32Array(buffer.getMappedRange()).set(values);
+    buffer.unmap();
+    this.#params.set(key, buffer);
+    if (this.#params.size > PARAMS_CAPACITY) {
+      const [oldestKey, oldest] = this.#params.entries().next().value as [string, GPUBuffer];
+      this.#params.delete(oldestKey);
+      // Destroy it once the work already submitted is done (work encoded into a caller's
+      // encoder must be submitted before PARAMS_CAPACITY other shapes are encoded).
+      this.device.queue.onSubmittedWorkDone().then(
+        () => oldest.destroy(),
+        () => oldest.destroy(),
+      );
+    }
+    return buffer;
+  }
+
+  /** A bind group for these entries, cached against the output buffer while it lives. */
+  bindGroup(direction: Direction, entries: readonly GPUBindGroupEntry[], out: GPUBuffer): GPUBindGroup {
+    const key = `${direction}|${entries
+      .map((e) => {
+        const r = e.resource as GPUBufferBinding;
+        return `${this.#id(r.buffer)}@${r.offset ?? 0}+${r.size ?? ''}`;
+      })
+      .join('|')}`;
+    let groups = this.#bindGroups.get(out);
+    const cached = groups?.get(key);
+    if (cached) return cached;
+    const group = this.device.createBindGroup({ label: `elementwise.${direction}`, layout: this.layouts[direction], entries });
+    if (!groups) {
+      groups = new Map();
+      this.#bindGroups.set(out, groups);
+    }
+    if (groups.size >= BIND_GROUPS_PER_BUFFER) groups.delete(groups.keys().next().value as string);
+    groups.set(key, group);
+    return group;
+  }
+
+  /** Drops the bind groups cached for a buffer about to be destroyed. */
+  forget(buffer: GPUBuffer): void {
+    this.#bindGroups.delete(buffer);
+  }
+
+  /** Destroys the params buffers (the instance owning the device is going away). */
+  destroy(): void {
+    for (const buffer of this.#params.values()) buffer.destroy();
+    this.#params.clear();
+  }
+
+  #id(buffer: GPUBuffer): number {
+    let id = this.#bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.#nextBufferId++;
+      this.#bufferIds.set(buffer, id);
+    }
+    return id;
+  }
+}
+
+const caches = new WeakMap<GPUDevice, DeviceCache>();
+
+/** The cache for a device, made on first use. */
+export function deviceCache(device: GPUDevice): DeviceCache {
+  let cache = caches.get(device);
+  if (!cache) {
+    cache = new DeviceCache(device);
+    caches.set(device, cache);
+  }
+  return cache;
+}

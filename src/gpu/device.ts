@@ -1,0 +1,109 @@
+import { WebGPUUnavailableError } from '../errors.js';
+
+/** A device and whether we may destroy it. */
+export interface AcquiredDevice {
+  readonly device: GPUDevice;
+  /** true when we requested it (we destroy it on dispose); false when the caller lent it. */
+  readonly owned: boolean;
+  readonly adapterInfo: AdapterSummary | undefined;
+}
+
+/** What the adapter says about itself, as plain strings. */
+export interface AdapterSummary {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+}
+
+export interface AcquireOptions {
+  /** A GPU object to use instead of navigator.gpu or the `webgpu` package. */
+  readonly gpu?: GPU | undefined;
+  readonly powerPreference?: GPUPowerPreference | undefined;
+}
+
+let nodeGpu: Promise<GPU> | undefined;
+
+/** Node has no navigator.gpu: load the optional `webgpu` package (Dawn) once. */
+function loadNodeGpu(): Promise<GPU> {
+  nodeGpu ??= (async () => {
+    // A variable specifier keeps bundlers from trying to pull Dawn into a browser build.
+    const name = 'webgpu';
+    const mod = (await import(/* @vite-ignore */ name)) as { create(flags: string[]): GPU };
+    return mod.create([]);
+  })();
+  return nodeGpu;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Finds a GPU object, or throws WebGPUUnavailableError saying why there is none. */
+async function findGpu(options: AcquireOptions): Promise<GPU> {
+  if (options.gpu) return options.gpu;
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (isNode()) {
+    try {
+      return await loadNodeGpu();
+    } catch (e) {
+      nodeGpu = undefined;
+      throw new WebGPUUnavailableError(`no navigator.gpu, and the optional 'webgpu' package could not be loaded (${message(e)})`);
+    }
+  }
+  if (nav && typeof window !== 'undefined' && !window.isSecureContext) {
+    throw new WebGPUUnavailableError(
+      'navigator.gpu is missing because the page is not a secure context (serve it over https or from localhost)',
+    );
+  }
+  throw new WebGPUUnavailableError('navigator.gpu is missing (this browser or runtime has no WebGPU)');
+}
+
+/**
+ * Requests an adapter and a device with the adapter's largest storage-binding and buffer
+ * limits, so big tensors need fewer chunks.
+ */
+export async function requestDevice(options: AcquireOptions): Promise<AcquiredDevice> {
+  const gpu = await findGpu(options);
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+  } catch (e) {
+    throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`);
+  }
+  if (!adapter) {
+    throw new WebGPUUnavailableError(
+      'requestAdapter() returned null: no WebGPU adapter is available (in Node, is VK_ICD_FILENAMES set to a Vulkan driver?)',
+    );
+  }
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({
+      label: 'webgpu-activations',
+      requiredLimits: {
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    });
+  } catch (e) {
+    throw new WebGPUUnavailableError(`requestDevice() failed (${message(e)})`);
+  }
+  return { device, owned: true, adapterInfo: summarize(adapter.info) };
+}
+
+/** Reads GPUAdapterInfo into plain strings (some runtimes expose its fields as getters only). */
+export function summarize(info: GPUAdapterInfo | undefined): AdapterSummary | undefined {
+  if (!info) return undefined;
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+  };
+}

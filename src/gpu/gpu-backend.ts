@@ -1,0 +1,190 @@
+import { DeviceLostError, GpuOperationError, InvalidArgumentError } from '../errors.js';
+import type { OpDefinition } from '../ops/registry.js';
+import { BufferUsage, MapMode } from './constants.js';
+import { deviceCache, type DeviceCache, type Direction } from './device-cache.js';
+import { planElementwise, type PlanLimits } from './plan.js';
+
+/** Knobs for tests and tuning; the defaults come from the device's limits. */
+export interface Tuning {
+  /** Invocations per workgroup (default: 256, or the device's limit when lower). */
+  readonly workgroupSize?: number;
+  /** false runs every element through the scalar kernel (default true: vec4 where aligned). */
+  readonly vectorize?: boolean;
+  /** Caps the bytes bound per operand per dispatch below maxStorageBufferBindingSize. */
+  readonly maxBindingBytes?: number;
+}
+
+/** A byte range of a buffer, already validated. */
+export interface GpuOperand {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+}
+
+const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/** Runs ops on one GPUDevice: allocation, encoding, submission, readback, loss. */
+export class GpuBackend {
+  readonly limits: PlanLimits;
+  readonly #cache: DeviceCache;
+  #lost: GPUDeviceLostInfo | undefined;
+  readonly #lostPromise: Promise<never>;
+  #disposing = false;
+  /** Error scopes of our own submits not yet looked at. */
+  #scopes: Promise<GpuOperationError | undefined>[] = [];
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly owned: boolean,
+    tuning: Tuning,
+  ) {
+    this.#cache = deviceCache(device);
+    const l = device.limits;
+    const maxWorkgroup = Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX);
+    const workgroupSize = tuning.workgroupSize ?? Math.min(256, maxWorkgroup);
+    if (!Number.isInteger(workgroupSize) || workgroupSize < 1 || workgroupSize > maxWorkgroup) {
+      throw new InvalidArgumentError('tuning.workgroupSize', `an integer from 1 to ${maxWorkgroup}`, String(workgroupSize));
+    }
+    const maxBinding = tuning.maxBindingBytes ?? l.maxStorageBufferBindingSize;
+    if (!Number.isInteger(maxBinding) || maxBinding < 2 * l.minStorageBufferOffsetAlignment) {
+      throw new InvalidArgumentError(
+        'tuning.maxBindingBytes',
+        `an integer >= ${2 * l.minStorageBufferOffsetAlignment}`,
+        String(maxBinding),
+      );
+    }
+    this.limits = {
+      maxBindingBytes: Math.min(maxBinding, l.maxStorageBufferBindingSize),
+      offsetAlignment: l.minStorageBufferOffsetAlignment,
+      maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      workgroupSize,
+      vectorize: tuning.vectorize ?? true,
+    };
+    const lost = device.lost.then((info) => {
+      if (!this.#disposing) this.#lost = info;
+      return info;
+    });
+    this.#lostPromise = lost.then((info) => {
+      throw new DeviceLostError(info.reason ?? 'unknown', info.message);
+    });
+    // Nobody may be waiting on it; keep it from counting as unhandled.
+    this.#lostPromise.catch(() => undefined);
+  }
+
+  /** Throws DeviceLostError once the device is gone. */
+  checkAlive(): void {
+    if (this.#lost) throw new DeviceLostError(this.#lost.reason ?? 'unknown', this.#lost.message);
+  }
+
+  /** A new storage buffer for `length` f32s (at least 16 bytes, a multiple of 16). */
+  allocate(length: number, label: string, argument: string): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil((length * 4) / 16) * 16);
+    if (bytes > this.device.limits.maxBufferSize) {
+      throw new InvalidArgumentError(
+        argument,
+        `at most ${Math.floor(this.device.limits.maxBufferSize / 4)} elements (this device's maxBufferSize)`,
+        `${length} elements`,
+      );
+    }
+    return this.device.createBuffer({ label, size: bytes, usage: TENSOR_USAGE });
+  }
+
+  /** A new buffer holding `data`. */
+  upload(data: Float32Array, label: string): GPUBuffer {
+    this.checkAlive();
+    const buffer = this.allocate(data.length, label, 'data');
+    if (data.length > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /**
+   * Encodes `op` over `length` elements. operands: [x, out] forward, [x, dy, out] backward.
+   * With an encoder, the work goes there and nothing is submitted; without, we submit it.
+   */
+  run(op: OpDefinition, direction: Direction, operands: readonly GpuOperand[], length: number, encoder?: GPUCommandEncoder): void {
+    this.checkAlive();
+    if (length === 0) return;
+    const plan = planElementwise(
+      length,
+      operands.map((o) => o.offset),
+      this.limits,
+    );
+    const label = `${op.name}.f32.${direction}`;
+    const own = encoder === undefined;
+    if (own) this.device.pushErrorScope('validation');
+    const enc = encoder ?? this.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    const out = operands[operands.length - 1]!.buffer;
+    for (const d of plan) {
+      pass.setPipeline(this.#cache.pipeline(op, d.width, direction, this.limits.workgroupSize));
+      const params = this.#cache.params([
+        d.count,
+        d.offsets[0]!,
+        direction === 'backward' ? d.offsets[1]! : 0,
+        d.offsets[d.offsets.length - 1]!,
+      ]);
+      const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: params } }];
+      operands.forEach((o, i) => {
+        const b = d.bindings[i]!;
+        entries.push({ binding: slots[i]!, resource: { buffer: o.buffer, offset: b.offset, size: b.size } });
+      });
+      pass.setBindGroup(0, this.#cache.bindGroup(direction, entries, out));
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
+    }
+    pass.end();
+    if (own) {
+      this.device.queue.submit([enc.finish()]);
+      this.#scopes.push(this.device.popErrorScope().then((e) => (e ? new GpuOperationError(label, e.message) : undefined)));
+    }
+  }
+
+  /** Copies `length` f32s from `buffer` at byte `offset` back to the CPU. */
+  async read(buffer: GPUBuffer, offset: number, length: number): Promise<Float32Array> {
+    this.checkAlive();
+    await this.#settle();
+    if (length === 0) return new Float32Array(0);
+    const bytes = length * 4;
+    const staging = this.device.createBuffer({ label: 'readback', size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    try {
+      const enc = this.device.createCommandEncoder({ label: 'readback' });
+      enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+      this.device.queue.submit([enc.finish()]);
+      try {
+        await Promise.race([staging.mapAsync(MapMode.READ), this.#lostPromise]);
+      } catch (e) {
+        // mapAsync rejects (AbortError) when the device goes away; say so plainly.
+        await Promise.race([this.#lostPromise, new Promise((r) => setTimeout(r, 0))]);
+        throw e;
+      }
+      // Copy out before unmap: the mapped range is detached by unmap().
+      const out = new Float32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      return out;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Waits for compile checks and error scopes so far; throws the first failure. */
+  async #settle(): Promise<void> {
+    await this.#cache.compiled();
+    if (this.#scopes.length === 0) return;
+    const scopes = this.#scopes;
+    this.#scopes = [];
+    const errors = await Promise.race([Promise.all(scopes), this.#lostPromise]);
+    const first = errors.find((e) => e !== undefined);
+    if (first) throw first;
+  }
+
+  /** Frees a buffer we made. */
+  release(buffer: GPUBuffer): void {
+    this.#cache.forget(buffer);
+    buffer.destroy();
+  }
+
+  /** Destroys the device if we own it. */
+  dispose(): void {
+    this.#disposing = true;
+    if (this.owned) this.device.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+import skeleton from '../../shaders/elementwise.wgsl?raw';
+import type { OpDefinition } from '../ops/registry.js';
+
+/** A WGSL module assembled from parts, remembering which file each line came from. */
+export interface ShaderSource {
+  readonly code: string;
+  readonly parts: readonly { readonly path: string; readonly firstLine: number; readonly lines: number }[];
+}
+
+/**
+ * The generated preamble: the only text not read from a .wgsl file. It picks the element type
+ * and the vector width; op files are written once against these aliases.
+ */
+export function preamble(width: 1 | 4): string {
+  const shape = (t: string) => (width === 4 ? `vec4<${t}>` : t);
+  return [
+    'alias T = f32;',
+    `alias V = ${shape('T')};`,
+    `alias U = ${shape('u32')};`,
+    `alias S = ${shape('i32')};`,
+    `alias B = ${shape('bool')};`,
+    '',
+  ].join('\n');
+}
+
+/** preamble + the op's file + the elementwise skeleton. */
+export function elementwiseSource(op: OpDefinition, width: 1 | 4): ShaderSource {
+  const pieces = [
+    { path: '<preamble>', text: preamble(width) },
+    { path: op.wgslPath, text: op.wgsl },
+    { path: 'shaders/elementwise.wgsl', text: skeleton },
+  ];
+  const parts = [];
+  let line = 1;
+  for (const { path, text } of pieces) {
+    const body = text.endsWith('\n') ? text : `${text}\n`;
+    const lines = body.split('\n').length - 1;
+    parts.push({ path, firstLine: line, lines });
+    line += lines;
+  }
+  return { code: pieces.map((p) => (p.text.endsWith('\n') ? p.text : `${p.text}\n`)).join(''), parts };
+}
+
+/** Maps a line of the assembled module back to `file:line`. */
+export function locate(source: ShaderSource, line: number): string {
+  for (const part of source.parts) {
+    if (line >= part.firstLine && line < part.firstLine + part.lines) {
+      return `${part.path}:${line - part.firstLine + 1}`;
+    }
+  }
+  return `<module>:${line}`;
+}

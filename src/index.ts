@@ -1,0 +1,18 @@
+export { createActivations, Activations } from './activations.js';
+export type { CreateOptions, EncodeOptions, Operand, Tuning, AdapterSummary } from './activations.js';
+export { Tensor } from './tensor.js';
+export type { BackendName, BufferView, Dtype } from './tensor.js';
+export { opNames } from './ops/registry.js';
+export type { OpName } from './ops/registry.js';
+export {
+  ActivationsError,
+  InvalidArgumentError,
+  UnknownOpError,
+  ShapeMismatchError,
+  DisposedError,
+  ForeignTensorError,
+  WebGPUUnavailableError,
+  DeviceLostError,
+  ShaderCompileError,
+  GpuOperationError,
+} from './errors.js';

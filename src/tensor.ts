@@ -1,0 +1,116 @@
+import { DisposedError, ForeignTensorError, InvalidArgumentError, describe } from './errors.js';
+
+/** Which backend runs the kernels. */
+export type BackendName = 'webgpu' | 'cpu';
+
+/** Element type of a tensor. */
+export type Dtype = 'f32';
+
+/**
+ * A range of a GPUBuffer you own: `offset` in bytes (a multiple of 4, default 0) and `length`
+ * in elements. The buffer needs STORAGE usage.
+ */
+export interface BufferView {
+  readonly buffer: GPUBuffer;
+  readonly offset?: number;
+  readonly length: number;
+}
+
+/** What a backend keeps for a tensor. */
+export type TensorStorage =
+  { readonly kind: 'cpu'; readonly data: Float32Array } | { readonly kind: 'webgpu'; readonly buffer: GPUBuffer; readonly offset: number };
+
+/** The instance side of a tensor: reads and releases its storage. */
+export interface TensorHost {
+  readonly backend: BackendName;
+  readStorage(storage: TensorStorage, length: number): Promise<Float32Array>;
+  releaseStorage(storage: TensorStorage, tensor: Tensor): void;
+}
+
+interface Internals {
+  readonly host: TensorHost;
+  storage: TensorStorage | undefined;
+}
+
+// Kept out of the class so the public type shows no internals.
+const internals = new WeakMap<Tensor, Internals>();
+
+/**
+ * An f32 tensor living on one instance's backend. Make it with `acts.tensor(...)` or get it
+ * from an op; read it with `await t.read()`; free it with `t.dispose()`.
+ *
+ * @example
+ * const x = acts.tensor(new Float32Array([-1, 0, 2]));
+ * const y = acts.forward('relu', x);
+ * console.log(await y.read()); // Float32Array [0, 0, 2]
+ */
+export class Tensor {
+  readonly dtype: Dtype = 'f32';
+  readonly shape: readonly number[];
+  /** Number of elements (the product of `shape`). */
+  readonly length: number;
+
+  /** @internal Use `acts.tensor()`; tensors are made by an instance. */
+  constructor(host: TensorHost, storage: TensorStorage, shape: readonly number[], length: number) {
+    internals.set(this, { host, storage });
+    this.shape = Object.freeze([...shape]);
+    this.length = length;
+  }
+
+  /** The backend holding the data. */
+  get backend(): BackendName {
+    return internals.get(this)!.host.backend;
+  }
+
+  /** true once `dispose()` was called. */
+  get disposed(): boolean {
+    return internals.get(this)!.storage === undefined;
+  }
+
+  /**
+   * Where a WebGPU tensor's data lives, to bind it in your own pipelines. The buffer stays
+   * ours: do not destroy it; it is valid until this tensor is disposed.
+   */
+  get gpuBuffer(): Required<BufferView> {
+    const s = tensorStorage(this, 'tensor');
+    if (s.kind !== 'webgpu') throw new InvalidArgumentError('tensor', 'a WebGPU tensor', 'a CPU tensor');
+    return { buffer: s.buffer, offset: s.offset, length: this.length };
+  }
+
+  /** Copies the data out. Rejects with DisposedError after dispose, DeviceLostError on device loss. */
+  async read(): Promise<Float32Array> {
+    const { host } = internals.get(this)!;
+    return host.readStorage(tensorStorage(this, 'tensor'), this.length);
+  }
+
+  /** Frees the storage. Calling it again does nothing. */
+  dispose(): void {
+    const entry = internals.get(this)!;
+    if (entry.storage === undefined) return;
+    const storage = entry.storage;
+    entry.storage = undefined;
+    entry.host.releaseStorage(storage, this);
+  }
+}
+
+/** The tensor's storage, checking it is live. `argument` names it in errors. */
+export function tensorStorage(t: Tensor, argument: string): TensorStorage {
+  const entry = internals.get(t);
+  if (!entry) throw new InvalidArgumentError(argument, 'a Tensor', describe(t));
+  if (entry.storage === undefined) throw new DisposedError(argument);
+  return entry.storage;
+}
+
+/** The storage of a tensor that must belong to `host`. */
+export function ownStorage(host: TensorHost, t: unknown, argument: string): TensorStorage {
+  if (!(t instanceof Tensor)) throw new InvalidArgumentError(argument, 'a Tensor made by this instance', describe(t));
+  const entry = internals.get(t)!;
+  if (entry.host !== host) {
+    throw new ForeignTensorError(
+      argument,
+      `a Tensor made by this instance (${host.backend})`,
+      entry.host.backend === host.backend ? 'one made by another instance' : `one from the ${entry.host.backend} backend`,
+    );
+  }
+  return tensorStorage(t, argument);
+}
