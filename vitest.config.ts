@@ -7,5 +7,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

@@ -33,8 +33,3 @@ export function nodeGpu(): Promise<NodeGpu> {
   })();
   return found;
 }
-
-/** In CI a missing adapter is a failure; elsewhere the suite is skipped and says why. */
-export function mustRunGpu(): boolean {
-  return process.env.CI === 'true';
-}

@@ -1,0 +1,16 @@
+import type { AdapterSummary, BackendName } from '../../src/index.js';
+
+/** What the conformance page reports back to the runner. */
+export interface BrowserReport {
+  readonly fatal?: string;
+  readonly backend?: BackendName;
+  readonly adapter?: AdapterSummary | undefined;
+  readonly results: readonly CaseResult[];
+}
+
+export interface CaseResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error?: string;
+}
