@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'test/artifacts/', 'scratch/'] },
+  { ignores: ['dist/', 'dist-demo/', 'node_modules/', 'bench/results/', 'test/artifacts/', 'test/.generated/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
