@@ -1,6 +1,7 @@
 // The elementwise skeleton every unary activation shares. The preamble in front of this file
-// declares T (the element type), V (T or vec4<T>) and the op's file declares
-// `fn forward(x: V) -> V` and `fn backward(x: V, dy: V) -> V`.
+// declares T (the element type), V (T or vec4<T>); shaders/lib/*.wgsl add shared helpers; the
+// op's file declares `fn forward(x: V) -> V` and `fn backward(saved: V, dy: V) -> V`, where saved
+// is the op's input x, or its output y for ops whose gradient is computed from y.
 //
 // Indexing. One invocation handles one V. A dispatch covers `params.count` Vs; each operand is
 // bound as a sub-range of its buffer whose start is aligned to minStorageBufferOffsetAlignment,
@@ -17,14 +18,15 @@
 override WORKGROUP_SIZE: u32 = 256u;
 
 struct Params {
-  count: u32,       // Vs in this dispatch
-  x_offset: u32,    // first V of x within its binding
-  dy_offset: u32,   // first V of dy within its binding (backward only)
-  out_offset: u32,  // first V of the output within its binding
+  count: u32,        // Vs in this dispatch
+  in_offset: u32,    // first V of the input (x forward, saved backward) within its binding
+  dy_offset: u32,    // first V of dy within its binding (backward only)
+  out_offset: u32,   // first V of the output within its binding
+  attrs: vec4<f32>,  // the op's attributes in declaration order (alpha, beta, ...)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(1) var<storage, read> input: array<V>;
 @group(0) @binding(2) var<storage, read> dy: array<V>;
 @group(0) @binding(3) var<storage, read_write> out: array<V>;
 
@@ -42,7 +44,7 @@ fn forward_main(
   if (i >= params.count) {
     return;
   }
-  out[params.out_offset + i] = forward(x[params.x_offset + i]);
+  out[params.out_offset + i] = forward(input[params.in_offset + i]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -55,5 +57,5 @@ fn backward_main(
   if (i >= params.count) {
     return;
   }
-  out[params.out_offset + i] = backward(x[params.x_offset + i], dy[params.dy_offset + i]);
+  out[params.out_offset + i] = backward(input[params.in_offset + i], dy[params.dy_offset + i]);
 }

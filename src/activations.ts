@@ -3,7 +3,8 @@ import { DisposedError, InvalidArgumentError, ShapeMismatchError, WebGPUUnavaila
 import { requestDevice, summarize, type AdapterSummary } from './gpu/device.js';
 import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
 import type { Direction } from './gpu/device-cache.js';
-import { getOp, type OpName, type OpDefinition } from './ops/registry.js';
+import { resolveAttrs } from './ops/define.js';
+import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
 
 export type { Tuning } from './gpu/gpu-backend.js';
@@ -33,6 +34,13 @@ export interface EncodeOptions {
 
 /** An operand given as one of our tensors or as a range of your GPUBuffer. */
 export type Operand = Tensor | BufferView;
+
+/** What backward takes: dy, and x (most ops) or y (ops whose gradient comes from the output). */
+export interface Grads {
+  readonly x?: Tensor;
+  readonly y?: Tensor;
+  readonly dy: Tensor;
+}
 
 /**
  * Creates an instance bound to one backend.
@@ -115,18 +123,38 @@ export class Activations implements TensorHost {
     return this.#adopt({ kind: 'cpu', data: values.slice() }, dims, values.length);
   }
 
-  /** `y = op(x)`, as a new tensor on this backend. */
-  forward(op: OpName, x: Tensor): Tensor {
-    return this.#apply(getOp(op), 'forward', [['x', x]]);
+  /**
+   * `y = op(x)`, as a new tensor on this backend. `attrs` sets the op's attributes; the rest
+   * keep their defaults.
+   *
+   * @example
+   * const y = acts.forward('thresholdedRelu', x, { theta: 0.5 });
+   */
+  forward<N extends OpName>(op: N, x: Tensor, attrs?: OpAttrs<N>): Tensor {
+    const def = getOp(op);
+    return this.#apply(def, 'forward', [['x', x]], resolveAttrs(def, attrs));
   }
 
-  /** The input gradient `dx` from the input `x` and the output gradient `dy` (same shape). */
-  backward(op: OpName, grads: { readonly x: Tensor; readonly dy: Tensor }): Tensor {
-    if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
-    return this.#apply(getOp(op), 'backward', [
-      ['x', grads.x],
-      ['dy', grads.dy],
-    ]);
+  /**
+   * The input gradient `dx` from the output gradient `dy` and what the op's gradient needs:
+   * the input `x` for most ops, the output `y` for sigmoid and tanh. All share one shape.
+   *
+   * @example
+   * const dx = acts.backward('relu', { x, dy });
+   * const ds = acts.backward('sigmoid', { y: acts.forward('sigmoid', x), dy });
+   */
+  backward<N extends OpName>(op: N, grads: Grads, attrs?: OpAttrs<N>): Tensor {
+    const def = getOp(op);
+    const [name, saved] = savedOperand(def, grads, 'grads');
+    return this.#apply(
+      def,
+      'backward',
+      [
+        [name, saved as Tensor],
+        ['dy', grads.dy],
+      ],
+      resolveAttrs(def, attrs),
+    );
   }
 
   /**
@@ -135,20 +163,32 @@ export class Activations implements TensorHost {
    *
    * @example
    * const enc = device.createCommandEncoder();
-   * acts.forwardInto('relu', { x: { buffer: a, offset: 256, length: n }, y: { buffer: b, length: n } }, { encoder: enc });
+   * acts.forwardInto('relu', { x: { buffer: a, offset: 256, length: n }, y: { buffer: b, length: n } }, {}, { encoder: enc });
    * device.queue.submit([enc.finish()]);
    */
-  forwardInto(op: OpName, operands: { readonly x: Operand; readonly y: Operand }, options: EncodeOptions = {}): void {
-    this.#into(getOp(op), 'forward', operands, ['x', 'y'], options);
-  }
-
-  /** Writes the input gradient into `dx`, from `x` and `dy`; see {@link Activations.forwardInto}. */
-  backwardInto(
-    op: OpName,
-    operands: { readonly x: Operand; readonly dy: Operand; readonly dx: Operand },
+  forwardInto<N extends OpName>(
+    op: N,
+    operands: { readonly x: Operand; readonly y: Operand },
+    attrs?: OpAttrs<N>,
     options: EncodeOptions = {},
   ): void {
-    this.#into(getOp(op), 'backward', operands, ['x', 'dy', 'dx'], options);
+    const def = getOp(op);
+    this.#into(def, 'forward', operands, ['x', 'y'], resolveAttrs(def, attrs), options);
+  }
+
+  /**
+   * Writes the input gradient into `dx`, from `dy` and `x` (or `y` for sigmoid and tanh); see
+   * {@link Activations.forwardInto}.
+   */
+  backwardInto<N extends OpName>(
+    op: N,
+    operands: { readonly x?: Operand; readonly y?: Operand; readonly dy: Operand; readonly dx: Operand },
+    attrs?: OpAttrs<N>,
+    options: EncodeOptions = {},
+  ): void {
+    const def = getOp(op);
+    const [name] = savedOperand(def, operands, 'operands');
+    this.#into(def, 'backward', operands, [name, 'dy', 'dx'], resolveAttrs(def, attrs), options);
   }
 
   /** Frees every tensor this instance made and, if we requested the device, the device. */
@@ -184,13 +224,13 @@ export class Activations implements TensorHost {
     this.#gpu?.checkAlive();
   }
 
-  #apply(op: OpDefinition, direction: Direction, inputs: readonly (readonly [string, Tensor])[]): Tensor {
+  #apply(op: OpDefinition, direction: Direction, inputs: readonly (readonly [string, Tensor])[], attrs: readonly number[]): Tensor {
     this.#checkLive();
     const storages = inputs.map(([name, t]) => ownStorage(this, t, name));
     const [, x] = inputs[0]!;
     for (const [name, t] of inputs.slice(1)) {
       if (!sameShape(t.shape, x.shape)) {
-        throw new ShapeMismatchError(name, `shape [${x.shape.join(', ')}] (the shape of x)`, `[${t.shape.join(', ')}]`);
+        throw new ShapeMismatchError(name, `shape [${x.shape.join(', ')}] (the shape of ${inputs[0]![0]})`, `[${t.shape.join(', ')}]`);
       }
     }
     const label = `${op.name}.${direction}`;
@@ -201,7 +241,7 @@ export class Activations implements TensorHost {
         offset: (s as { offset: number }).offset,
       }));
       operands.push({ buffer: out, offset: 0 });
-      this.#gpu.run(op, direction, operands, x.length);
+      this.#gpu.run(op, direction, operands, x.length, attrs);
       return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0 }, x.shape, x.length);
     }
     const out = new Float32Array(x.length);
@@ -210,11 +250,19 @@ export class Activations implements TensorHost {
       direction,
       storages.map((s) => (s as { data: Float32Array }).data),
       out,
+      attrs,
     );
     return this.#adopt({ kind: 'cpu', data: out }, x.shape, x.length);
   }
 
-  #into(op: OpDefinition, direction: Direction, given: object, names: readonly string[], options: EncodeOptions): void {
+  #into(
+    op: OpDefinition,
+    direction: Direction,
+    given: object,
+    names: readonly string[],
+    attrs: readonly number[],
+    options: EncodeOptions,
+  ): void {
     this.#checkLive();
     if (typeof given !== 'object' || given === null) {
       throw new InvalidArgumentError('operands', `an object { ${names.join(', ')} }`, describe(given));
@@ -240,7 +288,7 @@ export class Activations implements TensorHost {
           'one of the inputs',
         );
       }
-      runCpu(op, direction, arrays.slice(0, -1), out);
+      runCpu(op, direction, arrays.slice(0, -1), out, attrs);
       return;
     }
     const views = names.map((n) => this.#view(record[n], n));
@@ -262,7 +310,7 @@ export class Activations implements TensorHost {
     if (encoder !== undefined && typeof (encoder as GPUCommandEncoder | null)?.beginComputePass !== 'function') {
       throw new InvalidArgumentError('options.encoder', 'a GPUCommandEncoder', describe(encoder));
     }
-    this.#gpu.run(op, direction, views, out.length, encoder);
+    this.#gpu.run(op, direction, views, out.length, attrs, encoder);
   }
 
   /** Resolves a tensor or a caller's buffer range into a validated byte range. */
@@ -301,6 +349,25 @@ export class Activations implements TensorHost {
     }
     return { buffer, offset, length };
   }
+}
+
+/** The operand backward reads besides dy: x, or y for ops whose gradient comes from the output. */
+function savedOperand(op: OpDefinition, given: unknown, argument: string): ['x' | 'y', unknown] {
+  if (typeof given !== 'object' || given === null) {
+    throw new InvalidArgumentError(argument, `an object { ${op.backwardFrom}, dy }`, describe(given));
+  }
+  const name = op.backwardFrom;
+  const value = (given as Record<string, unknown>)[name];
+  if (value === undefined) {
+    const other = name === 'x' ? 'y' : 'x';
+    const hint = (given as Record<string, unknown>)[other] !== undefined ? `; it was given ${other}` : '';
+    throw new InvalidArgumentError(
+      `${argument}.${name}`,
+      `the ${name === 'x' ? 'input x' : 'forward output y'} (${op.name}'s gradient is computed from ${name}${hint})`,
+      'nothing',
+    );
+  }
+  return [name, value];
 }
 
 function checkShape(shape: unknown, length: number): readonly number[] {

@@ -1,9 +1,9 @@
 export { createActivations, Activations } from './activations.js';
-export type { CreateOptions, EncodeOptions, Operand, Tuning, AdapterSummary } from './activations.js';
+export type { CreateOptions, EncodeOptions, Grads, Operand, Tuning, AdapterSummary } from './activations.js';
 export { Tensor } from './tensor.js';
 export type { BackendName, BufferView, Dtype } from './tensor.js';
 export { opNames } from './ops/registry.js';
-export type { OpName } from './ops/registry.js';
+export type { OpAttrs, OpName } from './ops/registry.js';
 export {
   ActivationsError,
   InvalidArgumentError,

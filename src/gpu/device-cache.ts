@@ -153,12 +153,6 @@ export class DeviceCache {
     this.#bindGroups.delete(buffer);
   }
 
-  /** Destroys the params buffers (the instance owning the device is going away). */
-  destroy(): void {
-    for (const buffer of this.#params.values()) buffer.destroy();
-    this.#params.clear();
-  }
-
   #id(buffer: GPUBuffer): number {
     let id = this.#bufferIds.get(buffer);
     if (id === undefined) {

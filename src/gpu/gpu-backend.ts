@@ -1,3 +1,4 @@
+import { f32Bits } from '../cpu/bits.js';
 import { DeviceLostError, GpuOperationError, InvalidArgumentError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, MapMode } from './constants.js';
@@ -100,7 +101,14 @@ export class GpuBackend {
    * Encodes `op` over `length` elements. operands: [x, out] forward, [x, dy, out] backward.
    * With an encoder, the work goes there and nothing is submitted; without, we submit it.
    */
-  run(op: OpDefinition, direction: Direction, operands: readonly GpuOperand[], length: number, encoder?: GPUCommandEncoder): void {
+  run(
+    op: OpDefinition,
+    direction: Direction,
+    operands: readonly GpuOperand[],
+    length: number,
+    attrs: readonly number[],
+    encoder?: GPUCommandEncoder,
+  ): void {
     this.checkAlive();
     if (length === 0) return;
     const plan = planElementwise(
@@ -109,6 +117,8 @@ export class GpuBackend {
       this.limits,
     );
     const label = `${op.name}.f32.${direction}`;
+    // Attributes travel as their f32 bits in params.attrs (unused slots are 0).
+    const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
     const own = encoder === undefined;
     if (own) this.device.pushErrorScope('validation');
     const enc = encoder ?? this.device.createCommandEncoder({ label });
@@ -121,6 +131,7 @@ export class GpuBackend {
         d.offsets[0]!,
         direction === 'backward' ? d.offsets[1]! : 0,
         d.offsets[d.offsets.length - 1]!,
+        ...attrBits,
       ]);
       const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: params } }];

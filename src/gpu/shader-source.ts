@@ -1,6 +1,11 @@
 import skeleton from '../../shaders/elementwise.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
+// Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
+const libraries = Object.entries(import.meta.glob<string>('../../shaders/lib/*.wgsl', { query: '?raw', import: 'default', eager: true }))
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([path, text]) => ({ path: path.replace('../../', ''), text }));
+
 /** A WGSL module assembled from parts, remembering which file each line came from. */
 export interface ShaderSource {
   readonly code: string;
@@ -23,10 +28,11 @@ export function preamble(width: 1 | 4): string {
   ].join('\n');
 }
 
-/** preamble + the op's file + the elementwise skeleton. */
+/** preamble + the shared helpers + the op's file + the elementwise skeleton. */
 export function elementwiseSource(op: OpDefinition, width: 1 | 4): ShaderSource {
   const pieces = [
     { path: '<preamble>', text: preamble(width) },
+    ...libraries,
     { path: op.wgslPath, text: op.wgsl },
     { path: 'shaders/elementwise.wgsl', text: skeleton },
   ];

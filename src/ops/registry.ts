@@ -1,36 +1,44 @@
 import { UnknownOpError } from '../errors.js';
+import type { OpDefinition } from './define.js';
 import { relu } from './relu.js';
+import { sigmoid } from './sigmoid.js';
+import { thresholdedRelu } from './thresholded-relu.js';
+// imports: piecewise-linear ops
+// imports: exp family
+// imports: gelu and the hard ops
 
-/** How closely the GPU must match the CPU backend and the float64 reference. */
-export type Accuracy = { readonly kind: 'exact' } | { readonly kind: 'ulp'; readonly ulp: number };
+export type { Accuracy, AttrSpec, OpDefinition } from './define.js';
 
-/**
- * One activation, defined once. The WGSL source implements `forward(x: V) -> V` and
- * `backward(x: V, dy: V) -> V` against the aliases the preamble declares; the CPU functions
- * follow the same definition element by element.
- */
-export interface OpDefinition {
-  readonly name: string;
-  /** The op's WGSL, `shaders/activations/<name>.wgsl`. */
-  readonly wgsl: string;
-  readonly wgslPath: string;
-  readonly cpu: {
-    forward(x: Float32Array, y: Float32Array): void;
-    backward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
-  };
-  readonly accuracy: Accuracy;
-}
+// The one table both backends read. Adding an op: its WGSL file, its entry here, its test spec.
+const ops = {
+  relu,
+  thresholdedRelu,
+  // entries: piecewise-linear ops
+  sigmoid,
+  // entries: exp family
+  // entries: gelu and the hard ops
+} as const;
 
-const ops = { relu } as const satisfies Record<string, OpDefinition>;
+type Ops = typeof ops;
 
 /** The name of an activation in the registry. */
-export type OpName = keyof typeof ops;
+export type OpName = keyof Ops;
+
+/** The value type of one attribute spec: a number, or the union of its choices. */
+type AttrValue<S> = S extends { readonly choices: readonly (infer C)[] } ? C : number;
+
+/** The attributes an op takes, all optional (defaults apply), e.g. `{ theta: 0.5 }`. */
+export type OpAttrs<N extends OpName> = Ops[N]['attrs'] extends infer R
+  ? [keyof R] extends [never]
+    ? Record<string, never>
+    : { -readonly [K in keyof R]?: AttrValue<R[K]> }
+  : never;
 
 /** Every registered op name, in registry order. */
 export const opNames: readonly OpName[] = Object.keys(ops) as OpName[];
 
 /** Looks an op up by name; unknown names throw an {@link UnknownOpError} listing the valid ones. */
 export function getOp(name: unknown): OpDefinition {
-  if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as OpName];
+  if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as OpName] as OpDefinition;
   throw new UnknownOpError(String(name), opNames);
 }

@@ -1,29 +1,23 @@
 import wgsl from '../../shaders/activations/relu.wgsl?raw';
-import type { OpDefinition } from './registry.js';
-
-// The CPU side decides on the bits exactly as shaders/activations/relu.wgsl does, so the two
-// agree bit for bit: NaN payloads kept, -0 -> +0, subnormals untouched. Going through JS
-// numbers would not guarantee that (engines may canonicalise NaNs on a Float32Array store).
-const ABS_MASK = 0x7fffffff;
-const INF_BITS = 0x7f800000;
-
-function bits(a: Float32Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length);
-}
+import { bits, isNanBits } from '../cpu/bits.js';
+import { defineOp } from './define.js';
 
 /** ReLU: y = x > 0 ? x : 0 (NaN stays NaN); dx = x > 0 ? dy : 0 (dy at NaN inputs). */
-export const relu: OpDefinition = {
+export const relu = defineOp({
   name: 'relu',
   wgsl,
   wgslPath: 'shaders/activations/relu.wgsl',
+  attrs: {},
+  backwardFrom: 'x',
   accuracy: { kind: 'exact' },
   cpu: {
+    // Decided on the bits as the WGSL is: NaN payloads kept, -0 -> +0, subnormals untouched.
     forward(x, y) {
       const xb = bits(x);
       const yb = bits(y);
       for (let i = 0; i < xb.length; i++) {
         const b = xb[i]!;
-        yb[i] = (b & ABS_MASK) > INF_BITS || (b | 0) > 0 ? b : 0;
+        yb[i] = isNanBits(b) || (b | 0) > 0 ? b : 0;
       }
     },
     backward(x, dy, dx) {
@@ -32,8 +26,8 @@ export const relu: OpDefinition = {
       const out = bits(dx);
       for (let i = 0; i < xb.length; i++) {
         const b = xb[i]!;
-        out[i] = (b & ABS_MASK) > INF_BITS || (b | 0) > 0 ? db[i]! : 0;
+        out[i] = isNanBits(b) || (b | 0) > 0 ? db[i]! : 0;
       }
     },
   },
-};
+});

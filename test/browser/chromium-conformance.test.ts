@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { opCases } from '../conformance/ops.js';
 import { reluCases } from '../conformance/relu.js';
 import { chromiumMissing, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
@@ -8,7 +9,7 @@ import type { BrowserReport } from './report.js';
 // console is forwarded here; each case becomes one test with the page's verdict.
 const missing = chromiumMissing();
 
-describeIfAvailable('relu conformance in headless Chromium (navigator.gpu)', missing, () => {
+describeIfAvailable('conformance in headless Chromium (navigator.gpu)', missing, () => {
   let harness: Harness | undefined;
   let report: BrowserReport | undefined;
   beforeAll(async () => {
@@ -26,9 +27,9 @@ describeIfAvailable('relu conformance in headless Chromium (navigator.gpu)', mis
     expect(report?.fatal).toBeUndefined();
     expect(report?.backend).toBe('webgpu');
     console.log(`[chromium] adapter ${JSON.stringify(report?.adapter)}`);
-    expect(report?.results.length).toBe(reluCases.length);
+    expect(report?.results.length).toBe(reluCases.length + opCases.length);
   });
-  for (const c of reluCases) {
+  for (const c of [...reluCases, ...opCases]) {
     it(c.name, () => {
       const result = report?.results.find((r) => r.name === c.name);
       if (!result) throw new Error(`the page reported no result for this case${report?.fatal ? `: ${report.fatal}` : ''}`);

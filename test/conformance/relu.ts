@@ -212,7 +212,12 @@ export const reluCases: readonly ConformanceCase[] = [
       const sentinel = new Float32Array(ySize / 4).fill(-7.25);
       device.queue.writeBuffer(yBuf, 0, sentinel);
       const enc = device.createCommandEncoder();
-      acts.forwardInto('relu', { x: { buffer: xBuf, offset: 20, length: n }, y: { buffer: yBuf, offset: 8, length: n } }, { encoder: enc });
+      acts.forwardInto(
+        'relu',
+        { x: { buffer: xBuf, offset: 20, length: n }, y: { buffer: yBuf, offset: 8, length: n } },
+        {},
+        { encoder: enc },
+      );
       const before = await readBuffer(device, yBuf, ySize);
       assert(
         before.every((v) => v === -7.25),
@@ -254,7 +259,7 @@ export const reluCases: readonly ConformanceCase[] = [
       await expectError(() => acts.forwardInto('relu', { x: { buffer: good, offset: 8, length: 4 }, y }), InvalidArgumentError, 'y');
       await expectError(() => acts.forwardInto('relu', { x: { buffer: good, offset: 16, length: 3 }, y }), ShapeMismatchError, 'y');
       await expectError(
-        () => acts.forwardInto('relu', { x: { buffer: good, offset: 16, length: 4 }, y }, { encoder: {} as GPUCommandEncoder }),
+        () => acts.forwardInto('relu', { x: { buffer: good, offset: 16, length: 4 }, y }, {}, { encoder: {} as GPUCommandEncoder }),
         InvalidArgumentError,
         'options.encoder',
       );

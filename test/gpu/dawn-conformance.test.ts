@@ -1,4 +1,5 @@
 import { createActivations } from '../../src/index.js';
+import { opCases } from '../conformance/ops.js';
 import { reluCases } from '../conformance/relu.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
@@ -10,7 +11,7 @@ const found = await nodeGpu();
 describeIfAvailable('Dawn in Node', 'reason' in found ? found.reason : undefined, () => {
   if ('reason' in found) return;
   const { gpu } = found;
-  registerConformance('relu conformance', reluCases, async () => {
+  registerConformance('conformance', [...reluCases, ...opCases], async () => {
     const acts = await createActivations({ backend: 'webgpu', gpu });
     console.log(`[dawn] running on ${JSON.stringify(acts.adapterInfo)}`);
     return {

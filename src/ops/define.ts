@@ -1,0 +1,88 @@
+import { InvalidArgumentError, describe } from '../errors.js';
+
+/** How closely results must match the float64 reference (and, when exact, each other). */
+export type Accuracy =
+  /** Bit-exact on every backend, NaN payloads and subnormals included. */
+  | { readonly kind: 'exact' }
+  /** Within `forward`/`backward` ULP of the float64 reference; results below the smallest normal may flush to 0. */
+  | { readonly kind: 'ulp'; readonly forward: number; readonly backward: number };
+
+/**
+ * One attribute of an op: a number (alpha, beta, threshold…) or one of a few named choices
+ * (gelu's approximate: 'none' | 'tanh'), which reaches the WGSL as the choice's index.
+ */
+export type AttrSpec =
+  | {
+      readonly default: number;
+      /** Says what is expected when `value` is out of range; undefined when it is fine. */
+      readonly check?: (value: number) => string | undefined;
+    }
+  | { readonly default: string; readonly choices: readonly string[] };
+
+/** The CPU side of an op: element-by-element, over Float32Arrays, attributes as f32 values. */
+export interface CpuKernels {
+  forward(x: Float32Array, y: Float32Array, attrs: readonly number[]): void;
+  /** `saved` is x, or y for ops whose gradient is computed from the output. */
+  backward(saved: Float32Array, dy: Float32Array, dx: Float32Array, attrs: readonly number[]): void;
+}
+
+/**
+ * One activation, defined once. Its WGSL file implements `fn forward(x: V) -> V` and
+ * `fn backward(saved: V, dy: V) -> V` against the preamble's aliases, reading attributes from
+ * `params.attrs` (x, y, z, w in declaration order); the CPU kernels follow the same definition.
+ */
+export interface OpDefinition<A extends string = string> {
+  readonly name: string;
+  /** The op's WGSL, `shaders/activations/<name>.wgsl`. */
+  readonly wgsl: string;
+  readonly wgslPath: string;
+  /** Attributes in slot order (at most 4). */
+  readonly attrs: Readonly<Record<A, AttrSpec>>;
+  /** What backward reads besides dy: the input x (most ops) or the output y (sigmoid, tanh). */
+  readonly backwardFrom: 'x' | 'y';
+  readonly cpu: CpuKernels;
+  readonly accuracy: Accuracy;
+}
+
+/** Declares an op, keeping its attribute names as literal types for the public API. */
+export function defineOp<const A extends string = never, const D extends OpDefinition<A> = OpDefinition<A>>(def: D & OpDefinition<A>): D {
+  if (Object.keys(def.attrs).length > 4) throw new Error(`${def.name}: at most 4 attributes fit params.attrs`);
+  return def;
+}
+
+/**
+ * The op's attribute values in slot order, rounded to f32 as the GPU sees them, from the
+ * caller's partial object. Unknown names, non-finite values and values the op's check refuses
+ * throw an InvalidArgumentError naming `attrs.<name>`.
+ */
+export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
+  const specs = op.attrs as Readonly<Record<string, AttrSpec>>;
+  const names = Object.keys(specs);
+  if (given === undefined) given = {};
+  if (typeof given !== 'object' || given === null) {
+    throw new InvalidArgumentError('attrs', `an object of ${op.name}'s attributes`, describe(given));
+  }
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(specs, key)) {
+      const valid = names.length ? `one of ${names.map((n) => `'${n}'`).join(', ')}` : 'no attributes';
+      throw new InvalidArgumentError(`attrs.${key}`, `${op.name} takes ${valid}`, `'${key}'`);
+    }
+  }
+  return names.map((name) => {
+    const spec = specs[name]!;
+    const value = (given as Record<string, unknown>)[name] ?? spec.default;
+    if ('choices' in spec) {
+      const index = spec.choices.indexOf(value as string);
+      if (typeof value !== 'string' || index < 0) {
+        throw new InvalidArgumentError(`attrs.${name}`, `one of ${spec.choices.map((c) => `'${c}'`).join(', ')}`, describe(value));
+      }
+      return index;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InvalidArgumentError(`attrs.${name}`, 'a finite number', describe(value));
+    }
+    const problem = spec.check?.(value);
+    if (problem) throw new InvalidArgumentError(`attrs.${name}`, problem, describe(value));
+    return Math.fround(value);
+  });
+}

@@ -1,0 +1,34 @@
+import wgsl from '../../shaders/activations/thresholded-relu.wgsl?raw';
+import { bits, f32Bits, isNanBits, orderedKey } from '../cpu/bits.js';
+import { defineOp } from './define.js';
+
+/** Thresholded ReLU: y = x > theta ? x : 0, dx = x > theta ? dy : 0; NaN stays NaN. */
+export const thresholdedRelu = defineOp({
+  name: 'thresholdedRelu',
+  wgsl,
+  wgslPath: 'shaders/activations/thresholded-relu.wgsl',
+  attrs: { theta: { default: 1 } },
+  backwardFrom: 'x',
+  accuracy: { kind: 'exact' },
+  cpu: {
+    forward(x, y, [theta]) {
+      const key = orderedKey(f32Bits(theta!));
+      const xb = bits(x);
+      const yb = bits(y);
+      for (let i = 0; i < xb.length; i++) {
+        const b = xb[i]!;
+        yb[i] = isNanBits(b) || orderedKey(b) > key ? b : 0;
+      }
+    },
+    backward(x, dy, dx, [theta]) {
+      const key = orderedKey(f32Bits(theta!));
+      const xb = bits(x);
+      const db = bits(dy);
+      const out = bits(dx);
+      for (let i = 0; i < xb.length; i++) {
+        const b = xb[i]!;
+        out[i] = isNanBits(b) || orderedKey(b) > key ? db[i]! : 0;
+      }
+    },
+  },
+});

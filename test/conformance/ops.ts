@@ -1,0 +1,167 @@
+// The family suite: every test/ops/*.spec.ts becomes conformance cases that run on every
+// backend (CPU, Dawn in Node, Chromium), next to the engine cases in relu.ts.
+import { InvalidArgumentError, type Activations, type OpName } from '../../src/index.js';
+import { getOp } from '../../src/ops/registry.js';
+import { assert, expectError } from '../helpers/compare.js';
+import { bitsOf, fromBits, hex, SPECIAL_BITS, toBits, ulpDistance, uniformFloats, rng } from '../helpers/float.js';
+import type { AttrValues, OpSpec } from '../ops/op-spec.js';
+import type { ConformanceCase } from './relu.js';
+
+const specs = Object.values(import.meta.glob<OpSpec>('../ops/*.spec.ts', { import: 'spec', eager: true })).sort((a, b) =>
+  a.op.localeCompare(b.op),
+);
+
+/** Every sign and biased exponent (subnormals too), several mantissas each, and the special values. */
+export function sweepInputs(extra: readonly number[] = []): Float32Array<ArrayBuffer> {
+  const next = rng(0x5eed);
+  const out: number[] = [...SPECIAL_BITS];
+  for (const sign of [0, 0x80000000]) {
+    for (let e = 0; e < 255; e++) {
+      for (const m of [0, 1, 0x2aaaaa, 0x400000, 0x555555, 0x7fffff, Math.floor(next() * 0x800000), Math.floor(next() * 0x800000)]) {
+        out.push((sign | (e << 23) | m) >>> 0);
+      }
+    }
+  }
+  for (const v of extra) out.push(toBits(v), toBits(-v));
+  return new Float32Array(Uint32Array.from(out).buffer);
+}
+
+const SMALLEST_NORMAL = 2 ** -126;
+
+/**
+ * Compares `got` with float64 reference values. Exact ops: the same bits, and a NaN result must
+ * be the input NaN (`nanBits`). ULP ops: within `maxUlp`, NaN for NaN, and results below the
+ * smallest normal may be flushed (|error| <= 2^-126). Returns the largest ULP distance seen.
+ */
+function check(
+  label: string,
+  got: Float32Array,
+  reference: readonly number[],
+  nanBits: Uint32Array,
+  inputs: Readonly<Record<string, Float32Array>>,
+  maxUlp: number | 'exact',
+): number {
+  const g = bitsOf(got);
+  let worst = 0;
+  const rows: string[] = [];
+  let bad = 0;
+  for (let i = 0; i < g.length; i++) {
+    const ref = reference[i]!;
+    const expected = Number.isNaN(ref) ? (maxUlp === 'exact' ? nanBits[i]! : 0x7fc00000) : toBits(ref);
+    const a = g[i]!;
+    let ok: boolean;
+    let d = 0;
+    if (maxUlp === 'exact') ok = a === expected;
+    else if (Number.isNaN(ref)) ok = Number.isNaN(got[i]!);
+    else {
+      d = ulpDistance(a, expected);
+      const flushed = Math.abs(ref) < SMALLEST_NORMAL && Math.abs(got[i]! - Math.fround(ref)) <= SMALLEST_NORMAL;
+      ok = d <= maxUlp || flushed;
+      if (!flushed && d !== Infinity) worst = Math.max(worst, d);
+    }
+    if (!ok) {
+      bad++;
+      if (rows.length < 12) {
+        const ins = Object.entries(inputs).map(([k, v]) => `${k}=${fromBits(bitsOf(v)[i]!)} (${hex(bitsOf(v)[i]!)})`);
+        rows.push(
+          `  ${String(i).padStart(6)} | ${ins.join(' ')} | expected ${ref} (${hex(expected)}) | got ${got[i]} (${hex(a)}) | ulp ${d}`,
+        );
+      }
+    }
+  }
+  if (bad > 0) {
+    const bound = maxUlp === 'exact' ? 'bit-exact' : `${maxUlp} ulp`;
+    throw new Error(
+      `${label}: ${bad} of ${g.length} elements outside ${bound}\n  index | inputs | expected | got | ulp\n${rows.join('\n')}`,
+    );
+  }
+  return worst;
+}
+
+function bound(op: OpName, direction: 'forward' | 'backward'): number | 'exact' {
+  const a = getOp(op).accuracy;
+  return a.kind === 'exact' ? 'exact' : a[direction];
+}
+
+function describeAttrs(attrs: AttrValues): string {
+  const entries = Object.entries(attrs);
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(',') : 'defaults';
+}
+
+async function run(acts: Activations, spec: OpSpec, attrs: AttrValues, x: Float32Array<ArrayBuffer>, dy: Float32Array<ArrayBuffer>) {
+  const op = spec.op;
+  const def = getOp(op);
+  const tx = acts.tensor(x);
+  const ty = acts.forward(op, tx, attrs as never);
+  const y = await ty.read();
+  const tdy = acts.tensor(dy);
+  const saved = def.backwardFrom === 'y' ? { y: ty } : { x: tx };
+  const tdx = acts.backward(op, { ...saved, dy: tdy }, attrs as never);
+  const dx = await tdx.read();
+  for (const t of [tx, ty, tdy, tdx]) t.dispose();
+  return { y, dx };
+}
+
+function casesFor(spec: OpSpec): ConformanceCase[] {
+  const op = spec.op;
+  const def = getOp(op);
+  return [
+    {
+      name: `${op}: hand-worked values`,
+      async run({ acts }) {
+        for (const ex of spec.examples) {
+          const attrs = ex.attrs ?? {};
+          const x = Float32Array.of(ex.x);
+          const { y, dx } = await run(acts, spec, attrs, x, Float32Array.of(1));
+          const label = `${op}(${ex.x}; ${describeAttrs(attrs)})`;
+          check(`${label} forward`, y, [ex.y], bitsOf(x), { x }, bound(op, 'forward'));
+          if (ex.grad !== undefined) check(`${label} gradient`, dx, [ex.grad], bitsOf(x), { x }, bound(op, 'backward'));
+        }
+      },
+    },
+    {
+      name: `${op}: forward and backward over every exponent and sign, against float64`,
+      async run({ acts, kind }) {
+        const x = sweepInputs(spec.points);
+        const dy = uniformFloats(x.length, 77, 2);
+        for (const attrs of spec.attrSets) {
+          const { y, dx } = await run(acts, spec, attrs, x, dy);
+          const y64 = Array.from(x, (v) => spec.forward(v, attrs));
+          // Backward is judged on the inputs it was given: for ops whose gradient comes from y,
+          // that is the y this backend produced.
+          const saved = def.backwardFrom === 'y' ? Array.from(y) : Array.from(x);
+          const dx64 = saved.map((s, i) => spec.backward(s, dy[i]!, attrs));
+          const label = `${op} (${describeAttrs(attrs)}) on ${kind}`;
+          const fw = check(`${label} forward`, y, y64, bitsOf(x), { x }, bound(op, 'forward'));
+          const bw = check(`${label} backward`, dx, dx64, bitsOf(dy), { x, dy }, bound(op, 'backward'));
+          if (def.accuracy.kind === 'ulp')
+            console.log(`[ulp] ${label}: forward max ${fw} ulp, backward max ${bw} ulp over ${x.length} inputs`);
+        }
+      },
+    },
+    {
+      name: `${op}: refuses bad attributes, naming them`,
+      async run({ acts }) {
+        const x = acts.tensor([1, 2]);
+        const names = Object.keys(def.attrs);
+        const cases = [
+          ...(spec.badAttrs ?? []),
+          { attrs: { notAnAttribute: 1 }, argument: 'attrs.notAnAttribute' },
+          ...names.flatMap((n) => [
+            { attrs: { [n]: Number.NaN }, argument: `attrs.${n}` },
+            { attrs: { [n]: Infinity }, argument: `attrs.${n}` },
+          ]),
+        ];
+        for (const c of cases) await expectError(() => acts.forward(op, x, c.attrs as never), InvalidArgumentError, c.argument);
+        assert(cases.length > 0, 'no bad attributes tried');
+        x.dispose();
+      },
+    },
+  ];
+}
+
+/** Every op spec's cases, in op order. */
+export const opCases: readonly ConformanceCase[] = specs.flatMap(casesFor);
+
+/** The ops that have a spec, so a test can insist every registered op has one. */
+export const specifiedOps: readonly OpName[] = specs.map((s) => s.op);
