@@ -56,7 +56,7 @@ export function defineOp<const A extends string = never, const D extends OpDefin
  * throw an InvalidArgumentError naming `attrs.<name>`.
  */
 export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
-  const specs = op.attrs as Readonly<Record<string, AttrSpec>>;
+  const specs = op.attrs;
   const names = Object.keys(specs);
   if (given === undefined) given = {};
   if (typeof given !== 'object' || given === null) {

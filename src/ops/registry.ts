@@ -39,6 +39,6 @@ export const opNames: readonly OpName[] = Object.keys(ops) as OpName[];
 
 /** Looks an op up by name; unknown names throw an {@link UnknownOpError} listing the valid ones. */
 export function getOp(name: unknown): OpDefinition {
-  if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as OpName] as OpDefinition;
+  if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as OpName];
   throw new UnknownOpError(String(name), opNames);
 }
