@@ -22,6 +22,11 @@ export interface CreateOptions {
   /** A GPU object to request the device from, instead of navigator.gpu or Node's `webgpu` package. */
   readonly gpu?: GPU;
   readonly powerPreference?: GPUPowerPreference;
+  /**
+   * 'compatibility' asks for a compatibility-mode adapter (WebGPU on older GPU APIs: at most 128
+   * invocations per workgroup, fewer storage buffers); the kernels adapt to its limits.
+   */
+  readonly featureLevel?: 'core' | 'compatibility';
   /** Kernel knobs (workgroup size, vectorisation, chunk size); the defaults suit real use. */
   readonly tuning?: Tuning;
 }
@@ -65,7 +70,11 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
     return new Activations(new GpuBackend(options.device, false, options.tuning ?? {}), undefined, info);
   }
   try {
-    const acquired = await requestDevice({ gpu: options.gpu, powerPreference: options.powerPreference });
+    const acquired = await requestDevice({
+      gpu: options.gpu,
+      powerPreference: options.powerPreference,
+      featureLevel: options.featureLevel,
+    });
     try {
       return new Activations(new GpuBackend(acquired.device, true, options.tuning ?? {}), undefined, acquired.adapterInfo);
     } catch (e) {

@@ -20,6 +20,7 @@ export interface AcquireOptions {
   /** A GPU object to use instead of navigator.gpu or the `webgpu` package. */
   readonly gpu?: GPU | undefined;
   readonly powerPreference?: GPUPowerPreference | undefined;
+  readonly featureLevel?: 'core' | 'compatibility' | undefined;
 }
 
 let nodeGpu: Promise<GPU> | undefined;
@@ -73,7 +74,10 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
   const gpu = await findGpu(options);
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+    adapter = await gpu.requestAdapter({
+      ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}),
+      ...(options.featureLevel ? { featureLevel: options.featureLevel } : {}),
+    });
   } catch (e) {
     throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`);
   }
