@@ -7,7 +7,8 @@ import { bitsOf, fromBits, hex, SPECIAL_BITS, toBits, ulpDistance, uniformFloats
 import type { AttrValues, OpSpec } from '../ops/op-spec.js';
 import type { ConformanceCase } from './relu.js';
 
-const specs = Object.values(import.meta.glob<OpSpec>('../ops/*.spec.ts', { import: 'spec', eager: true })).sort((a, b) =>
+/** Every op's spec, from test/ops/*.spec.ts. */
+export const specs = Object.values(import.meta.glob<OpSpec>('../ops/*.spec.ts', { import: 'spec', eager: true })).sort((a, b) =>
   a.op.localeCompare(b.op),
 );
 
@@ -33,7 +34,7 @@ const SMALLEST_NORMAL = 2 ** -126;
  * be the input NaN (`nanBits`). ULP ops: within `maxUlp`, NaN for NaN, and results below the
  * smallest normal may be flushed (|error| <= 2^-126). Returns the largest ULP distance seen.
  */
-function check(
+export function check(
   label: string,
   got: Float32Array,
   reference: readonly number[],
@@ -78,7 +79,7 @@ function check(
   return worst;
 }
 
-function bound(op: OpName, direction: 'forward' | 'backward'): number | 'exact' {
+export function bound(op: OpName, direction: 'forward' | 'backward'): number | 'exact' {
   const a = getOp(op).accuracy;
   return a.kind === 'exact' ? 'exact' : a[direction];
 }
