@@ -1,6 +1,6 @@
 import { runCpu } from './cpu/cpu-backend.js';
-import { DisposedError, InvalidArgumentError, ShapeMismatchError, WebGPUUnavailableError, describe } from './errors.js';
-import { requestDevice, summarize, type AdapterSummary } from './gpu/device.js';
+import { DeviceLostError, DisposedError, InvalidArgumentError, ShapeMismatchError, WebGPUUnavailableError, describe } from './errors.js';
+import { requestDevice, summarize, type AcquiredDevice, type AdapterSummary } from './gpu/device.js';
 import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
 import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
@@ -61,52 +61,125 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
   if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
     throw new InvalidArgumentError('options.backend', "'auto', 'webgpu' or 'cpu'", describe(backend));
   }
-  if (backend === 'cpu') return new Activations(undefined, undefined, undefined);
+  if (backend === 'cpu') return new Activations(undefined, undefined, undefined, undefined);
   if (options.device !== undefined) {
     if (typeof options.device?.createBuffer !== 'function') {
       throw new InvalidArgumentError('options.device', 'a GPUDevice', describe(options.device));
     }
     const info = summarize((options.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo);
-    return new Activations(new GpuBackend(options.device, false, options.tuning ?? {}), undefined, info);
+    return new Activations(new GpuBackend(options.device, false, options.tuning ?? {}), undefined, info, undefined);
   }
+  const recovery: Recovery = {
+    mode: backend,
+    tuning: options.tuning ?? {},
+    acquire: () => requestDevice({ gpu: options.gpu, powerPreference: options.powerPreference, featureLevel: options.featureLevel }),
+  };
   try {
-    const acquired = await requestDevice({
-      gpu: options.gpu,
-      powerPreference: options.powerPreference,
-      featureLevel: options.featureLevel,
-    });
+    const acquired = await recovery.acquire();
     try {
-      return new Activations(new GpuBackend(acquired.device, true, options.tuning ?? {}), undefined, acquired.adapterInfo);
+      return new Activations(new GpuBackend(acquired.device, true, recovery.tuning), undefined, acquired.adapterInfo, recovery);
     } catch (e) {
       acquired.device.destroy();
       throw e;
     }
   } catch (e) {
-    if (backend === 'auto' && e instanceof WebGPUUnavailableError) return new Activations(undefined, e.reason, undefined);
+    if (backend === 'auto' && e instanceof WebGPUUnavailableError) return new Activations(undefined, e.reason, undefined, undefined);
     throw e;
   }
+}
+
+/** How an instance that owns its device gets a new one after a loss. */
+interface Recovery {
+  readonly mode: 'auto' | 'webgpu';
+  readonly tuning: Tuning;
+  acquire(): Promise<AcquiredDevice>;
 }
 
 /**
  * Runs activations on one backend. Made by {@link createActivations}.
  */
 export class Activations implements TensorHost {
-  /** The backend the kernels run on. */
-  readonly backend: BackendName;
-  /** Why 'auto' chose the CPU backend; undefined when it did not fall back. */
-  readonly fallbackReason: string | undefined;
-  /** The adapter behind the device, when the runtime says. */
-  readonly adapterInfo: AdapterSummary | undefined;
-  readonly #gpu: GpuBackend | undefined;
+  #gpu: GpuBackend | undefined;
+  #fallbackReason: string | undefined;
+  #adapterInfo: AdapterSummary | undefined;
+  readonly #recovery: Recovery | undefined;
+  #ready: Promise<void> = Promise.resolve();
   readonly #live = new Set<Tensor>();
   #disposed = false;
 
   /** @internal Use {@link createActivations}. */
-  constructor(gpu: GpuBackend | undefined, fallbackReason: string | undefined, adapterInfo: AdapterSummary | undefined) {
+  constructor(
+    gpu: GpuBackend | undefined,
+    fallbackReason: string | undefined,
+    adapterInfo: AdapterSummary | undefined,
+    recovery: Recovery | undefined,
+  ) {
     this.#gpu = gpu;
-    this.backend = gpu ? 'webgpu' : 'cpu';
-    this.fallbackReason = fallbackReason;
-    this.adapterInfo = adapterInfo;
+    this.#fallbackReason = fallbackReason;
+    this.#adapterInfo = adapterInfo;
+    this.#recovery = recovery;
+    if (gpu) this.#watch(gpu);
+  }
+
+  /** The backend the kernels run on ('cpu' after 'auto' fell back, at creation or after a loss). */
+  get backend(): BackendName {
+    return this.#gpu ? 'webgpu' : 'cpu';
+  }
+
+  /** Why 'auto' chose the CPU backend; undefined when it did not fall back. */
+  get fallbackReason(): string | undefined {
+    return this.#fallbackReason;
+  }
+
+  /** The adapter behind the device, when the runtime says. */
+  get adapterInfo(): AdapterSummary | undefined {
+    return this.#adapterInfo;
+  }
+
+  /**
+   * Resolves when the instance can take work: at once, or once it has recovered from a lost
+   * device. An instance that requested its own device requests a new one as soon as the old is
+   * lost (with 'auto', it falls back to the CPU if none can be had, and says so in
+   * `fallbackReason`); until then calls throw DeviceLostError. Rejects with DeviceLostError when
+   * the lost device was yours (we never replace a borrowed device) or no new one can be had.
+   *
+   * @example
+   * try { y = acts.forward('relu', x); }
+   * catch (e) { if (e instanceof DeviceLostError) { await acts.ready(); x = acts.tensor(data); } }
+   */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  #watch(gpu: GpuBackend): void {
+    gpu.onLost = (info) => {
+      if (this.#disposed || this.#gpu !== gpu) return;
+      const lost = new DeviceLostError(info.reason ?? 'unknown', info.message);
+      this.#ready = this.#recovery ? this.#recover(this.#recovery, lost) : Promise.reject(lost);
+      this.#ready.catch(() => undefined);
+    };
+  }
+
+  async #recover(recovery: Recovery, lost: DeviceLostError): Promise<void> {
+    let acquired: AcquiredDevice;
+    try {
+      acquired = await recovery.acquire();
+    } catch (e) {
+      if (recovery.mode === 'auto' && e instanceof WebGPUUnavailableError) {
+        this.#gpu = undefined;
+        this.#adapterInfo = undefined;
+        this.#fallbackReason = `${lost.message}, and no new device could be had: ${e.reason}`;
+        return;
+      }
+      throw new DeviceLostError(lost.reason, `${lost.detail}; no new device could be had (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (this.#disposed) {
+      acquired.device.destroy();
+      return;
+    }
+    this.#gpu = new GpuBackend(acquired.device, true, recovery.tuning);
+    this.#adapterInfo = acquired.adapterInfo;
+    this.#watch(this.#gpu);
   }
 
   /** The GPUDevice in use (yours or ours), or undefined on the CPU backend. */
@@ -127,7 +200,7 @@ export class Activations implements TensorHost {
     const dims = checkShape(shape ?? [values.length], values.length);
     if (this.#gpu) {
       const buffer = this.#gpu.upload(values, 'tensor');
-      return this.#adopt({ kind: 'webgpu', buffer, offset: 0 }, dims, values.length);
+      return this.#adopt({ kind: 'webgpu', buffer, offset: 0, owner: this.#gpu }, dims, values.length);
     }
     return this.#adopt({ kind: 'cpu', data: values.slice() }, dims, values.length);
   }
@@ -213,13 +286,22 @@ export class Activations implements TensorHost {
   async readStorage(storage: TensorStorage, length: number): Promise<Float32Array> {
     this.#checkLive();
     if (storage.kind === 'cpu') return storage.data.slice();
-    return this.#gpu!.read(storage.buffer, storage.offset, length);
+    return storage.owner.read(storage.buffer, storage.offset, length);
   }
 
   /** @internal */
   releaseStorage(storage: TensorStorage, tensor: Tensor): void {
     this.#live.delete(tensor);
-    if (storage.kind === 'webgpu') this.#gpu!.release(storage.buffer);
+    if (storage.kind === 'webgpu') storage.owner.release(storage.buffer);
+  }
+
+  /** A tensor's storage, checking it belongs to this instance and to its current device. */
+  #storage(t: unknown, argument: string): TensorStorage {
+    const s = ownStorage(this, t, argument);
+    if (s.kind === 'webgpu' && s.owner !== this.#gpu) {
+      throw new DeviceLostError('lost', `${argument} was made on a GPU device that was lost; make it again after acts.ready()`);
+    }
+    return s;
   }
 
   #adopt(storage: TensorStorage, shape: readonly number[], length: number): Tensor {
@@ -235,7 +317,7 @@ export class Activations implements TensorHost {
 
   #apply(op: OpDefinition, direction: Direction, inputs: readonly (readonly [string, Tensor])[], attrs: readonly number[]): Tensor {
     this.#checkLive();
-    const storages = inputs.map(([name, t]) => ownStorage(this, t, name));
+    const storages = inputs.map(([name, t]) => this.#storage(t, name));
     const [, x] = inputs[0]!;
     for (const [name, t] of inputs.slice(1)) {
       if (!sameShape(t.shape, x.shape)) {
@@ -251,7 +333,7 @@ export class Activations implements TensorHost {
       }));
       operands.push({ buffer: out, offset: 0 });
       this.#gpu.run(op, direction, operands, x.length, attrs);
-      return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0 }, x.shape, x.length);
+      return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0, owner: this.#gpu }, x.shape, x.length);
     }
     const out = new Float32Array(x.length);
     runCpu(
@@ -280,7 +362,7 @@ export class Activations implements TensorHost {
     if (!this.#gpu) {
       // The CPU backend: tensors only.
       const arrays = names.map((n) => {
-        const s = ownStorage(this, record[n], n);
+        const s = this.#storage(record[n], n);
         return (s as { data: Float32Array }).data;
       });
       checkLengths(
@@ -325,7 +407,7 @@ export class Activations implements TensorHost {
   /** Resolves a tensor or a caller's buffer range into a validated byte range. */
   #view(value: unknown, argument: string): GpuOperand & { readonly length: number } {
     if (value instanceof Tensor) {
-      const s = ownStorage(this, value, argument);
+      const s = this.#storage(value, argument);
       if (s.kind !== 'webgpu') throw new InvalidArgumentError(argument, 'a WebGPU tensor', 'a CPU tensor');
       return { buffer: s.buffer, offset: s.offset, length: value.length };
     }

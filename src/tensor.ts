@@ -18,7 +18,14 @@ export interface BufferView {
 
 /** What a backend keeps for a tensor. */
 export type TensorStorage =
-  { readonly kind: 'cpu'; readonly data: Float32Array } | { readonly kind: 'webgpu'; readonly buffer: GPUBuffer; readonly offset: number };
+  | { readonly kind: 'cpu'; readonly data: Float32Array }
+  | { readonly kind: 'webgpu'; readonly buffer: GPUBuffer; readonly offset: number; readonly owner: BufferOwner };
+
+/** The GPU side that made a buffer: reads it back and frees it (a GpuBackend). */
+export interface BufferOwner {
+  read(buffer: GPUBuffer, offset: number, length: number): Promise<Float32Array>;
+  release(buffer: GPUBuffer): void;
+}
 
 /** The instance side of a tensor: reads and releases its storage. */
 export interface TensorHost {

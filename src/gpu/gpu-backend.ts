@@ -4,6 +4,7 @@ import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, MapMode } from './constants.js';
 import { deviceCache, type DeviceCache, type Direction } from './device-cache.js';
 import { planElementwise, type PlanLimits } from './plan.js';
+import type { BufferOwner } from '../tensor.js';
 
 /** Knobs for tests and tuning; the defaults come from the device's limits. */
 export interface Tuning {
@@ -24,11 +25,16 @@ export interface GpuOperand {
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Runs ops on one GPUDevice: allocation, encoding, submission, readback, loss. */
-export class GpuBackend {
+export class GpuBackend implements BufferOwner {
   readonly limits: PlanLimits;
   readonly #cache: DeviceCache;
   #lost: GPUDeviceLostInfo | undefined;
   readonly #lostPromise: Promise<never>;
+  /**
+   * Called when the device is lost by something other than our own dispose(), in the same
+   * microtask that makes checkAlive() start throwing.
+   */
+  onLost: ((info: GPUDeviceLostInfo) => void) | undefined;
   #disposing = false;
   /** Error scopes of our own submits not yet looked at. */
   #scopes: Promise<GpuOperationError | undefined>[] = [];
@@ -61,7 +67,10 @@ export class GpuBackend {
       vectorize: tuning.vectorize ?? true,
     };
     const lost = device.lost.then((info) => {
-      if (!this.#disposing) this.#lost = info;
+      if (!this.#disposing) {
+        this.#lost = info;
+        this.onLost?.(info);
+      }
       return info;
     });
     this.#lostPromise = lost.then((info) => {

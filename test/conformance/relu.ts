@@ -364,4 +364,35 @@ export const reluCases: readonly ConformanceCase[] = [
       acts.dispose();
     },
   },
+  {
+    name: 'device loss: an instance that owns its device recovers with a new one; old tensors fail clearly',
+    gpuOnly: true,
+    async run({ create }) {
+      const acts = await create();
+      const lostDevice = acts.device!;
+      const old = acts.tensor([1, -2, 3]);
+      lostDevice.destroy();
+      await lostDevice.lost;
+      await acts.ready();
+      assert(acts.backend === 'webgpu' && acts.device !== lostDevice, 'no new device after the loss');
+      await expectError(() => acts.forward('relu', old), DeviceLostError);
+      await expectError(() => old.read(), DeviceLostError);
+      await checkForward(acts, floatsFromBits(SPECIAL_BITS), 'after recovery');
+      acts.dispose();
+    },
+  },
+  {
+    name: 'device loss: a borrowed device is reported, never replaced',
+    gpuOnly: true,
+    async run({ gpu, create }) {
+      const device = await (await gpu!.requestAdapter())!.requestDevice();
+      const acts = await create({ device });
+      device.destroy();
+      await device.lost;
+      await expectError(() => acts.ready(), DeviceLostError);
+      assert(acts.device === device, 'a borrowed device was replaced');
+      await expectError(() => acts.tensor([1]), DeviceLostError);
+      acts.dispose();
+    },
+  },
 ];

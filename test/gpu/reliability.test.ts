@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createActivations, DisposedError } from '../../src/index.js';
+import { createActivations, DeviceLostError, DisposedError } from '../../src/index.js';
 import { opCases } from '../conformance/ops.js';
 import { reluCases } from '../conformance/relu.js';
 import { countingDevice } from '../helpers/counting-device.js';
@@ -66,6 +66,28 @@ describeIfAvailable('reliability on Dawn', missing, () => {
     expect(checked).toBeGreaterThan(0);
     acts.dispose();
     base.destroy();
+  });
+
+  it("with backend 'auto', falls back to the CPU when a lost device cannot be replaced, and says why", async () => {
+    if ('reason' in found) return;
+    // A GPU that hands out one adapter, then none.
+    let adapters = 0;
+    const stingy = {
+      requestAdapter: async (options?: GPURequestAdapterOptions) => (adapters++ === 0 ? found.gpu.requestAdapter(options) : null),
+    } as unknown as GPU;
+    const acts = await createActivations({ gpu: stingy });
+    expect(acts.backend).toBe('webgpu');
+    const old = acts.tensor([1, 2]);
+    const lost = acts.device!;
+    lost.destroy();
+    await lost.lost;
+    await acts.ready();
+    expect(acts.backend).toBe('cpu');
+    expect(acts.fallbackReason).toMatch(/device was lost.*no new device could be had.*returned null/);
+    await expect(old.read()).rejects.toBeInstanceOf(DeviceLostError);
+    expect(() => acts.forward('relu', old)).toThrow(DeviceLostError);
+    expect([...(await acts.forward('relu', acts.tensor([-1, 2])).read())]).toEqual([0, 2]);
+    acts.dispose();
   });
 
   it('dispose() destroys every tensor buffer the instance made, read or not', async () => {
