@@ -15,24 +15,11 @@
 //   (workgroup_id.y * num_workgroups.x + workgroup_id.x) * WORKGROUP_SIZE + local_invocation_index
 // and the invocations past `count` (the last group's spare lanes, the grid's spare groups) return.
 
-override WORKGROUP_SIZE: u32 = 256u;
-
-struct Params {
-  count: u32,        // Vs in this dispatch
-  in_offset: u32,    // first V of the input (x forward, saved backward) within its binding
-  dy_offset: u32,    // first V of dy within its binding (backward only)
-  out_offset: u32,   // first V of the output within its binding
-  attrs: vec4<f32>,  // the op's attributes in declaration order (alpha, beta, ...)
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Params (count, offsets, attrs), its binding 0, WORKGROUP_SIZE and flat_index() are declared in
+// shaders/lib/params.wgsl, shared with the training layer's masked kernels.
 @group(0) @binding(1) var<storage, read> input: array<V>;
 @group(0) @binding(2) var<storage, read> dy: array<V>;
 @group(0) @binding(3) var<storage, read_write> out: array<V>;
-
-fn flat_index(workgroup: vec3<u32>, groups: vec3<u32>, lane: u32) -> u32 {
-  return (workgroup.y * groups.x + workgroup.x) * WORKGROUP_SIZE + lane;
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward_main(

@@ -5,6 +5,7 @@ import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
 import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
 import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
+import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
 
 export type { Tuning } from './gpu/gpu-backend.js';
@@ -272,6 +273,76 @@ export class Activations implements TensorHost {
     const [name] = savedOperand(def, operands, 'operands');
     this.#into(def, 'backward', operands, [name, 'dy', 'dx'], resolveAttrs(def, attrs), options);
   }
+
+  /**
+   * The op as a training layer whose forward keeps only what backward needs: a 1-bit mask for
+   * relu and thresholdedRelu, else the tensor the gradient reads. See {@link Layer}.
+   *
+   * @example
+   * const act = acts.layer('relu');
+   * const h = act.forward(z);
+   * const dz = act.backward(dh);
+   */
+  layer<N extends OpName>(op: N, attrs?: OpAttrs<N>, options: LayerOptions = {}): Layer {
+    this.#checkLive();
+    const def = getOp(op);
+    const keep = options.keep ?? 'auto';
+    if (keep !== 'auto' && keep !== 'tensor') throw new InvalidArgumentError('options.keep', "'auto' or 'tensor'", describe(keep));
+    return new Layer(def, resolveAttrs(def, attrs), keep === 'auto' && def.mask !== undefined, this.#layerHost);
+  }
+
+  readonly #layerHost: LayerHost = {
+    forward: (op, x, attrs) => this.#apply(op, 'forward', [['x', x]], attrs),
+    backward: (op, saved, dy, attrs) =>
+      this.#apply(
+        op,
+        'backward',
+        [
+          [op.backwardFrom, saved],
+          ['dy', dy],
+        ],
+        attrs,
+      ),
+    forwardMasked: (op, x, attrs) => {
+      this.#checkLive();
+      const s = this.#storage(x, 'x');
+      const n = x.length;
+      if (s.kind === 'webgpu') {
+        const gpu = this.#gpu!;
+        const y = gpu.allocate(n, `${op.name}.forward`, 'x');
+        const mask = gpu.allocateMask(n, `${op.name}.mask`);
+        gpu.runMasked(op, 'forward_mask', { input: s.buffer, out: y, mask }, n, attrs);
+        const retained = { bytes: Math.ceil(n / 32) * 4, owner: gpu, release: () => gpu.release(mask), buffer: mask };
+        return { y: this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, x.shape, n), mask: retained };
+      }
+      const y = new Float32Array(n);
+      op.cpu.forward(s.data, y, attrs);
+      const words = new Uint32Array(Math.ceil(n / 32));
+      const xb = new Uint32Array(s.data.buffer, s.data.byteOffset, n);
+      for (let i = 0; i < n; i++) if (op.mask!.keep(xb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
+      return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: { bytes: words.byteLength, words, release: () => undefined } };
+    },
+    backwardMasked: (op, mask, dy, attrs) => {
+      this.#checkLive();
+      const s = this.#storage(dy, 'dy');
+      const n = dy.length;
+      if (s.kind === 'webgpu') {
+        const m = mask as Retained & { owner?: unknown; buffer?: GPUBuffer };
+        if (m.owner !== this.#gpu)
+          throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
+        const gpu = this.#gpu!;
+        const dx = gpu.allocate(n, `${op.name}.backward`, 'dy');
+        gpu.runMasked(op, 'backward_mask', { input: s.buffer, out: dx, mask: m.buffer! }, n, attrs);
+        return this.#adopt({ kind: 'webgpu', buffer: dx, offset: 0, owner: gpu }, dy.shape, n);
+      }
+      const words = (mask as Retained & { words?: Uint32Array }).words;
+      if (!words) throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
+      const dx = new Uint32Array(n);
+      const db = new Uint32Array(s.data.buffer, s.data.byteOffset, n);
+      for (let i = 0; i < n; i++) dx[i] = op.mask!.backward(((words[i >>> 5]! >>> (i & 31)) & 1) === 1, db[i]!, attrs);
+      return this.#adopt({ kind: 'cpu', data: new Float32Array(dx.buffer) }, dy.shape, n);
+    },
+  };
 
   /** Frees every tensor this instance made and, if we requested the device, the device. */
   dispose(): void {

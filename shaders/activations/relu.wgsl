@@ -23,3 +23,13 @@ fn forward(x: V) -> V {
 fn backward(x: V, dy: V) -> V {
   return bitcast<V>(select(U(0u), bitcast<U>(dy), relu_keep(bitcast<U>(x))));
 }
+
+// The training layer's 1-bit mask (shaders/masked.wgsl): forward keeps relu_keep(x) per
+// element, backward passes dy where it is set. Equal to backward(x, dy) bit for bit.
+fn mask_keep(x: V) -> B {
+  return relu_keep(bitcast<U>(x));
+}
+
+fn masked_backward(keep: B, dy: V) -> V {
+  return bitcast<V>(select(U(0u), bitcast<U>(dy), keep));
+}

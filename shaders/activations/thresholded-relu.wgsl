@@ -16,3 +16,12 @@ fn forward(x: V) -> V {
 fn backward(x: V, dy: V) -> V {
   return bitcast<V>(select(U(0u), bitcast<U>(dy), thresholded_keep(x)));
 }
+
+// The training layer's 1-bit mask (shaders/masked.wgsl): forward keeps x > theta (or NaN).
+fn mask_keep(x: V) -> B {
+  return thresholded_keep(x);
+}
+
+fn masked_backward(keep: B, dy: V) -> V {
+  return bitcast<V>(select(U(0u), bitcast<U>(dy), keep));
+}

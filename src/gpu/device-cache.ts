@@ -1,9 +1,13 @@
 import { ShaderCompileError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, ShaderStage } from './constants.js';
-import { elementwiseSource, locate } from './shader-source.js';
+import { elementwiseSource, locate, maskedSource, type ShaderSource } from './shader-source.js';
 
 export type Direction = 'forward' | 'backward';
+/** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
+export type Kernel = Direction | 'forward_mask' | 'backward_mask';
+/** Bind group layouts: one per elementwise direction, one shared by the mask kernels. */
+export type LayoutName = Direction | 'masked';
 
 /** How many distinct params buffers a device keeps before the least recently used is retired. */
 const PARAMS_CAPACITY = 1024;
@@ -16,8 +20,8 @@ const BIND_GROUPS_PER_BUFFER = 8;
  * one set of pipelines.
  */
 export class DeviceCache {
-  readonly layouts: Record<Direction, GPUBindGroupLayout>;
-  readonly #pipelineLayouts: Record<Direction, GPUPipelineLayout>;
+  readonly layouts: Record<LayoutName, GPUBindGroupLayout>;
+  readonly #pipelineLayouts: Record<LayoutName, GPUPipelineLayout>;
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #params = new Map<string, GPUBuffer>();
@@ -44,42 +48,56 @@ export class DeviceCache {
         label: 'elementwise.backward',
         entries: [uniform, storage(1, 'read-only-storage'), storage(2, 'read-only-storage'), storage(3, 'storage')],
       }),
+      masked: device.createBindGroupLayout({
+        label: 'masked',
+        entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage'), storage(4, 'storage')],
+      }),
     };
     this.#pipelineLayouts = {
       forward: device.createPipelineLayout({ label: 'elementwise.forward', bindGroupLayouts: [this.layouts.forward] }),
       backward: device.createPipelineLayout({ label: 'elementwise.backward', bindGroupLayouts: [this.layouts.backward] }),
+      masked: device.createPipelineLayout({ label: 'masked', bindGroupLayouts: [this.layouts.masked] }),
     };
   }
 
-  /** The pipeline for one op variant, compiled on first use and cached. */
-  pipeline(op: OpDefinition, width: 1 | 4, direction: Direction, workgroupSize: number): GPUComputePipeline {
-    const label = `${op.name}.f32.${width === 4 ? 'vec4' : 'scalar'}.${direction}`;
+  /** The pipeline for one op's kernel, compiled on first use and cached. */
+  pipeline(op: OpDefinition, width: 1 | 4, kernel: Kernel, workgroupSize: number): GPUComputePipeline {
+    const masked = kernel === 'forward_mask' || kernel === 'backward_mask';
+    const moduleLabel = `${op.name}.f32.${masked ? 'masked' : width === 4 ? 'vec4' : 'scalar'}`;
+    const label = masked ? `${op.name}.f32.${kernel}` : `${moduleLabel}.${kernel}`;
     const key = `${label}.wg${workgroupSize}`;
     let pipeline = this.#pipelines.get(key);
     if (pipeline) return pipeline;
-    const moduleLabel = `${op.name}.f32.${width === 4 ? 'vec4' : 'scalar'}`;
-    let module = this.#modules.get(moduleLabel);
-    if (!module) {
-      const source = elementwiseSource(op, width);
-      module = this.device.createShaderModule({ label: moduleLabel, code: source.code });
-      this.#modules.set(moduleLabel, module);
-      this.#checks.push(
-        module.getCompilationInfo().then((info) => {
-          const errors = info.messages.filter((m) => m.type === 'error');
-          if (errors.length > 0 && !this.#compileError) {
-            const lines = errors.map((m) => `  ${locate(source, m.lineNum)}:${m.linePos}: ${m.message}`);
-            this.#compileError = new ShaderCompileError(`WGSL module '${moduleLabel}' failed to compile:\n${lines.join('\n')}`);
-          }
-        }),
-      );
-    }
     pipeline = this.device.createComputePipeline({
       label,
-      layout: this.#pipelineLayouts[direction],
-      compute: { module, entryPoint: `${direction}_main`, constants: { WORKGROUP_SIZE: workgroupSize } },
+      layout: this.#pipelineLayouts[masked ? 'masked' : (kernel as Direction)],
+      compute: {
+        module: this.#module(moduleLabel, () => (masked ? maskedSource(op) : elementwiseSource(op, width))),
+        entryPoint: `${kernel}_main`,
+        constants: { WORKGROUP_SIZE: workgroupSize },
+      },
     });
     this.#pipelines.set(key, pipeline);
     return pipeline;
+  }
+
+  /** A shader module, made once per label; its compile errors surface through compiled(). */
+  #module(label: string, source: () => ShaderSource): GPUShaderModule {
+    let module = this.#modules.get(label);
+    if (module) return module;
+    const src = source();
+    module = this.device.createShaderModule({ label, code: src.code });
+    this.#modules.set(label, module);
+    this.#checks.push(
+      module.getCompilationInfo().then((info) => {
+        const errors = info.messages.filter((m) => m.type === 'error');
+        if (errors.length > 0 && !this.#compileError) {
+          const lines = errors.map((m) => `  ${locate(src, m.lineNum)}:${m.linePos}: ${m.message}`);
+          this.#compileError = new ShaderCompileError(`WGSL module '${label}' failed to compile:\n${lines.join('\n')}`);
+        }
+      }),
+    );
+    return module;
   }
 
   /** Resolves once every module compiled so far is checked; rejects with the first compile error. */
@@ -128,8 +146,8 @@ export class DeviceCache {
   }
 
   /** A bind group for these entries, cached against the output buffer while it lives. */
-  bindGroup(direction: Direction, entries: readonly GPUBindGroupEntry[], out: GPUBuffer): GPUBindGroup {
-    const key = `${direction}|${entries
+  bindGroup(layout: LayoutName, entries: readonly GPUBindGroupEntry[], out: GPUBuffer): GPUBindGroup {
+    const key = `${layout}|${entries
       .map((e) => {
         const r = e.resource as GPUBufferBinding;
         return `${this.#id(r.buffer)}@${r.offset ?? 0}+${r.size ?? ''}`;
@@ -138,7 +156,7 @@ export class DeviceCache {
     let groups = this.#bindGroups.get(out);
     const cached = groups?.get(key);
     if (cached) return cached;
-    const group = this.device.createBindGroup({ label: `elementwise.${direction}`, layout: this.layouts[direction], entries });
+    const group = this.device.createBindGroup({ label: layout, layout: this.layouts[layout], entries });
     if (!groups) {
       groups = new Map();
       this.#bindGroups.set(out, groups);

@@ -3,7 +3,7 @@ import { DeviceLostError, GpuOperationError, InvalidArgumentError } from '../err
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, MapMode } from './constants.js';
 import { deviceCache, type DeviceCache, type Direction } from './device-cache.js';
-import { planElementwise, type PlanLimits } from './plan.js';
+import { grid, planElementwise, type PlanLimits } from './plan.js';
 import type { BufferOwner } from '../tensor.js';
 
 /** Knobs for tests and tuning; the defaults come from the device's limits. */
@@ -128,34 +128,91 @@ export class GpuBackend implements BufferOwner {
     const label = `${op.name}.f32.${direction}`;
     // Attributes travel as their f32 bits in params.attrs (unused slots are 0).
     const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
-    const own = encoder === undefined;
-    if (own) this.device.pushErrorScope('validation');
-    const enc = encoder ?? this.device.createCommandEncoder({ label });
-    const pass = enc.beginComputePass({ label });
     const out = operands[operands.length - 1]!.buffer;
-    for (const d of plan) {
-      pass.setPipeline(this.#cache.pipeline(op, d.width, direction, this.limits.workgroupSize));
-      const params = this.#cache.params([
-        d.count,
-        d.offsets[0]!,
-        direction === 'backward' ? d.offsets[1]! : 0,
-        d.offsets[d.offsets.length - 1]!,
-        ...attrBits,
-      ]);
-      const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: params } }];
-      operands.forEach((o, i) => {
-        const b = d.bindings[i]!;
-        entries.push({ binding: slots[i]!, resource: { buffer: o.buffer, offset: b.offset, size: b.size } });
-      });
-      pass.setBindGroup(0, this.#cache.bindGroup(direction, entries, out));
-      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
+    this.#encode(label, encoder, (pass) => {
+      for (const d of plan) {
+        pass.setPipeline(this.#cache.pipeline(op, d.width, direction, this.limits.workgroupSize));
+        const params = this.#cache.params([
+          d.count,
+          d.offsets[0]!,
+          direction === 'backward' ? d.offsets[1]! : 0,
+          d.offsets[d.offsets.length - 1]!,
+          ...attrBits,
+        ]);
+        const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
+        const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: params } }];
+        operands.forEach((o, i) => {
+          const b = d.bindings[i]!;
+          entries.push({ binding: slots[i]!, resource: { buffer: o.buffer, offset: b.offset, size: b.size } });
+        });
+        pass.setBindGroup(0, this.#cache.bindGroup(direction, entries, out));
+        pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
+      }
+    });
+  }
+
+  /** A new buffer for the 1-bit mask of `length` elements (one u32 word per 32). */
+  allocateMask(length: number, label: string): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil(Math.ceil(length / 32) / 4) * 16);
+    return this.device.createBuffer({ label, size: bytes, usage: TENSOR_USAGE });
+  }
+
+  /**
+   * The training layer's mask kernels on our own buffers (offset 0). forward_mask: input x, out y,
+   * and the mask written; backward_mask: input dy, out dx, the mask read.
+   */
+  runMasked(
+    op: OpDefinition,
+    kernel: 'forward_mask' | 'backward_mask',
+    buffers: { readonly input: GPUBuffer; readonly out: GPUBuffer; readonly mask: GPUBuffer },
+    length: number,
+    attrs: readonly number[],
+    encoder?: GPUCommandEncoder,
+  ): void {
+    this.checkAlive();
+    if (length === 0) return;
+    // Chunks start on multiples of 2048 elements: 8 KiB of f32s and 256 bytes of mask, so every
+    // binding offset is 256-aligned (masked.wgsl).
+    const step = 2048;
+    const chunk = Math.max(step, Math.floor(this.limits.maxBindingBytes / 4 / step) * step);
+    const label = `${op.name}.f32.${kernel}`;
+    const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+    const pipeline = this.#cache.pipeline(op, 1, kernel, this.limits.workgroupSize);
+    this.#encode(label, encoder, (pass) => {
+      pass.setPipeline(pipeline);
+      for (let start = 0; start < length; start += chunk) {
+        const count = Math.min(chunk, length - start);
+        const params = this.#cache.params([count, 0, 0, 0, ...attrBits]);
+        const range = (buffer: GPUBuffer) => ({ buffer, offset: start * 4, size: count * 4 });
+        const entries: GPUBindGroupEntry[] = [
+          { binding: 0, resource: { buffer: params } },
+          { binding: 1, resource: range(buffers.input) },
+          { binding: 3, resource: range(buffers.out) },
+          { binding: 4, resource: { buffer: buffers.mask, offset: start / 8, size: Math.ceil(count / 32) * 4 } },
+        ];
+        pass.setBindGroup(0, this.#cache.bindGroup('masked', entries, buffers.out));
+        const invocations = kernel === 'forward_mask' ? Math.ceil(count / 32) : count;
+        const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+        pass.dispatchWorkgroups(x, y);
+      }
+    });
+  }
+
+  /** One compute pass: into the caller's encoder, or into ours, submitted inside an error scope. */
+  #encode(label: string, encoder: GPUCommandEncoder | undefined, body: (pass: GPUComputePassEncoder) => void): void {
+    if (encoder) {
+      const pass = encoder.beginComputePass({ label });
+      body(pass);
+      pass.end();
+      return;
     }
+    this.device.pushErrorScope('validation');
+    const enc = this.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    body(pass);
     pass.end();
-    if (own) {
-      this.device.queue.submit([enc.finish()]);
-      this.#scopes.push(this.device.popErrorScope().then((e) => (e ? new GpuOperationError(label, e.message) : undefined)));
-    }
+    this.device.queue.submit([enc.finish()]);
+    this.#scopes.push(this.device.popErrorScope().then((e) => (e ? new GpuOperationError(label, e.message) : undefined)));
   }
 
   /** Copies `length` f32s from `buffer` at byte `offset` back to the CPU. */

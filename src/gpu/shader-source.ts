@@ -1,4 +1,5 @@
 import skeleton from '../../shaders/elementwise.wgsl?raw';
+import maskedSkeleton from '../../shaders/masked.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
 // Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
@@ -30,12 +31,16 @@ export function preamble(width: 1 | 4): string {
 
 /** preamble + the shared helpers + the op's file + the elementwise skeleton. */
 export function elementwiseSource(op: OpDefinition, width: 1 | 4): ShaderSource {
-  const pieces = [
-    { path: '<preamble>', text: preamble(width) },
-    ...libraries,
-    { path: op.wgslPath, text: op.wgsl },
-    { path: 'shaders/elementwise.wgsl', text: skeleton },
-  ];
+  return assemble(op, width, { path: 'shaders/elementwise.wgsl', text: skeleton });
+}
+
+/** The training layer's mask kernels for an op that declares a mask (scalar, width 1). */
+export function maskedSource(op: OpDefinition): ShaderSource {
+  return assemble(op, 1, { path: 'shaders/masked.wgsl', text: maskedSkeleton });
+}
+
+function assemble(op: OpDefinition, width: 1 | 4, main: { path: string; text: string }): ShaderSource {
+  const pieces = [{ path: '<preamble>', text: preamble(width) }, ...libraries, { path: op.wgslPath, text: op.wgsl }, main];
   const parts = [];
   let line = 1;
   for (const { path, text } of pieces) {

@@ -42,6 +42,15 @@ export interface OpDefinition<A extends string = string> {
   readonly backwardFrom: 'x' | 'y';
   readonly cpu: CpuKernels;
   readonly accuracy: Accuracy;
+  /**
+   * Ops whose gradient needs one bit per element (relu: was x kept?) declare it: the WGSL file
+   * then also has `fn mask_keep(x: V) -> B` and `fn masked_backward(keep: B, dy: V) -> V`, and
+   * these are their CPU twins, on f32 bits. The training layer then keeps 1 bit, not x.
+   */
+  readonly mask?: {
+    keep(xBits: number, attrs: readonly number[]): boolean;
+    backward(keep: boolean, dyBits: number, attrs: readonly number[]): number;
+  };
 }
 
 /** Declares an op, keeping its attribute names as literal types for the public API. */

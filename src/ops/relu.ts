@@ -10,6 +10,10 @@ export const relu = defineOp({
   attrs: {},
   backwardFrom: 'x',
   accuracy: { kind: 'exact' },
+  mask: {
+    keep: (b) => isNanBits(b) || (b | 0) > 0,
+    backward: (keep, dy) => (keep ? dy : 0),
+  },
   cpu: {
     // Decided on the bits as the WGSL is: NaN payloads kept, -0 -> +0, subnormals untouched.
     forward(x, y) {

@@ -10,6 +10,10 @@ export const thresholdedRelu = defineOp({
   attrs: { theta: { default: 1 } },
   backwardFrom: 'x',
   accuracy: { kind: 'exact' },
+  mask: {
+    keep: (b, [theta]) => isNanBits(b) || orderedKey(b) > orderedKey(f32Bits(theta!)),
+    backward: (keep, dy) => (keep ? dy : 0),
+  },
   cpu: {
     forward(x, y, [theta]) {
       const key = orderedKey(f32Bits(theta!));

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { opCases } from '../conformance/ops.js';
-import { reluCases } from '../conformance/relu.js';
+import { allCases } from '../conformance/all.js';
 import { chromiumMissing, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 import type { BrowserReport } from './report.js';
@@ -27,9 +26,9 @@ describeIfAvailable('conformance in headless Chromium (navigator.gpu)', missing,
     expect(report?.fatal).toBeUndefined();
     expect(report?.backend).toBe('webgpu');
     console.log(`[chromium] adapter ${JSON.stringify(report?.adapter)}`);
-    expect(report?.results.length).toBe(reluCases.length + opCases.length);
+    expect(report?.results.length).toBe(allCases.length);
   });
-  for (const c of [...reluCases, ...opCases]) {
+  for (const c of allCases) {
     it(c.name, () => {
       const result = report?.results.find((r) => r.name === c.name);
       if (!result) throw new Error(`the page reported no result for this case${report?.fatal ? `: ${report.fatal}` : ''}`);

@@ -1,0 +1,21 @@
+// The uniform every kernel reads at binding 0: how many items a dispatch covers, where each
+// operand starts inside its binding, and the op's attributes. One immutable buffer per distinct
+// value, cached per device (src/gpu/device-cache.ts).
+
+struct Params {
+  count: u32,        // Vs in this dispatch
+  in_offset: u32,    // first V of the input (x forward, saved backward) within its binding
+  dy_offset: u32,    // first V of dy within its binding (backward only)
+  out_offset: u32,   // first V of the output within its binding
+  attrs: vec4<f32>,  // the op's attributes in declaration order (alpha, beta, ...)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+
+// Invocations per workgroup, set per pipeline (compute.constants) from the device's limits.
+override WORKGROUP_SIZE: u32 = 256u;
+
+// The flat index of an invocation in a 1-D or 2-D grid of workgroups (see elementwise.wgsl).
+fn flat_index(workgroup: vec3<u32>, groups: vec3<u32>, lane: u32) -> u32 {
+  return (workgroup.y * groups.x + workgroup.x) * WORKGROUP_SIZE + lane;
+}
