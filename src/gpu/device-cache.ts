@@ -70,7 +70,7 @@ export class DeviceCache {
     if (pipeline) return pipeline;
     pipeline = this.device.createComputePipeline({
       label,
-      layout: this.#pipelineLayouts[masked ? 'masked' : (kernel as Direction)],
+      layout: this.#pipelineLayouts[masked ? 'masked' : (kernel)],
       compute: {
         module: this.#module(moduleLabel, () => (masked ? maskedSource(op) : elementwiseSource(op, width))),
         entryPoint: `${kernel}_main`,
