@@ -46,3 +46,33 @@ fn backward_main(
   }
   out[params.out_offset + i] = backward(input[params.in_offset + i], dy[params.dy_offset + i]);
 }
+
+// In place: the output binding also holds the input, read before it is overwritten by the same
+// invocation (WebGPU forbids binding one range both read-only and writable in a dispatch).
+// forward_inplace: out = forward(out), x's range is y's. backward_inplace: out = backward(x, out),
+// dy's range is dx's.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn forward_inplace_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = flat_index(workgroup, groups, lane);
+  if (i >= params.count) {
+    return;
+  }
+  out[params.out_offset + i] = forward(out[params.out_offset + i]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn backward_inplace_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = flat_index(workgroup, groups, lane);
+  if (i >= params.count) {
+    return;
+  }
+  out[params.out_offset + i] = backward(input[params.in_offset + i], out[params.out_offset + i]);
+}

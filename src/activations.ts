@@ -443,13 +443,12 @@ export class Activations implements TensorHost {
       if (options.encoder !== undefined)
         throw new InvalidArgumentError('options.encoder', 'no encoder on the CPU backend', 'a GPUCommandEncoder');
       const out = arrays[arrays.length - 1]!;
-      if (arrays.slice(0, -1).some((a) => a.buffer === out.buffer)) {
-        throw new InvalidArgumentError(
-          names[names.length - 1]!,
-          'a tensor other than the inputs (in-place is not supported yet)',
-          'one of the inputs',
-        );
-      }
+      // Same rule as on the GPU; the CPU kernels read element i before they write it.
+      inPlaceInput(
+        direction,
+        arrays.map((a) => ({ buffer: a.buffer, offset: a.byteOffset, length: a.length })),
+        names,
+      );
       runCpu(op, direction, arrays.slice(0, -1), out, attrs);
       return;
     }
@@ -459,20 +458,14 @@ export class Activations implements TensorHost {
       views.map((v) => v.length),
     );
     const out = views[views.length - 1]!;
-    for (const [i, v] of views.slice(0, -1).entries()) {
-      if (v.buffer === out.buffer && v.offset < out.offset + 4 * out.length && out.offset < v.offset + 4 * v.length) {
-        throw new InvalidArgumentError(
-          names[names.length - 1]!,
-          `a range that does not overlap ${names[i]!} (in-place is not supported yet)`,
-          'an overlapping range of the same buffer',
-        );
-      }
-    }
+    const inPlace = inPlaceInput(direction, views, names);
     const encoder = options.encoder;
     if (encoder !== undefined && typeof (encoder as GPUCommandEncoder | null)?.beginComputePass !== 'function') {
       throw new InvalidArgumentError('options.encoder', 'a GPUCommandEncoder', describe(encoder));
     }
-    this.#gpu.run(op, direction, views, out.length, attrs, encoder);
+    if (inPlace === undefined) this.#gpu.run(op, direction, views, out.length, attrs, encoder);
+    else if (direction === 'forward') this.#gpu.run(op, 'forward_inplace', [out], out.length, attrs, encoder);
+    else this.#gpu.run(op, 'backward_inplace', [views[0]!, out], out.length, attrs, encoder);
   }
 
   /** Resolves a tensor or a caller's buffer range into a validated byte range. */
@@ -511,6 +504,34 @@ export class Activations implements TensorHost {
     }
     return { buffer, offset, length };
   }
+}
+
+/**
+ * Which input the output is written over, if any. Forward may write y over exactly x's range and
+ * backward dx over exactly dy's (in place); any other overlap is refused.
+ */
+function inPlaceInput(
+  direction: Direction,
+  views: readonly { readonly buffer: unknown; readonly offset: number; readonly length: number }[],
+  names: readonly string[],
+): number | undefined {
+  const out = views[views.length - 1]!;
+  const allowed = direction === 'forward' ? 0 : 1;
+  let inPlace: number | undefined;
+  views.slice(0, -1).forEach((v, i) => {
+    if (v.buffer !== out.buffer || v.length === 0 || out.length === 0) return;
+    if (v.offset === out.offset && v.length === out.length && i === allowed) {
+      inPlace = i;
+    } else if (v.offset < out.offset + 4 * out.length && out.offset < v.offset + 4 * v.length) {
+      const what = direction === 'forward' ? 'exactly x (in place)' : 'exactly dy (in place)';
+      throw new InvalidArgumentError(
+        names[names.length - 1]!,
+        `a range that does not overlap ${names[i]!}, or ${what}`,
+        'an overlapping range',
+      );
+    }
+  });
+  return inPlace;
 }
 
 /** The operand backward reads besides dy: x, or y for ops whose gradient comes from the output. */

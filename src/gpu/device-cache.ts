@@ -5,9 +5,9 @@ import { elementwiseSource, locate, maskedSource, type ShaderSource } from './sh
 
 export type Direction = 'forward' | 'backward';
 /** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
-export type Kernel = Direction | 'forward_mask' | 'backward_mask';
-/** Bind group layouts: one per elementwise direction, one shared by the mask kernels. */
-export type LayoutName = Direction | 'masked';
+export type Kernel = Direction | 'forward_inplace' | 'backward_inplace' | 'forward_mask' | 'backward_mask';
+/** Bind group layouts: one per elementwise kernel, one shared by the mask kernels. */
+export type LayoutName = Exclude<Kernel, 'forward_mask' | 'backward_mask'> | 'masked';
 
 /** How many distinct params buffers a device keeps before the least recently used is retired. */
 const PARAMS_CAPACITY = 1024;
@@ -48,6 +48,14 @@ export class DeviceCache {
         label: 'elementwise.backward',
         entries: [uniform, storage(1, 'read-only-storage'), storage(2, 'read-only-storage'), storage(3, 'storage')],
       }),
+      forward_inplace: device.createBindGroupLayout({
+        label: 'elementwise.forward_inplace',
+        entries: [uniform, storage(3, 'storage')],
+      }),
+      backward_inplace: device.createBindGroupLayout({
+        label: 'elementwise.backward_inplace',
+        entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage')],
+      }),
       masked: device.createBindGroupLayout({
         label: 'masked',
         entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage'), storage(4, 'storage')],
@@ -56,6 +64,14 @@ export class DeviceCache {
     this.#pipelineLayouts = {
       forward: device.createPipelineLayout({ label: 'elementwise.forward', bindGroupLayouts: [this.layouts.forward] }),
       backward: device.createPipelineLayout({ label: 'elementwise.backward', bindGroupLayouts: [this.layouts.backward] }),
+      forward_inplace: device.createPipelineLayout({
+        label: 'elementwise.forward_inplace',
+        bindGroupLayouts: [this.layouts.forward_inplace],
+      }),
+      backward_inplace: device.createPipelineLayout({
+        label: 'elementwise.backward_inplace',
+        bindGroupLayouts: [this.layouts.backward_inplace],
+      }),
       masked: device.createPipelineLayout({ label: 'masked', bindGroupLayouts: [this.layouts.masked] }),
     };
   }
@@ -70,7 +86,7 @@ export class DeviceCache {
     if (pipeline) return pipeline;
     pipeline = this.device.createComputePipeline({
       label,
-      layout: this.#pipelineLayouts[masked ? 'masked' : (kernel)],
+      layout: this.#pipelineLayouts[masked ? 'masked' : kernel],
       compute: {
         module: this.#module(moduleLabel, () => (masked ? maskedSource(op) : elementwiseSource(op, width))),
         entryPoint: `${kernel}_main`,

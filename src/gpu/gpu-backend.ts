@@ -22,6 +22,17 @@ export interface GpuOperand {
   readonly offset: number;
 }
 
+/** The elementwise kernels: out-of-place, or in place (the output range is also an input's). */
+export type ElementwiseKernel = Direction | 'forward_inplace' | 'backward_inplace';
+
+/** Binding slots of the operands each kernel takes, in order (the last is the output). */
+const SLOTS: Record<ElementwiseKernel, readonly number[]> = {
+  forward: [1, 3],
+  backward: [1, 2, 3],
+  forward_inplace: [3],
+  backward_inplace: [1, 3],
+};
+
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Runs ops on one GPUDevice: allocation, encoding, submission, readback, loss. */
@@ -112,7 +123,7 @@ export class GpuBackend implements BufferOwner {
    */
   run(
     op: OpDefinition,
-    direction: Direction,
+    direction: ElementwiseKernel,
     operands: readonly GpuOperand[],
     length: number,
     attrs: readonly number[],
@@ -134,12 +145,12 @@ export class GpuBackend implements BufferOwner {
         pass.setPipeline(this.#cache.pipeline(op, d.width, direction, this.limits.workgroupSize));
         const params = this.#cache.params([
           d.count,
-          d.offsets[0]!,
+          direction === 'forward_inplace' ? 0 : d.offsets[0]!,
           direction === 'backward' ? d.offsets[1]! : 0,
           d.offsets[d.offsets.length - 1]!,
           ...attrBits,
         ]);
-        const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
+        const slots = SLOTS[direction];
         const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: params } }];
         operands.forEach((o, i) => {
           const b = d.bindings[i]!;

@@ -11,7 +11,7 @@ import {
   type Tuning,
 } from '../../src/index.js';
 import { assert, expectBits, expectError } from '../helpers/compare.js';
-import { SPECIAL_BITS, floatsFromBits, randomFloats, uniformFloats } from '../helpers/float.js';
+import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats, uniformFloats } from '../helpers/float.js';
 import { reluGradReference, reluReference } from '../helpers/reference.js';
 
 export interface ConformanceContext {
@@ -393,6 +393,47 @@ export const reluCases: readonly ConformanceCase[] = [
       assert(acts.device === device, 'a borrowed device was replaced');
       await expectError(() => acts.tensor([1]), DeviceLostError);
       acts.dispose();
+    },
+  },
+  {
+    name: 'in place: y over exactly x, dx over exactly dy, equal to out of place; partial overlaps refused',
+    async run({ acts }) {
+      for (const op of ['relu', 'sigmoid'] as const) {
+        const x = randomFloats(5003, 71);
+        const dy = randomFloats(5003, 72);
+        const expectedY = await acts.forward(op, acts.tensor(x)).read();
+        const t = acts.tensor(x);
+        acts.forwardInto(op, { x: t, y: t });
+        expectBits(`${op} forward in place`, await t.read(), bitsOf(expectedY), { x });
+        const saved = op === 'relu' ? { x: acts.tensor(x) } : { y: acts.tensor(expectedY) };
+        const expectedDx = await acts.backward(op, { ...saved, dy: acts.tensor(dy) }).read();
+        const g = acts.tensor(dy);
+        acts.backwardInto(op, { ...saved, dy: g, dx: g });
+        expectBits(`${op} backward in place`, await g.read(), bitsOf(expectedDx), { x, dy });
+        await expectError(
+          () => acts.backwardInto(op, { ...saved, dy: acts.tensor(dy), dx: Object.values(saved)[0]! }),
+          InvalidArgumentError,
+          'dx',
+        );
+      }
+    },
+  },
+  {
+    name: "in place on a caller's buffer at an unaligned offset, in the caller's encoder",
+    gpuOnly: true,
+    async run({ acts }) {
+      const device = acts.device!;
+      const n = 1027;
+      const x = randomFloats(n, 73);
+      const buffer = device.createBuffer({ size: 4 * (n + 3), usage: STORAGE | COPY_SRC | COPY_DST });
+      device.queue.writeBuffer(buffer, 12, x);
+      const view = { buffer, offset: 12, length: n };
+      const enc = device.createCommandEncoder();
+      acts.forwardInto('relu', { x: view, y: view }, {}, { encoder: enc });
+      device.queue.submit([enc.finish()]);
+      const all = await readBuffer(device, buffer, 4 * (n + 3));
+      expectBits('in place at offset 12', all.subarray(3), reluReference(x), { x });
+      buffer.destroy();
     },
   },
 ];
