@@ -26,8 +26,10 @@ export interface ConformanceContext {
 
 export interface ConformanceCase {
   readonly name: string;
-  /** Needs GPU buffers or devices; skipped on the CPU backend, whose runner says so. */
+  /** Needs GPU buffers or devices: WebGPU runners only. */
   readonly gpuOnly?: boolean;
+  /** About the CPU backend alone: the CPU runner only. */
+  readonly cpuOnly?: boolean;
   run(ctx: ConformanceContext): Promise<void>;
 }
 

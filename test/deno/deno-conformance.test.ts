@@ -1,12 +1,12 @@
 import { beforeAll, expect, it } from 'vitest';
-import { allCases } from '../conformance/all.js';
+import { casesFor } from '../conformance/all.js';
 import type { BrowserReport } from '../browser/report.js';
 import { denoMissing, runDenoSuite } from '../helpers/deno.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 
 // The conformance suite on a second WebGPU implementation: Deno's wgpu (its own shader compiler,
 // naga) on Mesa's lavapipe. Each case becomes one test with Deno's verdict.
-const cases = allCases;
+const cases = casesFor('webgpu');
 
 describeIfAvailable('conformance in Deno (wgpu on lavapipe)', denoMissing(), () => {
   let report: BrowserReport | undefined;

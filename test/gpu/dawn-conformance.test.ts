@@ -1,5 +1,5 @@
 import { createActivations } from '../../src/index.js';
-import { allCases } from '../conformance/all.js';
+import { casesFor } from '../conformance/all.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 import { registerConformance } from '../helpers/vitest-suite.js';
@@ -10,7 +10,7 @@ const found = await nodeGpu();
 describeIfAvailable('Dawn in Node', 'reason' in found ? found.reason : undefined, () => {
   if ('reason' in found) return;
   const { gpu } = found;
-  registerConformance('conformance', allCases, async () => {
+  registerConformance('conformance', casesFor('webgpu'), async () => {
     const acts = await createActivations({ backend: 'webgpu', gpu });
     console.log(`[dawn] running on ${JSON.stringify(acts.adapterInfo)}`);
     return {

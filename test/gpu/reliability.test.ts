@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { createActivations, DeviceLostError, DisposedError } from '../../src/index.js';
-import { allCases } from '../conformance/all.js';
+import { casesFor } from '../conformance/all.js';
 import { countingDevice } from '../helpers/counting-device.js';
 import { randomFloats, rng } from '../helpers/float.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
@@ -152,7 +152,7 @@ describeIfAvailable('reliability on Dawn', missing, () => {
 describeIfAvailable('conformance on Dawn in compatibility mode', missing, () => {
   if ('reason' in found) return;
   const { gpu } = found;
-  registerConformance('featureLevel: compatibility', allCases, async () => {
+  registerConformance('featureLevel: compatibility', casesFor('webgpu'), async () => {
     const acts = await createActivations({ backend: 'webgpu', gpu, featureLevel: 'compatibility' });
     const device = acts.device!;
     expect(device.features.has('core-features-and-limits')).toBe(false);

@@ -1,0 +1,305 @@
+// The catalogue of bad inputs: each row is one input the library must refuse, the typed error it
+// gets and the argument that error names. Every row runs as a conformance case on every backend
+// it applies to, and README.md's "Bad inputs" table must list exactly these rows
+// (test/unit/catalogue.test.ts).
+import {
+  createActivations,
+  DisposedError,
+  ForeignTensorError,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  UnknownOpError,
+  type Activations,
+  type OpName,
+} from '../../src/index.js';
+import { assert, expectError } from '../helpers/compare.js';
+import type { ConformanceCase, ConformanceContext } from './relu.js';
+
+export interface BadInput {
+  /** What is wrong, as the README table says it. */
+  readonly what: string;
+  readonly error: abstract new (...args: never[]) => Error;
+  readonly argument: string;
+  /** Needs GPU buffers (WebGPU backends only) or the CPU backend only. */
+  readonly only?: 'webgpu' | 'cpu';
+  /** Makes the bad call; throws (or rejects) with the error. */
+  call(acts: Activations, ctx: ConformanceContext): unknown;
+  /** Further checks on the error. */
+  check?(error: Error): void;
+}
+
+const STORAGE = 0x80;
+const COPY_DST = 0x08;
+
+function buffer(acts: Activations, usage: number, size = 64): GPUBuffer {
+  return acts.device!.createBuffer({ size, usage });
+}
+
+export const badInputs: readonly BadInput[] = [
+  {
+    what: 'unknown op name',
+    error: UnknownOpError,
+    argument: 'op',
+    call: (a) => a.forward('rleu' as OpName, a.tensor([1])),
+    check: (e) =>
+      assert((e as UnknownOpError).validNames.includes('relu') && e.message.includes("'relu'"), `lists the valid names: ${e.message}`),
+  },
+  {
+    what: 'op name that is not a string',
+    error: UnknownOpError,
+    argument: 'op',
+    call: (a) => a.forward(42 as unknown as OpName, a.tensor([1])),
+  },
+  { what: 'x is not a Tensor (an array)', error: InvalidArgumentError, argument: 'x', call: (a) => a.forward('relu', [1, 2] as never) },
+  {
+    what: 'x was disposed',
+    error: DisposedError,
+    argument: 'x',
+    call: (a) => {
+      const t = a.tensor([1]);
+      t.dispose();
+      return a.forward('relu', t);
+    },
+  },
+  {
+    what: 'x was made by another instance',
+    error: ForeignTensorError,
+    argument: 'x',
+    call: async (a, ctx) => {
+      const other = await ctx.create();
+      try {
+        return a.forward('relu', other.tensor([1]));
+      } finally {
+        other.dispose();
+      }
+    },
+  },
+  {
+    what: 'x is a CPU tensor given to a WebGPU instance',
+    error: ForeignTensorError,
+    argument: 'x',
+    only: 'webgpu',
+    call: async (a) => a.forward('relu', (await createActivations({ backend: 'cpu' })).tensor([1])),
+  },
+  {
+    what: 'dy has another shape than x',
+    error: ShapeMismatchError,
+    argument: 'dy',
+    call: (a) => a.backward('relu', { x: a.tensor([1, 2, 3, 4, 5, 6], [2, 3]), dy: a.tensor([1, 2, 3, 4, 5, 6], [3, 2]) }),
+  },
+  {
+    what: 'dy has another length than x',
+    error: ShapeMismatchError,
+    argument: 'dy',
+    call: (a) => a.backward('relu', { x: a.tensor([1, 2, 3]), dy: a.tensor([1, 2]) }),
+  },
+  { what: 'backward without x', error: InvalidArgumentError, argument: 'grads.x', call: (a) => a.backward('relu', { dy: a.tensor([1]) }) },
+  {
+    what: 'backward given x for an op whose gradient comes from y (sigmoid)',
+    error: InvalidArgumentError,
+    argument: 'grads.y',
+    call: (a) => a.backward('sigmoid', { x: a.tensor([1]), dy: a.tensor([1]) }),
+  },
+  { what: 'grads is not an object', error: InvalidArgumentError, argument: 'grads', call: (a) => a.backward('relu', null as never) },
+  { what: 'a shape entry is NaN', error: InvalidArgumentError, argument: 'shape[1]', call: (a) => a.tensor([1, 2], [2, Number.NaN]) },
+  { what: 'a shape entry is negative', error: InvalidArgumentError, argument: 'shape[0]', call: (a) => a.tensor([1, 2], [-2, -1]) },
+  { what: 'a shape entry is fractional', error: InvalidArgumentError, argument: 'shape[0]', call: (a) => a.tensor([1, 2], [1.5, 2]) },
+  { what: 'a shape entry is infinite', error: InvalidArgumentError, argument: 'shape[1]', call: (a) => a.tensor([1, 2], [2, Infinity]) },
+  {
+    what: "the shape's product is not the data's length",
+    error: ShapeMismatchError,
+    argument: 'shape',
+    call: (a) => a.tensor([1, 2, 3], [2, 2]),
+  },
+  {
+    what: 'data is neither a Float32Array nor an array',
+    error: InvalidArgumentError,
+    argument: 'data',
+    call: (a) => a.tensor('123' as never),
+  },
+  {
+    what: 'an attribute the op does not take',
+    error: InvalidArgumentError,
+    argument: 'attrs.alpha',
+    call: (a) => a.forward('relu', a.tensor([1]), { alpha: 1 } as never),
+  },
+  {
+    what: 'an attribute is NaN',
+    error: InvalidArgumentError,
+    argument: 'attrs.theta',
+    call: (a) => a.forward('thresholdedRelu', a.tensor([1]), { theta: Number.NaN }),
+  },
+  {
+    what: 'an attribute is infinite',
+    error: InvalidArgumentError,
+    argument: 'attrs.theta',
+    call: (a) => a.forward('thresholdedRelu', a.tensor([1]), { theta: -Infinity }),
+  },
+  {
+    what: 'an attribute is not a number',
+    error: InvalidArgumentError,
+    argument: 'attrs.theta',
+    call: (a) => a.forward('thresholdedRelu', a.tensor([1]), { theta: '1' as never }),
+  },
+  {
+    what: 'attrs is not an object',
+    error: InvalidArgumentError,
+    argument: 'attrs',
+    call: (a) => a.forward('thresholdedRelu', a.tensor([1]), 3 as never),
+  },
+  {
+    what: 'a GPUBuffer without STORAGE usage',
+    error: InvalidArgumentError,
+    argument: 'x.buffer',
+    only: 'webgpu',
+    call: (a) => a.forwardInto('relu', { x: { buffer: buffer(a, COPY_DST), length: 4 }, y: { buffer: buffer(a, STORAGE), length: 4 } }),
+  },
+  {
+    what: 'a view whose buffer is not a GPUBuffer',
+    error: InvalidArgumentError,
+    argument: 'x.buffer',
+    only: 'webgpu',
+    call: (a) => a.forwardInto('relu', { x: { buffer: {} as GPUBuffer, length: 4 }, y: { buffer: buffer(a, STORAGE), length: 4 } }),
+  },
+  {
+    what: 'a byte offset that is not a multiple of 4',
+    error: InvalidArgumentError,
+    argument: 'x.offset',
+    only: 'webgpu',
+    call: (a) =>
+      a.forwardInto('relu', { x: { buffer: buffer(a, STORAGE), offset: 2, length: 4 }, y: { buffer: buffer(a, STORAGE), length: 4 } }),
+  },
+  {
+    what: 'a negative byte offset',
+    error: InvalidArgumentError,
+    argument: 'x.offset',
+    only: 'webgpu',
+    call: (a) =>
+      a.forwardInto('relu', { x: { buffer: buffer(a, STORAGE), offset: -4, length: 4 }, y: { buffer: buffer(a, STORAGE), length: 4 } }),
+  },
+  {
+    what: 'a view that runs past the end of its buffer',
+    error: InvalidArgumentError,
+    argument: 'x.length',
+    only: 'webgpu',
+    call: (a) =>
+      a.forwardInto('relu', { x: { buffer: buffer(a, STORAGE), offset: 56, length: 4 }, y: { buffer: buffer(a, STORAGE), length: 4 } }),
+  },
+  {
+    what: 'a huge view length (2^40 elements)',
+    error: InvalidArgumentError,
+    argument: 'x.length',
+    only: 'webgpu',
+    call: (a) =>
+      a.forwardInto('relu', { x: { buffer: buffer(a, STORAGE), length: 2 ** 40 }, y: { buffer: buffer(a, STORAGE), length: 2 ** 40 } }),
+  },
+  {
+    what: 'a negative or fractional view length',
+    error: InvalidArgumentError,
+    argument: 'x.length',
+    only: 'webgpu',
+    call: (a) => a.forwardInto('relu', { x: { buffer: buffer(a, STORAGE), length: 1.5 }, y: { buffer: buffer(a, STORAGE), length: 1.5 } }),
+  },
+  {
+    what: 'an output range that partly overlaps an input',
+    error: InvalidArgumentError,
+    argument: 'y',
+    only: 'webgpu',
+    call: (a) => {
+      const b = buffer(a, STORAGE);
+      return a.forwardInto('relu', { x: { buffer: b, offset: 8, length: 4 }, y: { buffer: b, offset: 0, length: 4 } });
+    },
+  },
+  {
+    what: 'dx written over x instead of dy',
+    error: InvalidArgumentError,
+    argument: 'dx',
+    call: (a) => {
+      const x = a.tensor([1, 2]);
+      return a.backwardInto('relu', { x, dy: a.tensor([1, 1]), dx: x });
+    },
+  },
+  {
+    what: 'output and input lengths differ',
+    error: ShapeMismatchError,
+    argument: 'y',
+    call: (a) => a.forwardInto('relu', { x: a.tensor([1, 2, 3]), y: a.tensor([0, 0]) }),
+  },
+  {
+    what: 'an encoder that is not a GPUCommandEncoder',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'webgpu',
+    call: (a) => a.forwardInto('relu', { x: a.tensor([1]), y: a.tensor([0]) }, {}, { encoder: {} as GPUCommandEncoder }),
+  },
+  {
+    what: 'an encoder given to the CPU backend',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'cpu',
+    call: (a) => a.forwardInto('relu', { x: a.tensor([1]), y: a.tensor([0]) }, {}, { encoder: {} as GPUCommandEncoder }),
+  },
+  {
+    what: 'the instance was disposed',
+    error: DisposedError,
+    argument: 'acts',
+    call: async (_, ctx) => {
+      const other = await ctx.create();
+      other.dispose();
+      return other.tensor([1]);
+    },
+  },
+  {
+    what: 'a tensor read after dispose',
+    error: DisposedError,
+    argument: 'tensor',
+    call: (a) => {
+      const t = a.tensor([1]);
+      t.dispose();
+      return t.read();
+    },
+  },
+  {
+    what: 'layer backward before forward',
+    error: InvalidArgumentError,
+    argument: 'layer',
+    call: (a) => a.layer('relu').backward(a.tensor([1])),
+  },
+  {
+    what: "layer backward with dy of another shape than forward's x",
+    error: ShapeMismatchError,
+    argument: 'dy',
+    call: (a) => {
+      const l = a.layer('relu');
+      l.forward(a.tensor([1, 2]));
+      return l.backward(a.tensor([1, 2, 3]));
+    },
+  },
+  {
+    what: 'an unknown layer keep option',
+    error: InvalidArgumentError,
+    argument: 'options.keep',
+    call: (a) => a.layer('relu', {}, { keep: 'x' as never }),
+  },
+  {
+    what: 'an unknown backend name',
+    error: InvalidArgumentError,
+    argument: 'options.backend',
+    call: () => createActivations({ backend: 'cuda' as 'cpu' }),
+  },
+  {
+    what: 'a device that is not a GPUDevice',
+    error: InvalidArgumentError,
+    argument: 'options.device',
+    call: () => createActivations({ device: {} as GPUDevice }),
+  },
+];
+
+export const badInputCases: readonly ConformanceCase[] = badInputs.map((row) => ({
+  name: `bad input: ${row.what} -> ${row.error.name} naming ${row.argument}`,
+  ...(row.only === 'webgpu' ? { gpuOnly: true } : row.only === 'cpu' ? { cpuOnly: true } : {}),
+  async run(ctx) {
+    const error = await expectError(() => row.call(ctx.acts, ctx), row.error, row.argument);
+    row.check?.(error);
+  },
+}));
