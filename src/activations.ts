@@ -5,7 +5,7 @@ import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
 import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
 import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
-import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
+import { Layer, type BiasShape, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
 
 export type { Tuning } from './gpu/gpu-backend.js';
@@ -288,7 +288,10 @@ export class Activations implements TensorHost {
     const def = getOp(op);
     const keep = options.keep ?? 'auto';
     if (keep !== 'auto' && keep !== 'tensor') throw new InvalidArgumentError('options.keep', "'auto' or 'tensor'", describe(keep));
-    return new Layer(def, resolveAttrs(def, attrs), keep === 'auto' && def.mask !== undefined, this.#layerHost);
+    const axis = options.axis ?? -1;
+    if (!Number.isInteger(axis))
+      throw new InvalidArgumentError('options.axis', 'an integer axis (negative counts from the end)', describe(axis));
+    return new Layer(def, resolveAttrs(def, attrs), keep === 'auto' && def.mask !== undefined, this.#layerHost, axis);
   }
 
   readonly #layerHost: LayerHost = {
@@ -321,6 +324,78 @@ export class Activations implements TensorHost {
       const xb = new Uint32Array(s.data.buffer, s.data.byteOffset, n);
       for (let i = 0; i < n; i++) if (op.mask!.keep(xb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
       return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: { bytes: words.byteLength, words, release: () => undefined } };
+    },
+    forwardBias: (op, x, b, axis, attrs, keep) => {
+      this.#checkLive();
+      const xs = this.#storage(x, 'x');
+      const bs = this.#storage(b, 'b');
+      const rank = x.shape.length;
+      const a = axis < 0 ? axis + rank : axis;
+      if (a < 0 || a >= rank) throw new InvalidArgumentError('options.axis', `an axis of x's ${rank} dimensions`, String(axis));
+      const shape: BiasShape = {
+        outer: x.shape.slice(0, a).reduce((p, d) => p * d, 1),
+        channels: x.shape[a]!,
+        inner: x.shape.slice(a + 1).reduce((p, d) => p * d, 1),
+      };
+      if (b.length !== shape.channels) {
+        throw new ShapeMismatchError('b', `${shape.channels} values (x.shape[${a}], the channel axis)`, `${b.length}`);
+      }
+      const n = x.length;
+      if (xs.kind === 'webgpu' && bs.kind === 'webgpu') {
+        const gpu = this.#gpu!;
+        const y = gpu.allocate(n, `${op.name}.forward`, 'x');
+        const adopt = (buffer: GPUBuffer) => this.#adopt({ kind: 'webgpu', buffer, offset: 0, owner: gpu }, x.shape, n);
+        if (keep === 'mask') {
+          const mask = gpu.allocateMask(n, `${op.name}.mask`);
+          gpu.runFused(op, 'fused_forward_mask', { input: xs.buffer, bias: bs.buffer, out: y, mask }, n, shape, attrs);
+          return {
+            y: adopt(y),
+            mask: { bytes: Math.ceil(n / 32) * 4, owner: gpu, buffer: mask, release: () => gpu.release(mask) } as Retained,
+            shape,
+          };
+        }
+        if (keep === 'x') {
+          const z = gpu.allocate(n, `${op.name}.z`, 'x');
+          gpu.runFused(op, 'fused_forward', { input: xs.buffer, bias: bs.buffer, out: y, kept: z }, n, shape, attrs);
+          return { y: adopt(y), z: adopt(z), shape };
+        }
+        gpu.runFused(op, 'fused_forward_y', { input: xs.buffer, bias: bs.buffer, out: y }, n, shape, attrs);
+        return { y: adopt(y), shape };
+      }
+      const xd = (xs as { data: Float32Array }).data;
+      const bd = (bs as { data: Float32Array }).data;
+      const z = new Float32Array(n);
+      for (let i = 0; i < n; i++) z[i] = xd[i]! + bd[Math.floor(i / shape.inner) % shape.channels]!;
+      const y = new Float32Array(n);
+      op.cpu.forward(z, y, attrs);
+      const adopt = (data: Float32Array) => this.#adopt({ kind: 'cpu', data }, x.shape, n);
+      if (keep === 'mask') {
+        const words = new Uint32Array(Math.ceil(n / 32));
+        const zb = new Uint32Array(z.buffer);
+        for (let i = 0; i < n; i++) if (op.mask!.keep(zb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
+        return { y: adopt(y), mask: { bytes: words.byteLength, words, release: () => undefined } as Retained, shape };
+      }
+      return keep === 'x' ? { y: adopt(y), z: adopt(z), shape } : { y: adopt(y), shape };
+    },
+    biasGrad: (op, dz, shape, attrs) => {
+      const s = this.#storage(dz, 'dy');
+      if (s.kind === 'webgpu') {
+        const gpu = this.#gpu!;
+        const db = gpu.allocate(shape.channels, `${op.name}.db`, 'b');
+        gpu.runFused(op, 'bias_grad', { input: s.buffer, out: db }, dz.length, shape, attrs);
+        return this.#adopt({ kind: 'webgpu', buffer: db, offset: 0, owner: gpu }, [shape.channels], shape.channels);
+      }
+      // The GPU's order: for each channel, outer then inner, adding in f32.
+      const db = new Float32Array(shape.channels);
+      for (let c = 0; c < shape.channels; c++) {
+        let sum = 0;
+        for (let o = 0; o < shape.outer; o++) {
+          const base = (o * shape.channels + c) * shape.inner;
+          for (let j = 0; j < shape.inner; j++) sum = Math.fround(sum + s.data[base + j]!);
+        }
+        db[c] = sum;
+      }
+      return this.#adopt({ kind: 'cpu', data: db }, [shape.channels], shape.channels);
     },
     backwardMasked: (op, mask, dy, attrs) => {
       this.#checkLive();

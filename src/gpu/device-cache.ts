@@ -1,11 +1,13 @@
 import { ShaderCompileError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, ShaderStage } from './constants.js';
-import { elementwiseSource, locate, maskedSource, type ShaderSource } from './shader-source.js';
+import { elementwiseSource, fusedSource, locate, maskedSource, type ShaderSource } from './shader-source.js';
 
 export type Direction = 'forward' | 'backward';
 /** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
 export type Kernel = Direction | 'forward_inplace' | 'backward_inplace' | 'forward_mask' | 'backward_mask';
+/** The fused bias + activation kernels (shaders/fused.wgsl, fused-mask.wgsl). */
+export type FusedKernel = 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask' | 'bias_grad';
 /** Bind group layouts: one per elementwise kernel, one shared by the mask kernels. */
 export type LayoutName = Exclude<Kernel, 'forward_mask' | 'backward_mask'> | 'masked';
 
@@ -89,6 +91,28 @@ export class DeviceCache {
       layout: this.#pipelineLayouts[masked ? 'masked' : kernel],
       compute: {
         module: this.#module(moduleLabel, () => (masked ? maskedSource(op) : elementwiseSource(op, width))),
+        entryPoint: `${kernel}_main`,
+        constants: { WORKGROUP_SIZE: workgroupSize },
+      },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /**
+   * A fused bias + activation pipeline (shaders/fused.wgsl), with the layout WebGPU derives from
+   * the entry point: each kernel binds a different subset.
+   */
+  fusedPipeline(op: OpDefinition, kernel: FusedKernel, workgroupSize: number): GPUComputePipeline {
+    const label = `${op.name}.f32.${kernel}`;
+    const key = `${label}.wg${workgroupSize}`;
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline({
+      label,
+      layout: 'auto',
+      compute: {
+        module: this.#module(`${op.name}.f32.fused`, () => fusedSource(op)),
         entryPoint: `${kernel}_main`,
         constants: { WORKGROUP_SIZE: workgroupSize },
       },

@@ -2,7 +2,7 @@ import { f32Bits } from '../cpu/bits.js';
 import { DeviceLostError, GpuOperationError, InvalidArgumentError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, MapMode } from './constants.js';
-import { deviceCache, type DeviceCache, type Direction } from './device-cache.js';
+import { deviceCache, type DeviceCache, type Direction, type FusedKernel } from './device-cache.js';
 import { grid, planElementwise, type PlanLimits } from './plan.js';
 import type { BufferOwner } from '../tensor.js';
 
@@ -206,6 +206,65 @@ export class GpuBackend implements BufferOwner {
         const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
         pass.dispatchWorkgroups(x, y);
       }
+    });
+  }
+
+  /**
+   * A fused bias + activation kernel over our own buffers (offset 0), for x laid out as
+   * [outer, channels, inner]. Bindings: input (x, or dz for bias_grad), bias, out (y, or db),
+   * mask, kept (z); each kernel uses a subset.
+   */
+  runFused(
+    op: OpDefinition,
+    kernel: FusedKernel,
+    buffers: {
+      readonly input: GPUBuffer;
+      readonly out: GPUBuffer;
+      readonly bias?: GPUBuffer;
+      readonly mask?: GPUBuffer;
+      readonly kept?: GPUBuffer;
+    },
+    length: number,
+    shape: { readonly channels: number; readonly inner: number; readonly outer: number },
+    attrs: readonly number[],
+  ): void {
+    this.checkAlive();
+    if (length === 0) return;
+    if (length * 4 > this.limits.maxBindingBytes) {
+      throw new InvalidArgumentError(
+        'x',
+        `at most ${Math.floor(this.limits.maxBindingBytes / 4)} elements for a fused bias + activation (one storage binding; chunking it is not implemented yet)`,
+        `${length} elements`,
+      );
+    }
+    const pipeline = this.#cache.fusedPipeline(op, kernel, this.limits.workgroupSize);
+    const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+    const bound: Record<number, GPUBuffer | undefined> = {
+      0: this.#cache.params([length, 0, 0, 0, ...attrBits]),
+      1: buffers.input,
+      2: buffers.bias,
+      3: buffers.out,
+      4: buffers.mask,
+      5: this.#cache.params([shape.channels, shape.inner, shape.outer, 0]),
+      6: buffers.kept,
+    };
+    const used: Record<FusedKernel, readonly number[]> = {
+      fused_forward: [0, 1, 2, 3, 5, 6],
+      fused_forward_y: [0, 1, 2, 3, 5],
+      fused_forward_mask: [0, 1, 2, 3, 4, 5],
+      bias_grad: [1, 3, 5],
+    };
+    const group = this.device.createBindGroup({
+      label: `${op.name}.${kernel}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: used[kernel].map((binding) => ({ binding, resource: { buffer: bound[binding]! } })),
+    });
+    const invocations = kernel === 'bias_grad' ? shape.channels : kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
+    const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    this.#encode(`${op.name}.f32.${kernel}`, undefined, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
     });
   }
 

@@ -1,5 +1,7 @@
 import skeleton from '../../shaders/elementwise.wgsl?raw';
 import maskedSkeleton from '../../shaders/masked.wgsl?raw';
+import fusedSkeleton from '../../shaders/fused.wgsl?raw';
+import fusedMask from '../../shaders/fused-mask.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
 // Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
@@ -39,8 +41,14 @@ export function maskedSource(op: OpDefinition): ShaderSource {
   return assemble(op, 1, { path: 'shaders/masked.wgsl', text: maskedSkeleton });
 }
 
-function assemble(op: OpDefinition, width: 1 | 4, main: { path: string; text: string }): ShaderSource {
-  const pieces = [{ path: '<preamble>', text: preamble(width) }, ...libraries, { path: op.wgslPath, text: op.wgsl }, main];
+/** Fused bias + activation kernels (scalar), with the mask kernel for ops that declare a mask. */
+export function fusedSource(op: OpDefinition): ShaderSource {
+  const extra = op.mask ? [{ path: 'shaders/fused-mask.wgsl', text: fusedMask }] : [];
+  return assemble(op, 1, { path: 'shaders/fused.wgsl', text: fusedSkeleton }, ...extra);
+}
+
+function assemble(op: OpDefinition, width: 1 | 4, ...main: { path: string; text: string }[]): ShaderSource {
+  const pieces = [{ path: '<preamble>', text: preamble(width) }, ...libraries, { path: op.wgslPath, text: op.wgsl }, ...main];
   const parts = [];
   let line = 1;
   for (const { path, text } of pieces) {

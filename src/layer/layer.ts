@@ -17,6 +17,27 @@ export interface LayerHost {
   backwardMasked(op: OpDefinition, mask: Retained, dy: Tensor, attrs: readonly number[]): Tensor;
   forward(op: OpDefinition, x: Tensor, attrs: readonly number[]): Tensor;
   backward(op: OpDefinition, saved: Tensor, dy: Tensor, attrs: readonly number[]): Tensor;
+  /**
+   * y = op(x + b), b broadcast along `axis`, in one pass, keeping the mask of z = x + b, z itself
+   * ('x': the gradient reads the op's input) or nothing ('y': the caller's y is kept).
+   */
+  forwardBias(
+    op: OpDefinition,
+    x: Tensor,
+    b: Tensor,
+    axis: number,
+    attrs: readonly number[],
+    keep: 'mask' | 'x' | 'y',
+  ): { y: Tensor; mask?: Retained; z?: Tensor; shape: BiasShape };
+  /** db: dz summed over each channel, in a fixed order (deterministic). */
+  biasGrad(op: OpDefinition, dz: Tensor, shape: BiasShape, attrs: readonly number[]): Tensor;
+}
+
+/** x seen as [outer, channels, inner] around the bias axis. */
+export interface BiasShape {
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
 }
 
 /** Options for `acts.layer()`. */
@@ -26,6 +47,8 @@ export interface LayerOptions {
    * else the tensor backward reads (x, or y for sigmoid and tanh). 'tensor': always the tensor.
    */
   readonly keep?: 'auto' | 'tensor';
+  /** The channel axis a bias is broadcast along in forwardBias (default -1, the last). */
+  readonly axis?: number;
 }
 
 /**
@@ -44,11 +67,22 @@ export class Layer {
   readonly #attrs: readonly number[];
   readonly #host: LayerHost;
   readonly #masked: boolean;
-  #kept: { readonly shape: readonly number[]; readonly mask?: Retained; readonly tensor?: Tensor } | undefined;
+  readonly #axis: number;
+  #kept:
+    | {
+        readonly shape: readonly number[];
+        readonly mask?: Retained;
+        readonly tensor?: Tensor;
+        /** The layer made this tensor (z) and disposes it on release. */
+        readonly owned?: boolean;
+        readonly bias?: BiasShape;
+      }
+    | undefined;
   #disposed = false;
 
   /** @internal Use `acts.layer()`. */
-  constructor(op: OpDefinition, attrs: readonly number[], masked: boolean, host: LayerHost) {
+  constructor(op: OpDefinition, attrs: readonly number[], masked: boolean, host: LayerHost, axis = -1) {
+    this.#axis = axis;
     this.#op = op;
     this.#attrs = attrs;
     this.#masked = masked;
@@ -94,6 +128,39 @@ export class Layer {
     return y;
   }
 
+  /**
+   * y = op(x + b) in one pass, b broadcast along the layer's channel axis (`options.axis`,
+   * default the last): how a dense or conv layer's output reaches its activation, without
+   * writing and reading x + b. Keeps what backwardBias needs, as forward does.
+   *
+   * @example
+   * const act = acts.layer('relu');                // axis -1: x is [batch, units], b is [units]
+   * const h = act.forwardBias(xw, b);
+   * const { dx, db } = act.backwardBias(dh);
+   */
+  forwardBias(x: Tensor, b: Tensor): Tensor {
+    this.#checkLive();
+    this.#release();
+    const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
+    const r = this.#host.forwardBias(this.#op, x, b, this.#axis, this.#attrs, keep);
+    this.#kept = {
+      shape: x.shape,
+      bias: r.shape,
+      ...(r.mask ? { mask: r.mask } : {}),
+      ...(r.z ? { tensor: r.z, owned: true } : keep === 'y' ? { tensor: r.y } : {}),
+    };
+    return r.y;
+  }
+
+  /** dx and db (the bias gradient, summed over each channel in a fixed order) after forwardBias. */
+  backwardBias(dy: Tensor): { dx: Tensor; db: Tensor } {
+    this.#checkLive();
+    const bias = this.#kept?.bias;
+    if (!bias) throw new InvalidArgumentError('layer', 'forwardBias(x, b) before backwardBias(dy)', 'no bias forward state kept');
+    const dx = this.backward(dy);
+    return { dx, db: this.#host.biasGrad(this.#op, dx, bias, this.#attrs) };
+  }
+
   /** dx from dy and what forward kept, which it then releases. */
   backward(dy: Tensor): Tensor {
     this.#checkLive();
@@ -117,6 +184,7 @@ export class Layer {
 
   #release(): void {
     this.#kept?.mask?.release();
+    if (this.#kept?.owned) this.#kept.tensor?.dispose();
     this.#kept = undefined;
   }
 

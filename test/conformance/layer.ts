@@ -111,4 +111,81 @@ export const layerCases: readonly ConformanceCase[] = [
       acts.dispose();
     },
   },
+  {
+    name: 'layer: forwardBias equals the unfused x + b then op; backwardBias gives dx and a deterministic db',
+    async run({ acts }) {
+      const layouts = [
+        { shape: [37, 19], axis: -1 }, // dense: [batch, units]
+        { shape: [2, 3, 5, 7], axis: 1 }, // NCHW: bias per channel
+        { shape: [3000], axis: 0 },
+      ];
+      for (const op of ['relu', 'sigmoid'] as const) {
+        for (const keep of ['auto', 'tensor'] as const) {
+          for (const { shape, axis } of layouts) {
+            const n = shape.reduce((p, d) => p * d, 1);
+            const a = axis < 0 ? axis + shape.length : axis;
+            const channels = shape[a]!;
+            const inner = shape.slice(a + 1).reduce((p, d) => p * d, 1);
+            const outer = n / channels / inner;
+            const x = randomFloats(n, n + channels, 4);
+            const b = randomFloats(channels, 7, 2);
+            const dy = randomFloats(n, n + 1, 3);
+            // The unfused pair, written out: z = x + b (f32), then the op.
+            const z = Float32Array.from(x, (v, i) => v + b[Math.floor(i / inner) % channels]!);
+            const label = `${op} keep ${keep} shape [${shape.join(',')}] axis ${axis}`;
+            const layer = acts.layer(op, {}, { keep, axis });
+            const tx = acts.tensor(x, shape);
+            const tb = acts.tensor(b);
+            const y = layer.forwardBias(tx, tb);
+            const tz = acts.tensor(z, shape);
+            const yRef = acts.forward(op, tz);
+            expectBits(`${label}: y`, await y.read(), bitsOf(await yRef.read()), { x });
+            const tdy = acts.tensor(dy, shape);
+            const { dx, db } = layer.backwardBias(tdy);
+            const dxRef = acts.backward(op, { ...(op === 'sigmoid' ? { y: yRef } : { x: tz }), dy: tdy });
+            const dxv = await dx.read();
+            expectBits(`${label}: dx`, dxv, bitsOf(await dxRef.read()), { x, dy });
+            // db: each channel's dz summed in index order (outer, then inner), in f32.
+            const dbRef = new Float32Array(channels);
+            for (let c = 0; c < channels; c++) {
+              let sum = 0;
+              for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) sum = Math.fround(sum + dxv[(o * channels + c) * inner + j]!);
+              dbRef[c] = sum;
+            }
+            assert(db.shape.join() === String(channels), `db shape ${db.shape.join()}`);
+            // The same order on every backend; adapters that flush subnormal addends (SwiftShader)
+            // may differ from it by flush-sized amounts only.
+            const dbv = await db.read();
+            dbv.forEach((v, c) => {
+              const ok = Object.is(v, dbRef[c]) || Math.abs(v - dbRef[c]!) <= 1e-30 || (Number.isNaN(v) && Number.isNaN(dbRef[c]!));
+              assert(ok, `${label}: db[${c}] = ${v}, the ordered f32 sum is ${dbRef[c]}`);
+            });
+            // Deterministic: the same inputs give the same bits again.
+            const y2 = layer.forwardBias(tx, tb); // for sigmoid the layer keeps y: alive until backward
+            const again = layer.backwardBias(tdy);
+            expectBits(`${label}: db run twice`, await again.db.read(), bitsOf(dbv), {});
+            for (const t of [y2, again.dx, again.db]) t.dispose();
+            assert(layer.retainedBytes === 0, `${label}: kept ${layer.retainedBytes} bytes after backward`);
+            for (const t of [tx, tb, y, tz, yRef, tdy, dx, db, dxRef]) t.dispose();
+          }
+        }
+      }
+    },
+  },
+  {
+    name: 'layer: forwardBias refuses a bias of the wrong length or an axis x does not have',
+    async run({ acts }) {
+      const x = acts.tensor(new Float32Array(12), [3, 4]);
+      await expectError(() => acts.layer('relu').forwardBias(x, acts.tensor([1, 2, 3])), ShapeMismatchError, 'b');
+      await expectError(
+        () => acts.layer('relu', {}, { axis: 2 }).forwardBias(x, acts.tensor([1, 2, 3])),
+        InvalidArgumentError,
+        'options.axis',
+      );
+      await expectError(() => acts.layer('relu', {}, { axis: 0.5 }), InvalidArgumentError, 'options.axis');
+      const plain = acts.layer('relu');
+      plain.forward(x);
+      await expectError(() => plain.backwardBias(x), InvalidArgumentError, 'layer');
+    },
+  },
 ];

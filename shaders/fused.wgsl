@@ -1,0 +1,80 @@
+// Fused bias + activation for the training layer: z = x + b[channel], y = forward(z), in one
+// pass over x. The preamble makes V a scalar here (width 1).
+//
+// Layout: x is [outer, channels, inner] in row-major order (the channel axis and what follows it
+// give `inner`), so element i belongs to channel (i / inner) % channels. A dense layer's output
+// [batch, units] is outer = batch, channels = units, inner = 1; NCHW is outer = N, inner = H*W.
+//
+// Kernels:
+//   fused_forward_main       y = forward(x + b) and z = x + b kept for backward (ops without a mask
+//                            whose gradient reads x: backward(z, dy) then runs as usual)
+//   fused_forward_y_main     y only (ops whose gradient reads y)
+//   fused_forward_mask_main  y and the 1-bit mask of z (shaders/fused-mask.wgsl, ops with a mask)
+//   bias_grad_main           db[c] = the sum of dz over channel c's elements, one invocation a
+//                            channel, adding in index order: deterministic, the same bits each run.
+
+struct Shape {
+  channels: u32,
+  inner: u32,
+  outer: u32,
+  pad: u32,
+}
+
+@group(0) @binding(1) var<storage, read> input: array<V>;          // x forward, dz backward
+@group(0) @binding(2) var<storage, read> bias: array<V>;
+@group(0) @binding(3) var<storage, read_write> out: array<V>;       // y forward, db backward
+@group(0) @binding(4) var<storage, read_write> mask: array<u32>;
+@group(0) @binding(5) var<uniform> shape: Shape;
+@group(0) @binding(6) var<storage, read_write> kept: array<V>;      // z = x + b
+
+fn pre_activation(i: u32) -> V {
+  return input[i] + bias[(i / shape.inner) % shape.channels];
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn fused_forward_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = flat_index(workgroup, groups, lane);
+  if (i >= params.count) {
+    return;
+  }
+  let z = pre_activation(i);
+  kept[i] = z;
+  out[i] = forward(z);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn fused_forward_y_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = flat_index(workgroup, groups, lane);
+  if (i >= params.count) {
+    return;
+  }
+  out[i] = forward(pre_activation(i));
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn bias_grad_main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let c = flat_index(workgroup, groups, lane);
+  if (c >= shape.channels) {
+    return;
+  }
+  var sum = V(0.0);
+  for (var o = 0u; o < shape.outer; o++) {
+    let base = (o * shape.channels + c) * shape.inner;
+    for (var j = 0u; j < shape.inner; j++) {
+      sum += input[base + j];
+    }
+  }
+  out[c] = sum;
+}
