@@ -1,12 +1,11 @@
 // Sigmoid: y = 1 / (1 + exp(-x)), gradient from the output: dx = dy * y * (1 - y).
-// exp() only ever sees -|x| <= 0, so it never overflows: for x >= 0, y = 1 / (1 + e) and for
-// x < 0, y = e / (1 + e), with e = exp(-|x|). sigmoid(+-Inf) = 1, 0; NaN stays NaN.
+// Forward is accurate_sigmoid (shaders/lib/exp.wgsl): exp only sees -|x| <= 0, so it never
+// overflows, and the library's exp keeps the result within about 2 ULP where the builtin exp()
+// may be 3 + 2|x| ULP off. sigmoid(+-Inf) = 1, 0; sigmoid(+-0) = 0.5; NaN stays NaN.
+// Backward: (dy * y) * (1 - y); 1 - y is exact for y >= 0.5. NaN y gives NaN.
 
 fn forward(x: V) -> V {
-  let e = exp(-abs(x));
-  let positive = bitcast<S>(bitcast<U>(x)) >= S(0);
-  let y = select(e, V(1.0), positive) / (V(1.0) + e);
-  return select_bits(y, x, is_nan_bits(bitcast<U>(x)));
+  return accurate_sigmoid(x);
 }
 
 fn backward(y: V, dy: V) -> V {

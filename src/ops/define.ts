@@ -47,6 +47,11 @@ export interface OpDefinition<A extends string = string> {
    * then also has `fn mask_keep(x: V) -> B` and `fn masked_backward(keep: B, dy: V) -> V`, and
    * these are their CPU twins, on f32 bits. The training layer then keeps 1 bit, not x.
    */
+  /**
+   * Checks attributes against each other (hardtanh: min below max), after each passed its own
+   * check; returns the argument to blame and what was expected, or undefined when they agree.
+   */
+  readonly checkAttrs?: (values: Readonly<Record<A, number>>) => { argument: string; expected: string } | undefined;
   readonly mask?: {
     keep(xBits: number, attrs: readonly number[]): boolean;
     backward(keep: boolean, dyBits: number, attrs: readonly number[]): number;
@@ -77,7 +82,7 @@ export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
       throw new InvalidArgumentError(`attrs.${key}`, `${op.name} takes ${valid}`, `'${key}'`);
     }
   }
-  return names.map((name) => {
+  const values = names.map((name) => {
     const spec = specs[name]!;
     const value = (given as Record<string, unknown>)[name] ?? spec.default;
     if ('choices' in spec) {
@@ -94,4 +99,10 @@ export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
     if (problem) throw new InvalidArgumentError(`attrs.${name}`, problem, describe(value));
     return Math.fround(value);
   });
+  const problem = op.checkAttrs?.(Object.fromEntries(names.map((n, i) => [n, values[i]!])));
+  if (problem) {
+    const got = names.map((n, i) => `${n} = ${values[i]}`).join(', ');
+    throw new InvalidArgumentError(problem.argument, problem.expected, got);
+  }
+  return values;
 }

@@ -4,8 +4,21 @@ import { relu } from './relu.js';
 import { sigmoid } from './sigmoid.js';
 import { thresholdedRelu } from './thresholded-relu.js';
 // imports: piecewise-linear ops
+import { hardtanh } from './hardtanh.js';
+import { leakyRelu } from './leaky-relu.js';
+import { relu6 } from './relu6.js';
 // imports: exp family
+import { tanh } from './tanh.js';
+import { elu } from './elu.js';
+import { selu } from './selu.js';
+import { celu } from './celu.js';
+import { softplus } from './softplus.js';
+import { silu } from './silu.js';
+import { mish } from './mish.js';
 // imports: gelu and the hard ops
+import { gelu } from './gelu.js';
+import { hardsigmoid } from './hardsigmoid.js';
+import { hardswish } from './hardswish.js';
 
 export type { Accuracy, AttrSpec, OpDefinition } from './define.js';
 
@@ -14,9 +27,22 @@ const ops = {
   relu,
   thresholdedRelu,
   // entries: piecewise-linear ops
+  leakyRelu,
+  relu6,
+  hardtanh,
   sigmoid,
   // entries: exp family
+  tanh,
+  elu,
+  selu,
+  celu,
+  softplus,
+  silu,
+  mish,
   // entries: gelu and the hard ops
+  gelu,
+  hardsigmoid,
+  hardswish,
 } as const;
 
 type Ops = typeof ops;

@@ -1,0 +1,248 @@
+// GELU, attribute approximate (params.attrs.x: 0 = 'none', the default; 1 = 'tanh'), following
+// PyTorch's GeluKernelImpl and GeluBackwardKernelImpl:
+//   'none': y = x * Phi(x) = 0.5 x (1 + erf(x / sqrt2))     dx = dy * (Phi(x) + x * phi(x))
+//   'tanh': y = 0.5 x (1 + tanh(z)), z = sqrt(2/pi) (x + 0.044715 x^3)
+//           dx = dy * (0.5 (1 + tanh z) + 0.5 x (1 - tanh^2 z) sqrt(2/pi) (1 + 3 * 0.044715 x^2))
+// with Phi, phi the standard normal CDF and density (shaders/lib/erf.wgsl).
+//
+// Special values. NaN gives NaN both ways. At the infinities we return the limits, where
+// PyTorch's arithmetic gives NaN (Inf * 0): gelu(+Inf) = +Inf, gelu(-Inf) = -0, and the
+// gradient is dy at +Inf and 0 at -Inf. Far out on the left (x <= -14 for 'none'; wherever
+// the sigmoid below underflows for 'tanh') y and dx are 0: the true values are below the
+// smallest normal there. Large positive x gives y = x, dx = dy.
+//
+// 'none'. With a = |x| and M(a) = Q(a) exp(a^2 / 2) (Q = 1 - Phi, shaders/lib/erf.wgsl):
+//   |x| < 0.5:  y = x * (1/2 + x P(x^2))                 dx = dy * (Phi(x) + x * phi(x))
+//   x >= 0.5:   y = x * (1 - exp(-a^2/2) M(a))           dx = dy * (1 - exp(-a^2/2) (M(a) - a/sqrt(2 pi)))
+//   x <= -0.5:  y = exp(-a^2/2) * (x M(a))               dx = exp(-a^2/2) * (dy (M(a) - a/sqrt(2 pi)))
+// The Gaussian factor is exact-argument exp (erf_lib_exp_scaled) with the other factors folded
+// in before its power of two, so nothing normal flushes on the way. Phi(x) + x phi(x) has a zero
+// at x0 = -0.75179152469356..., where the two terms (~0.227 each) cancel; computed as written it
+// would lose all relative accuracy near x0. On [-1.5, -0.5] the gradient is instead
+// t * L(t) + C0, t = x - X0_HI (exact, Sterbenz), X0_HI = x0 rounded to f32, C0 the gradient
+// at X0_HI (~-5e-9) and L a degree-10 fit, so the gradient keeps a few ULP right up to its
+// zero: near it t * L(t) and C0 cancel, but C0 is tiny and so is its rounding error.
+// (Not (x - X0_HI) - X0_LO: SwiftShader compiles with reassociation, measured: it folds the two
+// constants into one, and (x + 1e8) - 1e8 gives x. The code avoids constant chains like that.)
+//
+// 'tanh'. 0.5 (1 + tanh z) = sigmoid(2z) = s, and 1 - tanh^2 z = 4 s (1 - s), so with
+// u = 2z = x (C1 + C2 x^2), C1 = 2 sqrt(2/pi), C2 = C1 * 0.044715:
+//   y = x * s          dx = dy * s * (1 + x (1 - s) (C1 + 3 C2 x^2))
+// s and 1 - s come from e = exp(-|u|) (accurate_exp from shaders/lib/exp.wgsl, of a non-positive argument, so it never
+// overflows): 1/(1 + e) and e/(1 + e). Where u < -64 the exp is taken of -|u| + 32 ln2 and the
+// result scaled by 2^-32 last, so that a y or dx that is normal is not flushed on the way.
+// The gradient's zero (x0' = -0.75246142207101...) gets the same local fit as 'none'.
+// Accuracy of 'tanh' is limited by u: f32 rounding leaves it a couple of ULP off, and exp turns
+// an absolute error in u into a relative one in y, ~|u| * 2^-23: about 60 ULP at x ~ -8 (u ~ -50).
+// Measured on SwiftShader over the sweep: forward 62, backward 65 ULP. With an accurate exp in
+// place of the builtin it is still 48 / 64 ULP; a few ULP needs u as a double-f32 as well.
+//
+// Accuracy of 'none', measured on SwiftShader over the sweep (every exponent and sign, the
+// gradient's zero and its f32 neighbours, the left tail down to the flush): forward 2, backward
+// 3 ULP. The op's stated bound (src/ops/gelu.ts) covers both forms, so it is the tanh form's.
+
+// X0_HI: x0 rounded to f32; ZERO_C0: the gradient at X0_HI (not 0, as X0_HI is not x0).
+const GELU_X0_HI: f32 = -0.7517915368080139;
+const GELU_ZERO_C0: f32 = -5.227311916655708e-09;
+const GELU_TANH_X0_HI: f32 = -0.7524614334106445;
+const GELU_TANH_ZERO_C0: f32 = -4.880576831567396e-09;
+const GELU_INV_SQRT_2PI: f32 = 0.3989422917366028;
+const GELU_C1: f32 = 1.5957691669464111;
+const GELU_C1_LO: f32 = -4.534068054340423e-08;
+const GELU_C2: f32 = 0.07135481387376785;
+const GELU_C2_LO: f32 = 2.3988324659995897e-09;
+const GELU_3C2: f32 = 0.21406444907188416;
+
+fn gelu_is_tanh() -> bool {
+  return params.attrs.x != 0.0;
+}
+
+// (Phi(x) + x phi(x) - ZERO_C0) / t on [-1.5, -0.25], t = x - X0_HI, as a polynomial in t.
+fn gelu_erf_zero_fit(t: V) -> V {
+  var p = V(1.0960802683257498e-06);
+  p = p * t + V(8.649534720461816e-05);
+  p = p * t + V(0.00017856086196843535);
+  p = p * t + V(-0.0007471485296264291);
+  p = p * t + V(-0.0022377679124474525);
+  p = p * t + V(0.004539920948445797);
+  p = p * t + V(0.01942150667309761);
+  p = p * t + V(-0.014771596528589725);
+  p = p * t + V(-0.11400822550058365);
+  p = p * t + V(-0.01819966919720173);
+  p = p * t + V(0.38828498125076294);
+  p = p * t + V(0.43149399757385254);
+  return p;
+}
+
+// The same for the tanh form's gradient, about its zero x0'.
+fn gelu_tanh_zero_fit(t: V) -> V {
+  var p = V(-2.114024255206459e-06);
+  p = p * t + V(0.00012798736861441284);
+  p = p * t + V(0.00024449831107631326);
+  p = p * t + V(-0.0009341070544905961);
+  p = p * t + V(-0.0024184484500437975);
+  p = p * t + V(0.0052629089914262295);
+  p = p * t + V(0.0196819044649601);
+  p = p * t + V(-0.016619520261883736);
+  p = p * t + V(-0.11394446343183517);
+  p = p * t + V(-0.01578284241259098);
+  p = p * t + V(0.38751843571662903);
+  p = p * t + V(0.4304000735282898);
+  return p;
+}
+
+// true where x <= limit, on ordered keys (exact for every x but NaN).
+fn gelu_at_most(x: V, limit: f32) -> B {
+  return ordered_key(bitcast<U>(x)) <= ordered_key(U(bitcast<u32>(limit)));
+}
+
+// true where -1.5 <= x <= -0.25: the gradient's zero-fit interval.
+fn gelu_near_zero(x: V) -> B {
+  return gelu_at_most(x, -0.25) & !gelu_at_most(x, -1.5000001);
+}
+
+fn gelu_erf_forward(x: V) -> V {
+  let a = min(abs(x), V(16.0));
+  let sq = erf_lib_neg_square(a, 0.5);
+  let m = erf_lib_mills(max(a, V(0.5)));
+  let small = x * (V(0.5) + x * erf_lib_cdf_small(x * x));
+  let right = x * (V(1.0) - erf_lib_exp_scaled(sq.hi, sq.lo, m));
+  let left = erf_lib_exp_scaled(sq.hi, sq.lo, x * m);
+  let y = select(select(left, right, x > V(0.0)), small, a < V(0.5));
+  return select_bits(y, bitcast<V>(bitcast<U>(x) & U(0x80000000u)), gelu_at_most(x, -14.0));
+}
+
+fn gelu_erf_backward(x: V, dy: V) -> V {
+  let a = min(abs(x), V(16.0));
+  let sq = erf_lib_neg_square(a, 0.5);
+  let m = erf_lib_mills(max(a, V(0.5)));
+  let density = erf_lib_exp_scaled(sq.hi, sq.lo, x * V(GELU_INV_SQRT_2PI));
+  let small = dy * ((V(0.5) + x * erf_lib_cdf_small(x * x)) + density);
+  let right = dy * (V(1.0) - erf_lib_exp_scaled(sq.hi, sq.lo, m - a * V(GELU_INV_SQRT_2PI)));
+  let left = erf_lib_exp_scaled(sq.hi, sq.lo, dy * (m - a * V(GELU_INV_SQRT_2PI)));
+  let t = x - V(GELU_X0_HI);
+  let zero = dy * (t * gelu_erf_zero_fit(t) + V(GELU_ZERO_C0));
+  var dx = select(select(left, right, x > V(0.0)), small, a < V(0.5));
+  dx = select(dx, zero, gelu_near_zero(x));
+  return select_bits(dx, V(0.0), gelu_at_most(x, -14.0));
+}
+
+// v itself, but through a select on x's bits that no compiler can see through (it differs from
+// v only where x is NaN, whose result is replaced by x anyway). Both compilers reassociate
+// float sums, and lavapipe's (Mesa NIR) was measured to fold the error term of a two-sum,
+// b - ((a + b) - a), to 0 unless a + b and its difference with a are kept like this.
+fn gelu_opaque(v: V, x: V) -> V {
+  return select_bits(v, x, is_nan_bits(bitcast<U>(x)));
+}
+
+// A value as hi + lo, |lo| at most about an ULP of hi.
+struct GeluPair {
+  hi: V,
+  lo: V,
+}
+
+// a + b for a, b of the same sign, as a pair; b_larger: |b.hi| >= |a.hi| (Fast2Sum, which
+// wants the larger first; x is for gelu_opaque).
+fn gelu_add(a: GeluPair, b: GeluPair, b_larger: B, x: V) -> GeluPair {
+  let larger = select(a.hi, b.hi, b_larger);
+  let smaller = select(b.hi, a.hi, b_larger);
+  let hi = gelu_opaque(larger + smaller, x);
+  let err = smaller - gelu_opaque(hi - larger, x);
+  return GeluPair(hi, err + (a.lo + b.lo));
+}
+
+// The tanh form's u = x (C1 + C2 x^2) = P + Q, P = C1 x, Q = C2 x^3, as pairs to about 2^-40
+// relative, for |x| <= 11: x^2, x^3 and the products with the constants' f32 parts are exact
+// pairs (Dekker, exp_lib_prod_err), and the constants are pairs too (C1 = C1 + C1_LO). P and Q
+// have x's sign; |Q| >= |P| where x^2 >= C1 / C2 = 1 / 0.044715.
+struct GeluTanhArgument {
+  u: GeluPair,
+  q: GeluPair,
+  q_larger: B,
+}
+
+fn gelu_tanh_argument(x: V) -> GeluTanhArgument {
+  let x2 = x * x;
+  let x2_err = exp_lib_prod_err(x, x, x2);
+  let x3 = x2 * x;
+  let x3_err = exp_lib_prod_err(x2, x, x3) + x2_err * x;
+  let q = V(GELU_C2) * x3;
+  let q_err = exp_lib_prod_err(V(GELU_C2), x3, q) + (V(GELU_C2) * x3_err + V(GELU_C2_LO) * x3);
+  let p = V(GELU_C1) * x;
+  let p_err = exp_lib_prod_err(V(GELU_C1), x, p) + V(GELU_C1_LO) * x;
+  let q_larger = x2 >= V(22.36386);
+  let qp = GeluPair(q, q_err);
+  return GeluTanhArgument(gelu_add(GeluPair(p, p_err), qp, q_larger, x), qp, q_larger);
+}
+
+// The tanh form's pieces: e = exp(-|u|), d = 1 + e, and s = sigmoid(u) (e / d or 1 / d),
+// 1 - s (1 / d or e / d). Where u < -64, e and s come back scaled by 2^32, with `scale` = 2^-32
+// to apply after the other factors (elsewhere scale is 1), so that nothing normal is flushed on
+// the way; d and 1 - s are never scaled. Past |x| = 11, |u| > 104 and e is 0 (s is 0 or 1).
+struct GeluSigmoid {
+  x: V,
+  e: V,
+  d: V,
+  s: V,
+  one_minus_s: V,
+  scale: V,
+  positive: B,
+  argument: GeluTanhArgument,
+}
+
+fn gelu_sigmoid(x: V) -> GeluSigmoid {
+  // Clamped, so that the products in gelu_tanh_argument stay finite (and NaN becomes a number).
+  let xc = clamp(x, V(-11.0), V(11.0));
+  let a = gelu_tanh_argument(xc);
+  let u = a.u;
+  let positive = bitcast<S>(bitcast<U>(u.hi)) >= S(0);
+  let far = abs(u.hi) > V(64.0);
+  // exp(-|u|) = exp(-|hi| -+ lo): the low part goes into exp's reduced argument.
+  let e_scaled = accurate_exp2k(-abs(u.hi), select(u.lo, -u.lo, positive), select(S(0), S(32), far));
+  let e = select_bits(e_scaled, V(0.0), (bitcast<U>(u.hi) & U(0x7fffffffu)) > U(0x42d00000u)); // |u| > 104
+  let scale = select(V(1.0), V(2.3283064365386963e-10), far);
+  let e_true = e * scale;
+  let d = V(1.0) + e_true;
+  let big = V(1.0) / d;
+  let s = select(e / d, big, positive);
+  let one_minus_s = select(big, e_true / d, positive);
+  return GeluSigmoid(xc, e, d, s, one_minus_s, select(V(1.0), scale, !positive), positive, a);
+}
+
+fn gelu_tanh_forward(x: V) -> V {
+  let g = gelu_sigmoid(x);
+  let y = (x * g.s) * g.scale;
+  // x = -Inf: s = 0 and x * s would be NaN; the limit is -0.
+  return select_bits(y, V(-0.0), gelu_at_most(x, -3.4028234663852886e38));
+}
+
+// With v = x (C1 + 3 C2 x^2) = u + 2Q (a pair, from the argument's pairs; 2Q exact), the
+// gradient is s (1 + v (1 - s)):
+//   u >= 0:  (1 + v e / d) / d, no cancellation;
+//   u < 0:   e (d + v) / d^2 = e n / d^2, n = (1 + v.hi) + (v.lo + e), where 1 + v.hi is exact
+//            (v <= -0.5 wherever it matters) and d^2 = 1 + e (2 + e), so that n, the one
+//            place where terms cancel, is a single rounding of exact parts.
+// Where 1 - s = 0 (u > 104; xc is clamped, so v is finite) the result is exactly s = 1.
+fn gelu_tanh_backward(x: V, dy: V) -> V {
+  let g = gelu_sigmoid(x);
+  let a = g.argument;
+  let v = gelu_add(a.u, GeluPair(V(2.0) * a.q.hi, V(2.0) * a.q.lo), a.q_larger, g.x);
+  let right = (V(1.0) + v.hi * g.one_minus_s) * g.s;
+  let e_true = g.e * g.scale;
+  let n = gelu_opaque(V(1.0) + v.hi, g.x) + (v.lo + e_true);
+  let left = (g.e / (V(1.0) + e_true * (V(2.0) + e_true))) * n;
+  let general = (dy * select(left, right, g.positive)) * g.scale;
+  let t = x - V(GELU_TANH_X0_HI);
+  let zero = dy * (t * gelu_tanh_zero_fit(t) + V(GELU_TANH_ZERO_C0));
+  return select(general, zero, gelu_near_zero(x));
+}
+
+fn forward(x: V) -> V {
+  let y = select(gelu_erf_forward(x), gelu_tanh_forward(x), gelu_is_tanh());
+  return select_bits(y, x, is_nan_bits(bitcast<U>(x)));
+}
+
+fn backward(x: V, dy: V) -> V {
+  let dx = select(gelu_erf_backward(x, dy), gelu_tanh_backward(x, dy), gelu_is_tanh());
+  return select_bits(dx, x, is_nan_bits(bitcast<U>(x)));
+}

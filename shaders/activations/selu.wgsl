@@ -1,0 +1,26 @@
+// SELU, attributes alpha (params.attrs.x, default 1.6732632423543772) and scale (params.attrs.y,
+// default 1.0507009873554805): scale * elu(x, alpha), as PyTorch's CPU kernel:
+//   y  = x > 0 ? scale * x  : scale * alpha * (exp(x) - 1)
+//   dx = x > 0 ? dy * scale : dy * scale * alpha * exp(x)    so at x = +-0, dy * scale * alpha
+// exp(x) - 1 is the library's accurate_expm1. NaN takes the x > 0 branch, as in PyTorch: y is NaN
+// and dx is dy * scale. selu(-Inf) = -scale * alpha (gradient 0), selu(+Inf) = +Inf.
+// The branch is decided on the bits (ordered key > 0), so subnormals and -0 are exact; the
+// library's mul_subnormal and accurate_mul_exp keep results that are normal although x or exp(x)
+// is subnormal (SwiftShader flushes subnormal operands). scale * alpha is rounded to f32 once.
+
+fn selu_linear(x: V) -> B {
+  let b = bitcast<U>(x);
+  return is_nan_bits(b) | (ordered_key(b) > S(0));
+}
+
+fn forward(x: V) -> V {
+  let alpha = V(params.attrs.x);
+  let scale = V(params.attrs.y);
+  return select_bits(mul_subnormal(scale * alpha, accurate_expm1(x)), mul_subnormal(scale, x), selu_linear(x));
+}
+
+fn backward(x: V, dy: V) -> V {
+  let alpha = V(params.attrs.x);
+  let scale = V(params.attrs.y);
+  return select_bits(accurate_mul_exp(dy * (scale * alpha), x, V(0.0)), dy * scale, selu_linear(x));
+}

@@ -1,0 +1,31 @@
+import wgsl from '../../shaders/activations/celu.wgsl?raw';
+import { defineOp } from './define.js';
+
+/**
+ * CELU: y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); dx = x > 0 ? dy : dy * exp(x / alpha)
+ * (dy at 0). alpha must not be 0. NaN takes the x > 0 branch, as in PyTorch: y is NaN, dx is dy.
+ */
+export const celu = defineOp({
+  name: 'celu',
+  wgsl,
+  wgslPath: 'shaders/activations/celu.wgsl',
+  attrs: {
+    alpha: { default: 1, check: (v) => (Math.fround(v) === 0 ? 'a number that is not 0 in f32' : undefined) },
+  },
+  backwardFrom: 'x',
+  accuracy: { kind: 'ulp', forward: 3, backward: 3 },
+  cpu: {
+    forward(x, y, [alpha]) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        y[i] = v <= 0 ? alpha! * Math.expm1(v / alpha!) : v;
+      }
+    },
+    backward(x, dy, dx, [alpha]) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        dx[i] = v <= 0 ? dy[i]! * Math.exp(v / alpha!) : dy[i]!;
+      }
+    },
+  },
+});

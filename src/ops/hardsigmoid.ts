@@ -1,0 +1,44 @@
+import wgsl from '../../shaders/activations/hardsigmoid.wgsl?raw';
+import { defineOp } from './define.js';
+
+/** A finite f32 number > 0, or what is expected instead. */
+function positiveF32(value: number): string | undefined {
+  const f = Math.fround(value);
+  return f > 0 && Number.isFinite(f) ? undefined : 'a number > 0 that is finite in f32';
+}
+
+function finiteF32(value: number): string | undefined {
+  return Number.isFinite(Math.fround(value)) ? undefined : 'a number that is finite in f32';
+}
+
+/**
+ * Hard sigmoid: y = clamp(alpha * x + beta, 0, 1), alpha = 1/6 and beta = 0.5 by default (as
+ * PyTorch; ONNX's default alpha is 0.2); dx = dy * alpha strictly inside the linear part, else 0.
+ */
+export const hardsigmoid = defineOp({
+  name: 'hardsigmoid',
+  wgsl,
+  wgslPath: 'shaders/activations/hardsigmoid.wgsl',
+  attrs: { alpha: { default: 1 / 6, check: positiveF32 }, beta: { default: 0.5, check: finiteF32 } },
+  backwardFrom: 'x',
+  accuracy: { kind: 'ulp', forward: 2, backward: 1 },
+  cpu: {
+    // In float64 alpha * x is exact (24 + 24 bits), so the region test is exact as on the GPU.
+    forward(x, y, [alpha, beta]) {
+      const a = alpha!;
+      const b = beta!;
+      for (let i = 0; i < x.length; i++) {
+        const ax = a * x[i]!;
+        y[i] = Number.isNaN(ax) ? ax : ax > -b ? (ax < 1 - b ? ax + b : 1) : 0;
+      }
+    },
+    backward(x, dy, dx, [alpha, beta]) {
+      const a = alpha!;
+      const b = beta!;
+      for (let i = 0; i < x.length; i++) {
+        const ax = a * x[i]!;
+        dx[i] = Number.isNaN(ax) ? ax : ax > -b && ax < 1 - b ? dy[i]! * a : 0;
+      }
+    },
+  },
+});

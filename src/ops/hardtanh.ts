@@ -1,0 +1,35 @@
+import wgsl from '../../shaders/activations/hardtanh.wgsl?raw';
+import { bits, f32Bits } from '../cpu/bits.js';
+import { exactClampBits, exactInside } from '../cpu/exact.js';
+import { defineOp } from './define.js';
+
+/**
+ * Hardtanh: y = min(max(x, min), max) (NaN stays NaN); dx = min < x < max ? dy : 0 (dy at NaN).
+ * min must be below max.
+ */
+export const hardtanh = defineOp({
+  name: 'hardtanh',
+  wgsl,
+  wgslPath: 'shaders/activations/hardtanh.wgsl',
+  attrs: { min: { default: -1 }, max: { default: 1 } },
+  backwardFrom: 'x',
+  checkAttrs: ({ min, max }) => (min >= max ? { argument: 'attrs.min', expected: 'min below max' } : undefined),
+  accuracy: { kind: 'exact' },
+  cpu: {
+    forward(x, y, [min, max]) {
+      const lo = f32Bits(min!);
+      const hi = f32Bits(max!);
+      const xb = bits(x);
+      const yb = bits(y);
+      for (let i = 0; i < xb.length; i++) yb[i] = exactClampBits(xb[i]!, lo, hi);
+    },
+    backward(x, dy, dx, [min, max]) {
+      const lo = f32Bits(min!);
+      const hi = f32Bits(max!);
+      const xb = bits(x);
+      const db = bits(dy);
+      const out = bits(dx);
+      for (let i = 0; i < xb.length; i++) out[i] = exactInside(xb[i]!, lo, hi) ? db[i]! : 0;
+    },
+  },
+});

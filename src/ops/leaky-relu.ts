@@ -1,0 +1,41 @@
+import wgsl from '../../shaders/activations/leaky-relu.wgsl?raw';
+import { bits, f32Bits, isNanBits } from '../cpu/bits.js';
+import { exactMulBits } from '../cpu/exact.js';
+import { defineOp } from './define.js';
+
+/**
+ * Leaky ReLU: y = x > 0 ? x : alpha * x (NaN stays NaN); dx = x > 0 ? dy : alpha * dy (alpha * dy
+ * at x = 0 and at NaN inputs). The products are correctly rounded f32, subnormals kept.
+ */
+export const leakyRelu = defineOp({
+  name: 'leakyRelu',
+  wgsl,
+  wgslPath: 'shaders/activations/leaky-relu.wgsl',
+  attrs: { alpha: { default: 0.01 } },
+  backwardFrom: 'x',
+  accuracy: { kind: 'exact' },
+  cpu: {
+    forward(x, y, [alpha]) {
+      const a = alpha!;
+      const ab = f32Bits(a);
+      const xb = bits(x);
+      const yb = bits(y);
+      for (let i = 0; i < xb.length; i++) {
+        const b = xb[i]!;
+        yb[i] = isNanBits(b) || (b | 0) > 0 ? b : exactMulBits(x[i]!, b, a, ab);
+      }
+    },
+    backward(x, dy, dx, [alpha]) {
+      const a = alpha!;
+      const ab = f32Bits(a);
+      const xb = bits(x);
+      const db = bits(dy);
+      const out = bits(dx);
+      for (let i = 0; i < xb.length; i++) {
+        const b = xb[i]!;
+        const d = db[i]!;
+        out[i] = !isNanBits(b) && (b | 0) > 0 ? d : exactMulBits(dy[i]!, d, a, ab);
+      }
+    },
+  },
+});

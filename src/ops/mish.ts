@@ -1,0 +1,36 @@
+import wgsl from '../../shaders/activations/mish.wgsl?raw';
+import { defineOp } from './define.js';
+
+/**
+ * Mish: y = x * tanh(softplus(x)); dx = dy * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x)).
+ * Past x = 20, y = x and dx = dy. At -Inf the limits, where PyTorch gives NaN: y = -0, dx = 0.
+ */
+export const mish = defineOp({
+  name: 'mish',
+  wgsl,
+  wgslPath: 'shaders/activations/mish.wgsl',
+  attrs: {},
+  backwardFrom: 'x',
+  accuracy: { kind: 'ulp', forward: 4, backward: 8 },
+  cpu: {
+    // With e = exp(x) and n = e * (e + 2): t = n / (n + 2), 1 - t^2 = 4 (n + 1) / (n + 2)^2.
+    forward(x, y) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        const e = Math.exp(v);
+        const n = e * (e + 2);
+        y[i] = v > 20 ? v : v === -Infinity ? -0 : v * (n / (n + 2));
+      }
+    },
+    backward(x, dy, dx) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        const e = Math.exp(v);
+        const n = e * (e + 2);
+        const m = n + 2;
+        const grad = n / m + ((v * e) / (1 + e)) * ((4 * (n + 1)) / (m * m));
+        dx[i] = v > 20 ? dy[i]! : v === -Infinity ? 0 : dy[i]! * grad;
+      }
+    },
+  },
+});

@@ -1,0 +1,30 @@
+import wgsl from '../../shaders/activations/relu6.wgsl?raw';
+import { bits } from '../cpu/bits.js';
+import { exactClampBits, exactInside } from '../cpu/exact.js';
+import { defineOp } from './define.js';
+
+const ZERO = 0;
+const SIX = 0x40c00000;
+
+/** ReLU6: y = min(max(x, 0), 6) (NaN stays NaN, -0 gives +0); dx = 0 < x < 6 ? dy : 0 (dy at NaN). */
+export const relu6 = defineOp({
+  name: 'relu6',
+  wgsl,
+  wgslPath: 'shaders/activations/relu6.wgsl',
+  attrs: {},
+  backwardFrom: 'x',
+  accuracy: { kind: 'exact' },
+  cpu: {
+    forward(x, y) {
+      const xb = bits(x);
+      const yb = bits(y);
+      for (let i = 0; i < xb.length; i++) yb[i] = exactClampBits(xb[i]!, ZERO, SIX);
+    },
+    backward(x, dy, dx) {
+      const xb = bits(x);
+      const db = bits(dy);
+      const out = bits(dx);
+      for (let i = 0; i < xb.length; i++) out[i] = exactInside(xb[i]!, ZERO, SIX) ? db[i]! : 0;
+    },
+  },
+});

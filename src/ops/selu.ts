@@ -1,0 +1,29 @@
+import wgsl from '../../shaders/activations/selu.wgsl?raw';
+import { defineOp } from './define.js';
+
+/**
+ * SELU: y = scale * (x > 0 ? x : alpha * (exp(x) - 1)); dx = dy * scale * (x > 0 ? 1 :
+ * alpha * exp(x)). NaN takes the x > 0 branch, as in PyTorch: y is NaN, dx is dy * scale.
+ */
+export const selu = defineOp({
+  name: 'selu',
+  wgsl,
+  wgslPath: 'shaders/activations/selu.wgsl',
+  attrs: { alpha: { default: 1.6732632423543772 }, scale: { default: 1.0507009873554805 } },
+  backwardFrom: 'x',
+  accuracy: { kind: 'ulp', forward: 3, backward: 3 },
+  cpu: {
+    forward(x, y, [alpha, scale]) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        y[i] = scale! * (v <= 0 ? alpha! * Math.expm1(v) : v);
+      }
+    },
+    backward(x, dy, dx, [alpha, scale]) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        dx[i] = dy[i]! * scale! * (v <= 0 ? alpha! * Math.exp(v) : 1);
+      }
+    },
+  },
+});

@@ -1,0 +1,41 @@
+import wgsl from '../../shaders/activations/softplus.wgsl?raw';
+import { defineOp } from './define.js';
+import { sigmoid64 } from './sigmoid.js';
+
+/**
+ * Softplus: y = beta * x > threshold ? x : log(1 + exp(beta * x)) / beta;
+ * dx = beta * x > threshold ? dy : dy * sigmoid(beta * x). beta > 0, threshold 0 or >= 2^-126.
+ */
+export const softplus = defineOp({
+  name: 'softplus',
+  wgsl,
+  wgslPath: 'shaders/activations/softplus.wgsl',
+  attrs: {
+    beta: { default: 1, check: (v) => (Math.fround(v) > 0 ? undefined : 'a number > 0 (in f32)') },
+    // A threshold between 0 and 2^-126 is refused: the GPU cannot compare products that small.
+    threshold: {
+      default: 20,
+      check: (v) => (v === 0 || Math.fround(v) >= 2 ** -126 ? undefined : 'a number >= 0, either 0 or at least 2^-126'),
+    },
+  },
+  backwardFrom: 'x',
+  accuracy: { kind: 'ulp', forward: 3, backward: 4 },
+  cpu: {
+    // beta * x of two f32 values is exact in float64, so the threshold test is exact.
+    forward(x, y, [beta, threshold]) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i]!;
+        const bx = beta! * v;
+        if (bx > threshold!) y[i] = v;
+        else if (bx > 0) y[i] = v + Math.log1p(Math.exp(-bx)) / beta!;
+        else y[i] = Math.log1p(Math.exp(bx)) / beta!;
+      }
+    },
+    backward(x, dy, dx, [beta, threshold]) {
+      for (let i = 0; i < x.length; i++) {
+        const bx = beta! * x[i]!;
+        dx[i] = bx > threshold! ? dy[i]! : dy[i]! * sigmoid64(bx);
+      }
+    },
+  },
+});
