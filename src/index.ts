@@ -4,7 +4,7 @@ export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
 export type { LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype } from './tensor.js';
-export { opNames } from './ops/registry.js';
+export { opAliases, opNames } from './ops/registry.js';
 export type { OpAttrs, OpName } from './ops/registry.js';
 export {
   ActivationsError,

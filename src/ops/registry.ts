@@ -3,11 +3,9 @@ import type { OpDefinition } from './define.js';
 import { relu } from './relu.js';
 import { sigmoid } from './sigmoid.js';
 import { thresholdedRelu } from './thresholded-relu.js';
-// imports: piecewise-linear ops
 import { hardtanh } from './hardtanh.js';
 import { leakyRelu } from './leaky-relu.js';
 import { relu6 } from './relu6.js';
-// imports: exp family
 import { tanh } from './tanh.js';
 import { elu } from './elu.js';
 import { selu } from './selu.js';
@@ -15,7 +13,6 @@ import { celu } from './celu.js';
 import { softplus } from './softplus.js';
 import { silu } from './silu.js';
 import { mish } from './mish.js';
-// imports: gelu and the hard ops
 import { gelu } from './gelu.js';
 import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
@@ -26,12 +23,10 @@ export type { Accuracy, AttrSpec, OpDefinition } from './define.js';
 const ops = {
   relu,
   thresholdedRelu,
-  // entries: piecewise-linear ops
   leakyRelu,
   relu6,
   hardtanh,
   sigmoid,
-  // entries: exp family
   tanh,
   elu,
   selu,
@@ -39,7 +34,6 @@ const ops = {
   softplus,
   silu,
   mish,
-  // entries: gelu and the hard ops
   gelu,
   hardsigmoid,
   hardswish,
@@ -47,24 +41,35 @@ const ops = {
 
 type Ops = typeof ops;
 
-/** The name of an activation in the registry. */
-export type OpName = keyof Ops;
+/** Other names an op answers to: ONNX's Clip is hardtanh. */
+const aliases = { clip: 'hardtanh' } as const satisfies Record<string, keyof Ops>;
+type Aliases = typeof aliases;
+
+/** The name of an activation in the registry, or an alias of one. */
+export type OpName = keyof Ops | keyof Aliases;
+
+/** The registered op an alias stands for (the name itself otherwise). */
+type Canonical<N extends OpName> = N extends keyof Aliases ? Aliases[N] : N;
 
 /** The value type of one attribute spec: a number, or the union of its choices. */
 type AttrValue<S> = S extends { readonly choices: readonly (infer C)[] } ? C : number;
 
 /** The attributes an op takes, all optional (defaults apply), e.g. `{ theta: 0.5 }`. */
-export type OpAttrs<N extends OpName> = Ops[N]['attrs'] extends infer R
+export type OpAttrs<N extends OpName> = Ops[Canonical<N>]['attrs'] extends infer R
   ? [keyof R] extends [never]
     ? Record<string, never>
     : { -readonly [K in keyof R]?: AttrValue<R[K]> }
   : never;
 
-/** Every registered op name, in registry order. */
-export const opNames: readonly OpName[] = Object.keys(ops) as OpName[];
+/** Every registered op name, in registry order (aliases not included). */
+export const opNames: readonly (keyof Ops)[] = Object.keys(ops) as (keyof Ops)[];
+
+/** Aliases and the op each stands for. */
+export const opAliases: Readonly<Record<string, string>> = aliases;
 
 /** Looks an op up by name; unknown names throw an {@link UnknownOpError} listing the valid ones. */
 export function getOp(name: unknown): OpDefinition {
-  if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as OpName];
-  throw new UnknownOpError(String(name), opNames);
+  if (typeof name === 'string' && Object.hasOwn(aliases, name)) return ops[aliases[name as keyof Aliases]];
+  if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as keyof Ops];
+  throw new UnknownOpError(String(name), [...opNames, ...Object.keys(aliases)]);
 }

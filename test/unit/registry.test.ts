@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { opNames } from '../../src/index.js';
+import { createActivations, opNames } from '../../src/index.js';
 import { getOp } from '../../src/ops/registry.js';
 import { specifiedOps } from '../conformance/ops.js';
 
@@ -17,5 +17,16 @@ describe('the op registry', () => {
       expect(op.wgsl).toMatch(/fn backward\(/);
       expect(Object.keys(op.attrs).length).toBeLessThanOrEqual(4);
     }
+  });
+
+  it("answers to 'clip' as hardtanh, with hardtanh's attributes", async () => {
+    const acts = await createActivations({ backend: 'cpu' });
+    const x = acts.tensor([-3, -0.5, 0.5, 3]);
+    const clip = await acts.forward('clip', x, { min: 0, max: 2 }).read();
+    const hardtanh = await acts.forward('hardtanh', x, { min: 0, max: 2 }).read();
+    expect([...clip]).toEqual([0, 0, 0.5, 2]);
+    expect([...clip]).toEqual([...hardtanh]);
+    expect(() => acts.forward('clip', x, { min: 2, max: 0 })).toThrow(/attrs.min/);
+    expect(() => acts.forward('rleu' as 'relu', x)).toThrow(/'clip'/);
   });
 });
