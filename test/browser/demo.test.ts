@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivations } from '../../src/index.js';
+import { createActivations, opNames, type OpName } from '../../src/index.js';
+import { getOp } from '../../src/ops/registry.js';
 import { chromiumMissing, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 
@@ -35,13 +36,24 @@ describeIfAvailable('demo page in headless Chromium', missing, () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it('plots the values the CPU backend computes', async () => {
+  it('plots, for every op, the values the CPU backend computes', async () => {
     const cpu = await createActivations({ backend: 'cpu' });
     const x = cpu.tensor(demo!.xs);
-    expect(demo!.ys).toEqual([...(await cpu.forward('relu', x).read())]);
-    expect(demo!.grads).toEqual([...(await cpu.backward('relu', { x, dy: cpu.tensor(demo!.xs.map(() => 1)) }).read())]);
+    const ones = cpu.tensor(demo!.xs.map(() => 1));
+    expect(Object.keys(demo!.ops).sort()).toEqual([...opNames].sort());
+    for (const op of opNames) {
+      const y = await cpu.forward(op, x).read();
+      const grad = await cpu.backward(op as OpName, { x, y: cpu.tensor(y), dy: ones }).read();
+      const shown = demo!.ops[op]!;
+      const exact = getOp(op).accuracy.kind === 'exact';
+      const close = (a: number, b: number) => Object.is(a, b) || (!exact && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)));
+      shown.y.forEach((v, i) => expect(close(v, y[i]!), `${op}(${demo!.xs[i]}) = ${v}, CPU ${y[i]}`).toBe(true));
+      shown.grad.forEach((v, i) => expect(close(v, grad[i]!), `${op}'(${demo!.xs[i]}) = ${v}, CPU ${grad[i]}`).toBe(true));
+    }
     // Hand-worked points: relu(-10) = 0, relu(0) = 0 with gradient 0, relu(10) = 10 with gradient 1.
     const at = (v: number) => demo!.xs.indexOf(v);
-    expect([demo!.ys[at(-10)], demo!.ys[at(0)], demo!.grads[at(0)], demo!.ys[at(10)], demo!.grads[at(10)]]).toEqual([0, 0, 0, 10, 1]);
+    const relu = demo!.ops.relu!;
+    expect([relu.y[at(-10)], relu.y[at(0)], relu.grad[at(0)], relu.y[at(10)], relu.grad[at(10)]]).toEqual([0, 0, 0, 10, 1]);
+    cpu.dispose();
   });
 });
