@@ -1,4 +1,4 @@
-import { createActivations, opNames, type Activations, type OpName } from '../src/index.js';
+import { createActivations, opNames, type Activations } from '../src/index.js';
 
 /** What the page computed, for the browser tests: per op, y and dy/dx at xs. */
 interface DemoReport {
@@ -69,7 +69,7 @@ async function computeAll(acts: Activations, xs: Float32Array): Promise<DemoRepo
   const out: DemoReport['ops'] = {};
   for (const op of opNames) {
     const y = acts.forward(op, x);
-    const grad = acts.backward(op as OpName, { x, y, dy: ones });
+    const grad = acts.backward(op, { x, y, dy: ones });
     const [yv, gv] = await Promise.all([y.read(), grad.read()]);
     out[op] = { y: [...yv], grad: [...gv] };
     y.dispose();

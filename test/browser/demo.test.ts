@@ -43,7 +43,7 @@ describeIfAvailable('demo page in headless Chromium', missing, () => {
     expect(Object.keys(demo!.ops).sort()).toEqual([...opNames].sort());
     for (const op of opNames) {
       const y = await cpu.forward(op, x).read();
-      const grad = await cpu.backward(op as OpName, { x, y: cpu.tensor(y), dy: ones }).read();
+      const grad = await cpu.backward(op, { x, y: cpu.tensor(y), dy: ones }).read();
       const shown = demo!.ops[op]!;
       const exact = getOp(op).accuracy.kind === 'exact';
       const close = (a: number, b: number) => Object.is(a, b) || (!exact && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)));
