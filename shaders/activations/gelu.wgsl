@@ -7,9 +7,19 @@
 //
 // Special values. NaN gives NaN both ways. At the infinities we return the limits, where
 // PyTorch's arithmetic gives NaN (Inf * 0): gelu(+Inf) = +Inf, gelu(-Inf) = -0, and the
-// gradient is dy at +Inf and 0 at -Inf. Far out on the left (x <= -14 for 'none'; wherever
-// the sigmoid below underflows for 'tanh') y and dx are 0: the true values are below the
-// smallest normal there. Large positive x gives y = x, dx = dy.
+// gradient is dy at +Inf and 0 at -Inf. Far out on the left (x <= -14 for 'none'; |u| > 104,
+// i.e. x < -10.68, for 'tanh') y and dx are 0: the true values are below the smallest normal
+// there. Large positive x gives y = x, dx = dy.
+//
+// Compilers. Both adapters here compile float arithmetic with reassociation (measured: on
+// SwiftShader and on lavapipe (x + 1e8) - 1e8 gives x and (a + b) - a gives b), neither fuses
+// fma() (fma(a, b, c) is a * b + c rounded twice on both), and Dekker's product
+// (exp_lib_prod_err, Veltkamp's split by 4097) is exact on both. They reassociate differently,
+// though: a chain that SwiftShader happened to leave in order, lavapipe (Mesa NIR) reorders. So
+// nothing here relies on the order of a float sum; where an order matters (a two-sum's error
+// term, 1 + v in the tanh gradient) the partial result goes through gelu_opaque, a select on
+// x's bits that no compiler can see through. (Also not (x - X0_HI) - X0_LO below, which folds
+// the two constants into one.)
 //
 // 'none'. With a = |x| and M(a) = Q(a) exp(a^2 / 2) (Q = 1 - Phi, shaders/lib/erf.wgsl):
 //   |x| < 0.5:  y = x * (1/2 + x P(x^2))                 dx = dy * (Phi(x) + x * phi(x))
@@ -18,28 +28,33 @@
 // The Gaussian factor is exact-argument exp (erf_lib_exp_scaled) with the other factors folded
 // in before its power of two, so nothing normal flushes on the way. Phi(x) + x phi(x) has a zero
 // at x0 = -0.75179152469356..., where the two terms (~0.227 each) cancel; computed as written it
-// would lose all relative accuracy near x0. On [-1.5, -0.5] the gradient is instead
-// t * L(t) + C0, t = x - X0_HI (exact, Sterbenz), X0_HI = x0 rounded to f32, C0 the gradient
-// at X0_HI (~-5e-9) and L a degree-10 fit, so the gradient keeps a few ULP right up to its
-// zero: near it t * L(t) and C0 cancel, but C0 is tiny and so is its rounding error.
-// (Not (x - X0_HI) - X0_LO: SwiftShader compiles with reassociation, measured: it folds the two
-// constants into one, and (x + 1e8) - 1e8 gives x. The code avoids constant chains like that.)
+// would lose all relative accuracy near x0 (and loses ~6 ULP still at x = -0.5). On
+// [-1.5, -0.25] the gradient is instead t * L(t) + C0, t = x - X0_HI (exact, Sterbenz),
+// X0_HI = x0 rounded to f32, C0 the gradient at X0_HI (~-5e-9) and L a degree-11 fit, so the
+// gradient keeps a few ULP right up to its zero: near it t * L(t) and C0 cancel, but C0 is tiny
+// and so is its rounding error.
 //
 // 'tanh'. 0.5 (1 + tanh z) = sigmoid(2z) = s, and 1 - tanh^2 z = 4 s (1 - s), so with
 // u = 2z = x (C1 + C2 x^2), C1 = 2 sqrt(2/pi), C2 = C1 * 0.044715:
 //   y = x * s          dx = dy * s * (1 + x (1 - s) (C1 + 3 C2 x^2))
-// s and 1 - s come from e = exp(-|u|) (accurate_exp from shaders/lib/exp.wgsl, of a non-positive argument, so it never
-// overflows): 1/(1 + e) and e/(1 + e). Where u < -64 the exp is taken of -|u| + 32 ln2 and the
-// result scaled by 2^-32 last, so that a y or dx that is normal is not flushed on the way.
-// The gradient's zero (x0' = -0.75246142207101...) gets the same local fit as 'none'.
-// Accuracy of 'tanh' is limited by u: f32 rounding leaves it a couple of ULP off, and exp turns
-// an absolute error in u into a relative one in y, ~|u| * 2^-23: about 60 ULP at x ~ -8 (u ~ -50).
-// Measured on SwiftShader over the sweep: forward 62, backward 65 ULP. With an accurate exp in
-// place of the builtin it is still 48 / 64 ULP; a few ULP needs u as a double-f32 as well.
+// s and 1 - s come from e = exp(-|u|) (accurate_exp2k from shaders/lib/exp.wgsl, of a
+// non-positive argument, so it never overflows): 1/(1 + e) and e/(1 + e). exp turns an absolute
+// error in u into a relative one in y: u rounded to f32 (~|u| 2^-24 off, |u| up to 87) would
+// cost ~60 ULP at x ~ -8 and ~190 ULP near x = -9.8. So u is computed as a pair hi + lo
+// (gelu_tanh_argument, ~2^-40 relative) and lo goes into exp's reduced argument. Where u < -64
+// the exp carries an extra 2^32 (accurate_exp2k's shift) and the result is scaled by 2^-32
+// last, so that a y or dx that is normal is not flushed on the way. The gradient is formed so
+// that its one cancellation is a single rounding (see gelu_tanh_backward), and its zero
+// (x0' = -0.75246142207101...) gets the same local fit as 'none'.
 //
-// Accuracy of 'none', measured on SwiftShader over the sweep (every exponent and sign, the
-// gradient's zero and its f32 neighbours, the left tail down to the flush): forward 2, backward
-// 3 ULP. The op's stated bound (src/ops/gelu.ts) covers both forms, so it is the tanh form's.
+// Accuracy, measured against float64 over the sweep (every exponent and sign, the gradients'
+// zeros and their f32 neighbours, the piece boundaries, the left tails down to the flush) and
+// over 10^5 random points in each of [-14.5, 14.5], [-12, -8], [-6, 6] and [-1.6, 0.1]:
+//   SwiftShader  'none' forward 4 (sweep 2), backward 4 (sweep 2-3); 'tanh' 3 (2), 4 (3)
+//   lavapipe     'none' forward 4 (sweep 2), backward 4 (sweep 2-3); 'tanh' 4 (2), 4 (3)
+// The remaining difference is exp.wgsl's: on lavapipe accurate_exp is 1 ULP off for ~38% of
+// arguments (SwiftShader ~10%), as NIR reassociates its final 1 + expm1(r). The op's stated
+// bound (src/ops/gelu.ts) covers both forms.
 
 // X0_HI: x0 rounded to f32; ZERO_C0: the gradient at X0_HI (not 0, as X0_HI is not x0).
 const GELU_X0_HI: f32 = -0.7517915368080139;

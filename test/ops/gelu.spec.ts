@@ -85,6 +85,9 @@ export const spec: OpSpec = {
         { x: -1, y: -0.1588080093917233, grad: -0.08296408384578255 },
         { x: 2, y: 1.954597694087775, grad: 1.0860992566236185 },
         { x: -3, y: -0.0036373920817730186, grad: -0.011584166630969726 },
+        { x: -0.5, y: -0.15428599017485609, grad: 0.1326300964653577 },
+        // u = 2z = -87.3: the far left, where s is kept scaled by 2^32 until the end.
+        { x: -10, y: -1.204092348209806e-37, grad: -2.7576380638540315e-36 },
         { x: 0, y: 0, grad: 0.5 },
         { x: Infinity, y: Infinity, grad: 1 },
         { x: -Infinity, y: 0, grad: 0 },
@@ -92,12 +95,20 @@ export const spec: OpSpec = {
     ).map((e) => ({ ...e, attrs: { approximate: 'tanh' as unknown as number } })),
   ],
   // The gradients' zeros and their f32 neighbours; where the kernels switch pieces (0.5, 1.5,
-  // 3, 6, 16 and the tails at 14 and where exp underflows); the far left tail.
+  // 3, 6, 16, the zero fits' ends at 0.25 and 1.5, and the tails at 14 and where exp
+  // underflows); for 'tanh', where u = x (C1 + C2 x^2) passes 64 (8.8727) and 104 (10.6813),
+  // where C2 x^3 overtakes C1 x (4.72904) and the clamp at 11; the far left tail.
   points: [
     ...neighbours(X0),
     ...neighbours(X0_TANH),
+    0.25,
+    Math.fround(0.25 * (1 - 2 ** -24)),
     0.5,
     Math.fround(0.5 * (1 - 2 ** -24)),
+    4.72904430114969,
+    8.87268739235525,
+    10.681296028204,
+    11,
     1.5,
     Math.fround(1.5 * (1 + 2 ** -23)),
     3,
