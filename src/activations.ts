@@ -291,7 +291,17 @@ export class Activations implements TensorHost {
     const axis = options.axis ?? -1;
     if (!Number.isInteger(axis))
       throw new InvalidArgumentError('options.axis', 'an integer axis (negative counts from the end)', describe(axis));
-    return new Layer(def, resolveAttrs(def, attrs), keep === 'auto' && def.mask !== undefined, this.#layerHost, axis);
+    const masked = keep === 'auto' && def.mask !== undefined;
+    const telemetry = options.telemetry ?? false;
+    if (telemetry && !masked) {
+      const kept = keep === 'tensor' ? 'the tensor' : def.backwardFrom;
+      throw new InvalidArgumentError(
+        'options.telemetry',
+        'a layer that keeps a 1-bit mask (relu, thresholdedRelu; keep: auto)',
+        `${op} keeping ${kept}`,
+      );
+    }
+    return new Layer(def, resolveAttrs(def, attrs), masked, this.#layerHost, axis, telemetry);
   }
 
   readonly #layerHost: LayerHost = {
@@ -325,20 +335,12 @@ export class Activations implements TensorHost {
       for (let i = 0; i < n; i++) if (op.mask!.keep(xb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
       return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: { bytes: words.byteLength, words, release: () => undefined } };
     },
-    forwardBias: (op, x, b, axis, attrs, keep) => {
+    forwardBias: (op, x, b, shape, attrs, keep) => {
       this.#checkLive();
       const xs = this.#storage(x, 'x');
       const bs = this.#storage(b, 'b');
-      const rank = x.shape.length;
-      const a = axis < 0 ? axis + rank : axis;
-      if (a < 0 || a >= rank) throw new InvalidArgumentError('options.axis', `an axis of x's ${rank} dimensions`, String(axis));
-      const shape: BiasShape = {
-        outer: x.shape.slice(0, a).reduce((p, d) => p * d, 1),
-        channels: x.shape[a]!,
-        inner: x.shape.slice(a + 1).reduce((p, d) => p * d, 1),
-      };
       if (b.length !== shape.channels) {
-        throw new ShapeMismatchError('b', `${shape.channels} values (x.shape[${a}], the channel axis)`, `${b.length}`);
+        throw new ShapeMismatchError('b', `${shape.channels} values (one per channel along the layer's axis)`, `${b.length}`);
       }
       const n = x.length;
       if (xs.kind === 'webgpu' && bs.kind === 'webgpu') {
@@ -357,10 +359,10 @@ export class Activations implements TensorHost {
         if (keep === 'x') {
           const z = gpu.allocate(n, `${op.name}.z`, 'x');
           gpu.runFused(op, 'fused_forward', { input: xs.buffer, bias: bs.buffer, out: y, kept: z }, n, shape, attrs);
-          return { y: adopt(y), z: adopt(z), shape };
+          return { y: adopt(y), z: adopt(z) };
         }
         gpu.runFused(op, 'fused_forward_y', { input: xs.buffer, bias: bs.buffer, out: y }, n, shape, attrs);
-        return { y: adopt(y), shape };
+        return { y: adopt(y) };
       }
       const xd = (xs as { data: Float32Array }).data;
       const bd = (bs as { data: Float32Array }).data;
@@ -373,9 +375,28 @@ export class Activations implements TensorHost {
         const words = new Uint32Array(Math.ceil(n / 32));
         const zb = new Uint32Array(z.buffer);
         for (let i = 0; i < n; i++) if (op.mask!.keep(zb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
-        return { y: adopt(y), mask: { bytes: words.byteLength, words, release: () => undefined } as Retained, shape };
+        return { y: adopt(y), mask: { bytes: words.byteLength, words, release: () => undefined } as Retained };
       }
-      return keep === 'x' ? { y: adopt(y), z: adopt(z), shape } : { y: adopt(y), shape };
+      return keep === 'x' ? { y: adopt(y), z: adopt(z) } : { y: adopt(y) };
+    },
+    countActive: (mask, shape) => {
+      const m = mask as Retained & { owner?: GpuBackend; buffer?: GPUBuffer; words?: Uint32Array };
+      if (m.owner && m.buffer) {
+        const gpu = m.owner;
+        const counts = gpu.allocate(shape.channels, 'telemetry.counts', 'x');
+        gpu.countActive(m.buffer, counts, shape);
+        return { read: () => gpu.readU32(counts, shape.channels), release: () => gpu.release(counts) };
+      }
+      // The CPU twin of shaders/telemetry.wgsl.
+      const words = m.words!;
+      const active = new Uint32Array(shape.channels);
+      for (let o = 0; o < shape.outer; o++) {
+        for (let c = 0; c < shape.channels; c++) {
+          const start = (o * shape.channels + c) * shape.inner;
+          for (let i = start; i < start + shape.inner; i++) active[c]! += (words[i >>> 5]! >>> (i & 31)) & 1;
+        }
+      }
+      return { read: () => Promise.resolve(active.slice()), release: () => undefined };
     },
     biasGrad: (op, dz, shape, attrs) => {
       const s = this.#storage(dz, 'dy');

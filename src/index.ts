@@ -2,7 +2,7 @@ export { createActivations, Activations } from './activations.js';
 export type { CreateOptions, EncodeOptions, Grads, Operand, Tuning, AdapterSummary } from './activations.js';
 export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
-export type { LayerOptions } from './layer/layer.js';
+export type { LayerActivity, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype } from './tensor.js';
 export { opAliases, opNames } from './ops/registry.js';
 export type { OpAttrs, OpName } from './ops/registry.js';

@@ -1,7 +1,7 @@
 import { ShaderCompileError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, ShaderStage } from './constants.js';
-import { elementwiseSource, fusedSource, locate, maskedSource, type ShaderSource } from './shader-source.js';
+import { elementwiseSource, fusedSource, locate, maskedSource, telemetrySource, type ShaderSource } from './shader-source.js';
 
 export type Direction = 'forward' | 'backward';
 /** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
@@ -114,6 +114,24 @@ export class DeviceCache {
       compute: {
         module: this.#module(`${op.name}.f32.fused`, () => fusedSource(op)),
         entryPoint: `${kernel}_main`,
+        constants: { WORKGROUP_SIZE: workgroupSize },
+      },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** The dead-neuron telemetry pipeline (shaders/telemetry.wgsl), shared by every op. */
+  telemetryPipeline(workgroupSize: number): GPUComputePipeline {
+    const key = `telemetry.active_count.wg${workgroupSize}`;
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline({
+      label: 'telemetry.active_count',
+      layout: 'auto',
+      compute: {
+        module: this.#module('telemetry', telemetrySource),
+        entryPoint: 'active_count_main',
         constants: { WORKGROUP_SIZE: workgroupSize },
       },
     });

@@ -268,6 +268,38 @@ export class GpuBackend implements BufferOwner {
     });
   }
 
+  /** Per unit, how many mask bits are set (shaders/telemetry.wgsl), into `counts` (u32 per unit). */
+  countActive(
+    mask: GPUBuffer,
+    counts: GPUBuffer,
+    shape: { readonly channels: number; readonly inner: number; readonly outer: number },
+  ): void {
+    this.checkAlive();
+    if (shape.channels === 0) return;
+    const pipeline = this.#cache.telemetryPipeline(this.limits.workgroupSize);
+    const group = this.device.createBindGroup({
+      label: 'telemetry.active_count',
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 3, resource: { buffer: counts } },
+        { binding: 4, resource: { buffer: mask } },
+        { binding: 5, resource: { buffer: this.#cache.params([shape.channels, shape.inner, shape.outer, 0]) } },
+      ],
+    });
+    const [x, y] = grid(Math.ceil(shape.channels / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    this.#encode('telemetry.active_count', undefined, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    });
+  }
+
+  /** Reads u32s back (the telemetry counts). */
+  async readU32(buffer: GPUBuffer, length: number): Promise<Uint32Array> {
+    const f = await this.read(buffer, 0, length);
+    return new Uint32Array(f.buffer, f.byteOffset, f.length);
+  }
+
   /** One compute pass: into the caller's encoder, or into ours, submitted inside an error scope. */
   #encode(label: string, encoder: GPUCommandEncoder | undefined, body: (pass: GPUComputePassEncoder) => void): void {
     if (encoder) {

@@ -2,6 +2,7 @@ import skeleton from '../../shaders/elementwise.wgsl?raw';
 import maskedSkeleton from '../../shaders/masked.wgsl?raw';
 import fusedSkeleton from '../../shaders/fused.wgsl?raw';
 import fusedMask from '../../shaders/fused-mask.wgsl?raw';
+import telemetry from '../../shaders/telemetry.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
 // Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
@@ -47,8 +48,17 @@ export function fusedSource(op: OpDefinition): ShaderSource {
   return assemble(op, 1, { path: 'shaders/fused.wgsl', text: fusedSkeleton }, ...extra);
 }
 
+/** The dead-neuron telemetry kernel: no op in it, only the shared helpers (scalar preamble). */
+export function telemetrySource(): ShaderSource {
+  return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/telemetry.wgsl', text: telemetry }]);
+}
+
 function assemble(op: OpDefinition, width: 1 | 4, ...main: { path: string; text: string }[]): ShaderSource {
   const pieces = [{ path: '<preamble>', text: preamble(width) }, ...libraries, { path: op.wgslPath, text: op.wgsl }, ...main];
+  return join(pieces);
+}
+
+function join(pieces: readonly { path: string; text: string }[]): ShaderSource {
   const parts = [];
   let line = 1;
   for (const { path, text } of pieces) {

@@ -25,19 +25,44 @@ export interface LayerHost {
     op: OpDefinition,
     x: Tensor,
     b: Tensor,
-    axis: number,
+    shape: BiasShape,
     attrs: readonly number[],
     keep: 'mask' | 'x' | 'y',
-  ): { y: Tensor; mask?: Retained; z?: Tensor; shape: BiasShape };
+  ): { y: Tensor; mask?: Retained; z?: Tensor };
+  /** Starts counting, per unit, the mask bits set (active outputs); read later, released by the layer. */
+  countActive(mask: Retained, shape: BiasShape): { read(): Promise<Uint32Array>; release(): void };
   /** db: dz summed over each channel, in a fixed order (deterministic). */
   biasGrad(op: OpDefinition, dz: Tensor, shape: BiasShape, attrs: readonly number[]): Tensor;
 }
 
-/** x seen as [outer, channels, inner] around the bias axis. */
+/** x seen as [outer, channels, inner] around the bias (or unit) axis. */
 export interface BiasShape {
   readonly outer: number;
   readonly channels: number;
   readonly inner: number;
+}
+
+/** The [outer, channels, inner] view of a shape around `axis` (negative counts from the end). */
+export function unitShape(shape: readonly number[], axis: number): BiasShape {
+  const a = axis < 0 ? axis + shape.length : axis;
+  if (a < 0 || a >= shape.length) throw new InvalidArgumentError('options.axis', `an axis of x's ${shape.length} dimensions`, String(axis));
+  return {
+    outer: shape.slice(0, a).reduce((p, d) => p * d, 1),
+    channels: shape[a]!,
+    inner: shape.slice(a + 1).reduce((p, d) => p * d, 1),
+  };
+}
+
+/** What the last forward's mask says about the units along the layer's axis. */
+export interface LayerActivity {
+  /** Per unit, how many of its outputs in the batch were active (mask set: positive, for relu). */
+  readonly active: Uint32Array;
+  /** Outputs per unit in the batch. */
+  readonly samples: number;
+  /** Units with no active output. */
+  readonly deadUnits: number;
+  /** deadUnits over the number of units. */
+  readonly deadFraction: number;
 }
 
 /** Options for `acts.layer()`. */
@@ -47,8 +72,13 @@ export interface LayerOptions {
    * else the tensor backward reads (x, or y for sigmoid and tanh). 'tensor': always the tensor.
    */
   readonly keep?: 'auto' | 'tensor';
-  /** The channel axis a bias is broadcast along in forwardBias (default -1, the last). */
+  /** The channel (unit) axis: a bias is broadcast along it, telemetry counts per entry of it (default -1, the last). */
   readonly axis?: number;
+  /**
+   * Count, after each forward, how many outputs of each unit were active (from the mask, so relu
+   * and thresholdedRelu only): `await layer.readActivity()` gives counts and the dead fraction.
+   */
+  readonly telemetry?: boolean;
 }
 
 /**
@@ -68,6 +98,8 @@ export class Layer {
   readonly #host: LayerHost;
   readonly #masked: boolean;
   readonly #axis: number;
+  readonly #telemetry: boolean;
+  #activity: { counts: { read(): Promise<Uint32Array>; release(): void }; samples: number } | undefined;
   #kept:
     | {
         readonly shape: readonly number[];
@@ -81,8 +113,9 @@ export class Layer {
   #disposed = false;
 
   /** @internal Use `acts.layer()`. */
-  constructor(op: OpDefinition, attrs: readonly number[], masked: boolean, host: LayerHost, axis = -1) {
+  constructor(op: OpDefinition, attrs: readonly number[], masked: boolean, host: LayerHost, axis = -1, telemetry = false) {
     this.#axis = axis;
+    this.#telemetry = telemetry;
     this.#op = op;
     this.#attrs = attrs;
     this.#masked = masked;
@@ -119,8 +152,10 @@ export class Layer {
     this.#checkLive();
     this.#release();
     if (this.#masked) {
+      const shape = this.#telemetry ? unitShape(x.shape, this.#axis) : undefined;
       const { y, mask } = this.#host.forwardMasked(this.#op, x, this.#attrs);
       this.#kept = { shape: x.shape, mask };
+      if (shape) this.#count(mask, shape);
       return y;
     }
     const y = this.#host.forward(this.#op, x, this.#attrs);
@@ -142,10 +177,12 @@ export class Layer {
     this.#checkLive();
     this.#release();
     const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
-    const r = this.#host.forwardBias(this.#op, x, b, this.#axis, this.#attrs, keep);
+    const shape = unitShape(x.shape, this.#axis);
+    const r = this.#host.forwardBias(this.#op, x, b, shape, this.#attrs, keep);
+    if (r.mask && this.#telemetry) this.#count(r.mask, shape);
     this.#kept = {
       shape: x.shape,
-      bias: r.shape,
+      bias: shape,
       ...(r.mask ? { mask: r.mask } : {}),
       ...(r.z ? { tensor: r.z, owned: true } : keep === 'y' ? { tensor: r.y } : {}),
     };
@@ -176,10 +213,37 @@ export class Layer {
     return dx;
   }
 
+  /**
+   * Per unit along the layer's axis, how many outputs of the last forward were active, and the
+   * fraction of dead units (none active). Needs `{ telemetry: true }`; counted on the device from
+   * the mask right after forward, so reading it is the only extra cost.
+   *
+   * @example
+   * const act = acts.layer('relu', {}, { telemetry: true });
+   * act.forward(h);
+   * const { deadFraction } = await act.readActivity();
+   */
+  async readActivity(): Promise<LayerActivity> {
+    this.#checkLive();
+    if (!this.#telemetry) throw new InvalidArgumentError('layer', 'a layer made with { telemetry: true }', 'one without telemetry');
+    const activity = this.#activity;
+    if (!activity) throw new InvalidArgumentError('layer', 'a forward before readActivity()', 'no forward yet');
+    const active = await activity.counts.read();
+    const deadUnits = active.reduce((n, c) => n + (c === 0 ? 1 : 0), 0);
+    return { active, samples: activity.samples, deadUnits, deadFraction: active.length ? deadUnits / active.length : 0 };
+  }
+
   /** Releases anything kept. Calling it again does nothing. */
   dispose(): void {
     this.#release();
+    this.#activity?.counts.release();
+    this.#activity = undefined;
     this.#disposed = true;
+  }
+
+  #count(mask: Retained, shape: BiasShape): void {
+    this.#activity?.counts.release();
+    this.#activity = { counts: this.#host.countActive(mask, shape), samples: shape.outer * shape.inner };
   }
 
   #release(): void {

@@ -1,7 +1,7 @@
 // The training layer: what forward keeps, and that backward from it equals backward from x.
 import { InvalidArgumentError, ShapeMismatchError, type Activations, type OpName } from '../../src/index.js';
 import { assert, expectBits, expectError } from '../helpers/compare.js';
-import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats } from '../helpers/float.js';
+import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats, uniformFloats } from '../helpers/float.js';
 import type { ConformanceCase } from './relu.js';
 
 /** Backward through a layer (from what it kept) and straight from x must agree bit for bit. */
@@ -186,6 +186,54 @@ export const layerCases: readonly ConformanceCase[] = [
       const plain = acts.layer('relu');
       plain.forward(x);
       await expectError(() => plain.backwardBias(x), InvalidArgumentError, 'layer');
+    },
+  },
+  {
+    name: 'layer telemetry: per-unit active counts and the dead fraction, counted from the mask',
+    async run({ acts }) {
+      for (const { shape, axis } of [
+        { shape: [50, 40], axis: -1 }, // dense: units along the last axis
+        { shape: [2, 5, 7, 9], axis: 1 }, // NCHW: 63-element runs per channel, whole words and ragged ends
+        { shape: [3, 64, 33], axis: 1 },
+      ]) {
+        const n = shape.reduce((p, d) => p * d, 1);
+        const a = axis < 0 ? axis + shape.length : axis;
+        const units = shape[a]!;
+        const inner = shape.slice(a + 1).reduce((p, d) => p * d, 1);
+        const x = uniformFloats(n, n, 3);
+        // Every third unit dead: all its inputs negative (and one NaN in unit 1, which counts as active).
+        const unit = (i: number) => Math.floor(i / inner) % units;
+        for (let i = 0; i < n; i++) if (unit(i) % 3 === 0) x[i] = -Math.abs(x[i]!) - 1;
+        x[inner] = Number.NaN;
+        const expected = new Uint32Array(units);
+        x.forEach((v, i) => {
+          if (v > 0 || Number.isNaN(v)) expected[unit(i)]!++;
+        });
+        const layer = acts.layer('relu', {}, { axis, telemetry: true });
+        const y = layer.forward(acts.tensor(x, shape));
+        const activity = await layer.readActivity();
+        const label = `shape [${shape.join(',')}] axis ${axis}`;
+        assert(
+          [...activity.active].join() === [...expected].join(),
+          `${label}: counts ${[...activity.active].join()} vs ${[...expected].join()}`,
+        );
+        const dead = expected.filter((c) => c === 0).length;
+        assert(
+          dead >= Math.floor(units / 3) && activity.deadUnits === dead,
+          `${label}: ${activity.deadUnits} dead units, expected ${dead}`,
+        );
+        assert(activity.deadFraction === dead / units && activity.samples === n / units, `${label}: fraction or samples`);
+        // The fused path counts the mask of x + b.
+        const b = new Float32Array(units).fill(100);
+        layer.forwardBias(acts.tensor(x, shape), acts.tensor(b)).dispose();
+        const all = await layer.readActivity();
+        assert(all.deadUnits === 0 && all.active.every((c) => c === n / units), `${label}: with a bias of 100 every unit is active`);
+        y.dispose();
+        layer.dispose();
+      }
+      await expectError(() => acts.layer('sigmoid', {}, { telemetry: true }), InvalidArgumentError, 'options.telemetry');
+      await expectError(() => acts.layer('relu').readActivity(), InvalidArgumentError, 'layer');
+      await expectError(() => acts.layer('relu', {}, { telemetry: true }).readActivity(), InvalidArgumentError, 'layer');
     },
   },
 ];
