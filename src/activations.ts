@@ -5,7 +5,7 @@ import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
 import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
 import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
-import { Layer, type BiasShape, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
+import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
 
 export type { Tuning } from './gpu/gpu-backend.js';
