@@ -22,12 +22,8 @@
 @group(0) @binding(3) var<storage, read_write> out: array<V>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn forward_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn forward_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }
@@ -35,12 +31,8 @@ fn forward_main(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn backward_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn backward_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }
@@ -52,12 +44,8 @@ fn backward_main(
 // forward_inplace: out = forward(out), x's range is y's. backward_inplace: out = backward(x, out),
 // dy's range is dx's.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn forward_inplace_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn forward_inplace_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }
@@ -65,12 +53,8 @@ fn forward_inplace_main(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn backward_inplace_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn backward_inplace_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }

@@ -3,12 +3,8 @@
 // shaders/masked.wgsl, whose backward_mask kernel then gives dz from the mask and dy.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn fused_forward_mask_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let w = flat_index(workgroup, groups, lane);
+fn fused_forward_mask_main(at: Invocation) {
+  let w = flat_index(at);
   if (w >= (params.count + 31u) / 32u) {
     return;
   }

@@ -32,12 +32,8 @@ fn pre_activation(i: u32) -> V {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn fused_forward_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn fused_forward_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }
@@ -47,12 +43,8 @@ fn fused_forward_main(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn fused_forward_y_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn fused_forward_y_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }
@@ -60,12 +52,8 @@ fn fused_forward_y_main(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn bias_grad_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let c = flat_index(workgroup, groups, lane);
+fn bias_grad_main(at: Invocation) {
+  let c = flat_index(at);
   if (c >= shape.channels) {
     return;
   }

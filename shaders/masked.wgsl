@@ -12,12 +12,8 @@
 @group(0) @binding(4) var<storage, read_write> mask: array<u32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn forward_mask_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let w = flat_index(workgroup, groups, lane);
+fn forward_mask_main(at: Invocation) {
+  let w = flat_index(at);
   if (w >= (params.count + 31u) / 32u) {
     return;
   }
@@ -33,12 +29,8 @@ fn forward_mask_main(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn backward_mask_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let i = flat_index(workgroup, groups, lane);
+fn backward_mask_main(at: Invocation) {
+  let i = flat_index(at);
   if (i >= params.count) {
     return;
   }

@@ -19,12 +19,8 @@ struct Shape {
 @group(0) @binding(5) var<uniform> shape: Shape;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn active_count_main(
-  @builtin(workgroup_id) workgroup: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let c = flat_index(workgroup, groups, lane);
+fn active_count_main(at: Invocation) {
+  let c = flat_index(at);
   if (c >= shape.channels) {
     return;
   }

@@ -15,7 +15,14 @@ struct Params {
 // Invocations per workgroup, set per pipeline (compute.constants) from the device's limits.
 override WORKGROUP_SIZE: u32 = 256u;
 
+// What every kernel's entry point is given: where its invocation sits in the grid.
+struct Invocation {
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+}
+
 // The flat index of an invocation in a 1-D or 2-D grid of workgroups (see elementwise.wgsl).
-fn flat_index(workgroup: vec3<u32>, groups: vec3<u32>, lane: u32) -> u32 {
-  return (workgroup.y * groups.x + workgroup.x) * WORKGROUP_SIZE + lane;
+fn flat_index(at: Invocation) -> u32 {
+  return (at.workgroup.y * at.groups.x + at.workgroup.x) * WORKGROUP_SIZE + at.lane;
 }

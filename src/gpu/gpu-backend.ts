@@ -33,6 +33,11 @@ const SLOTS: Record<ElementwiseKernel, readonly number[]> = {
   backward_inplace: [1, 3],
 };
 
+/** The four params.attrs slots: each attribute as its f32 bits, unused slots 0. */
+function attrSlots(attrs: readonly number[]): number[] {
+  return [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+}
+
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Runs ops on one GPUDevice: allocation, encoding, submission, readback, loss. */
@@ -137,8 +142,7 @@ export class GpuBackend implements BufferOwner {
       this.limits,
     );
     const label = `${op.name}.f32.${direction}`;
-    // Attributes travel as their f32 bits in params.attrs (unused slots are 0).
-    const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+    const attrBits = attrSlots(attrs);
     const out = operands[operands.length - 1]!.buffer;
     this.#encode(label, encoder, (pass) => {
       for (const d of plan) {
@@ -187,7 +191,7 @@ export class GpuBackend implements BufferOwner {
     const step = 2048;
     const chunk = Math.max(step, Math.floor(this.limits.maxBindingBytes / 4 / step) * step);
     const label = `${op.name}.f32.${kernel}`;
-    const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+    const attrBits = attrSlots(attrs);
     const pipeline = this.#cache.pipeline(op, 1, kernel, this.limits.workgroupSize);
     this.#encode(label, encoder, (pass) => {
       pass.setPipeline(pipeline);
@@ -238,7 +242,7 @@ export class GpuBackend implements BufferOwner {
       );
     }
     const pipeline = this.#cache.fusedPipeline(op, kernel, this.limits.workgroupSize);
-    const attrBits = [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+    const attrBits = attrSlots(attrs);
     const bound: Record<number, GPUBuffer | undefined> = {
       0: this.#cache.params([length, 0, 0, 0, ...attrBits]),
       1: buffers.input,

@@ -1,8 +1,7 @@
-import { createActivations } from '../../src/index.js';
 import { casesFor } from '../conformance/all.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
-import { registerConformance } from '../helpers/vitest-suite.js';
+import { registerConformance, webgpuContext } from '../helpers/vitest-suite.js';
 
 // Real WebGPU in Node: Dawn through the `webgpu` package (SwiftShader on machines without a GPU).
 const found = await nodeGpu();
@@ -11,19 +10,8 @@ describeIfAvailable('Dawn in Node', 'reason' in found ? found.reason : undefined
   if ('reason' in found) return;
   const { gpu } = found;
   registerConformance('conformance', casesFor('webgpu'), async () => {
-    const acts = await createActivations({ backend: 'webgpu', gpu });
-    console.log(`[dawn] running on ${JSON.stringify(acts.adapterInfo)}`);
-    return {
-      kind: 'webgpu',
-      acts,
-      gpu,
-      create: (options = {}) =>
-        createActivations({
-          backend: 'webgpu',
-          gpu,
-          ...(options.device ? { device: options.device } : {}),
-          ...(options.tuning ? { tuning: options.tuning } : {}),
-        }),
-    };
+    const ctx = await webgpuContext(gpu);
+    console.log(`[dawn] running on ${JSON.stringify(ctx.acts.adapterInfo)}`);
+    return ctx;
   });
 });

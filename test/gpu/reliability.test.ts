@@ -6,7 +6,7 @@ import { randomFloats, rng } from '../helpers/float.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
 import { reluGradReference, reluReference } from '../helpers/reference.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
-import { registerConformance } from '../helpers/vitest-suite.js';
+import { registerConformance, webgpuContext } from '../helpers/vitest-suite.js';
 import { expectBits } from '../helpers/compare.js';
 
 const STORAGE = 0x80;
@@ -153,22 +153,10 @@ describeIfAvailable('conformance on Dawn in compatibility mode', missing, () => 
   if ('reason' in found) return;
   const { gpu } = found;
   registerConformance('featureLevel: compatibility', casesFor('webgpu'), async () => {
-    const acts = await createActivations({ backend: 'webgpu', gpu, featureLevel: 'compatibility' });
-    const device = acts.device!;
+    const ctx = await webgpuContext(gpu, { featureLevel: 'compatibility' });
+    const device = ctx.acts.device!;
     expect(device.features.has('core-features-and-limits')).toBe(false);
     expect(device.limits.maxComputeInvocationsPerWorkgroup).toBeLessThanOrEqual(128);
-    return {
-      kind: 'webgpu',
-      acts,
-      gpu,
-      create: (options = {}) =>
-        createActivations({
-          backend: 'webgpu',
-          gpu,
-          featureLevel: 'compatibility',
-          ...(options.device ? { device: options.device } : {}),
-          ...(options.tuning ? { tuning: options.tuning } : {}),
-        }),
-    };
+    return ctx;
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createActivations, type CreateOptions, type Tuning } from '../../src/index.js';
 import type { ConformanceCase, ConformanceContext } from '../conformance/relu.js';
 import { runCase } from '../conformance/run-case.js';
 
@@ -17,4 +18,20 @@ export function registerConformance(title: string, cases: readonly ConformanceCa
       });
     }
   });
+}
+
+/**
+ * The context of a WebGPU runner in Node: an instance on `gpu` with `base` options, and a
+ * factory for more with the same options (plus the case's device or tuning).
+ */
+export async function webgpuContext(gpu: GPU, base: CreateOptions = {}): Promise<ConformanceContext> {
+  const create = (options: { tuning?: Tuning; device?: GPUDevice } = {}) =>
+    createActivations({
+      ...base,
+      backend: 'webgpu',
+      gpu,
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    });
+  return { kind: 'webgpu', acts: await create(), gpu, create };
 }
