@@ -5,10 +5,17 @@
 // y is the input NaN and dx is dy. celu(-Inf) = -alpha (gradient 0) for alpha > 0.
 //
 // x / alpha is rounded to q; its error d = x / alpha - q would be multiplied by |q| in exp (up to
-// 44 ULP near q = -88), so it is recovered exactly, d = (x - q * alpha) / alpha with q * alpha
-// from Dekker's exact product (exp_lib_prod_err), and applied to first order:
+// 100 ULP near q = -200, where dy * exp(q) can still be normal), so it is recovered exactly,
+// d = (x - q * alpha) / alpha with q * alpha from Dekker's exact product (exp_lib_prod_err), and
+// applied to first order:
 //   exp(q + d) = exp(q) * (1 + d),   expm1(q + d) = expm1(q) + exp(q) * d.
+// The correction is kept up to |q| < 256, past exp's range in accurate_mul_exp (|q| <= 200):
+// at |q| = 136 the unrecovered half ULP of q alone was 62 ULP of the gradient.
 // The branch is decided on the bits (ordered key > 0), so subnormals and -0 are exact.
+//
+// x / alpha may overflow to +-Inf in f32 for a finite x (x = -3e38, alpha = 0.3); exp(x / alpha)
+// is still a positive number there, so q is capped at the largest finite f32 (sign kept) unless x
+// itself is infinite: dy = +-Inf then gives +-Inf (accurate_mul_exp's rule), not Inf * exp(-Inf).
 
 fn celu_linear(x: V) -> B {
   let b = bitcast<U>(x);
@@ -18,13 +25,21 @@ fn celu_linear(x: V) -> B {
 // The rounding error of q = x / alpha, or 0 where q is too large for it to matter (or to compute).
 fn celu_quotient_error(x: V, q: V, alpha: V) -> V {
   let d = -exp_lib_prod_err(q, alpha, x) / alpha;
-  let usable = ((bitcast<U>(q) & U(0x7fffffffu)) < U(0x43000000u)) & ((bitcast<U>(d) & U(0x7fffffffu)) < U(0x7f800000u));
+  let usable = ((bitcast<U>(q) & U(0x7fffffffu)) < U(0x43800000u)) & ((bitcast<U>(d) & U(0x7fffffffu)) < U(0x7f800000u));
   return select(V(0.0), d, usable);
+}
+
+// x / alpha, capped at the largest finite f32 (on the bits) where x is finite.
+fn celu_quotient(x: V, alpha: V) -> V {
+  let qb = bitcast<U>(x / alpha);
+  let capped = (qb & U(0x80000000u)) | min(qb & U(0x7fffffffu), U(0x7f7fffffu));
+  let finite_x = (bitcast<U>(x) & U(0x7fffffffu)) < U(0x7f800000u);
+  return bitcast<V>(select(qb, capped, finite_x));
 }
 
 fn forward(x: V) -> V {
   let alpha = V(params.attrs.x);
-  let q = x / alpha;
+  let q = celu_quotient(x, alpha);
   let d = celu_quotient_error(x, q, alpha);
   let em1 = accurate_expm1(q);
   // (no correction where expm1 overflowed: Inf + Inf * d could be NaN)
@@ -38,7 +53,7 @@ fn forward(x: V) -> V {
 
 fn backward(x: V, dy: V) -> V {
   let alpha = V(params.attrs.x);
-  let q = x / alpha;
+  let q = celu_quotient(x, alpha);
   let d = celu_quotient_error(x, q, alpha);
   return select_bits(accurate_mul_exp(dy, q, d), dy, celu_linear(x));
 }

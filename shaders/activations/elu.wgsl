@@ -5,8 +5,10 @@
 // branch, as in PyTorch (x <= 0 is false for NaN): y is the input NaN and dx is dy.
 // elu(-Inf) = -alpha, elu'(-Inf) = 0; elu(+Inf) = +Inf, elu'(+Inf) = dy.
 // The branch is decided on the bits (ordered key > 0), so subnormals and -0 are exact. Where
-// SwiftShader would flush a subnormal operand (alpha * x for subnormal x, a subnormal exp(x) times
-// a large dy * alpha) the library's mul_subnormal and accurate_mul_exp keep the normal result.
+// SwiftShader would flush a subnormal operand (alpha * x for subnormal x, a subnormal exp(x) or dy
+// times a large dy * alpha) the library's mul_subnormal and accurate_mul2_exp keep the normal
+// result; dy * alpha is not formed on its own, so it cannot overflow (dy = 3e38, alpha = 2.5).
+// An infinite dy gives the infinity for every x > -Inf (exp(x) > 0, see accurate_mul2_exp).
 
 fn elu_linear(x: V) -> B {
   let b = bitcast<U>(x);
@@ -20,5 +22,5 @@ fn forward(x: V) -> V {
 
 fn backward(x: V, dy: V) -> V {
   let alpha = V(params.attrs.x);
-  return select_bits(accurate_mul_exp(dy * alpha, x, V(0.0)), dy, elu_linear(x));
+  return select_bits(accurate_mul2_exp(dy, alpha, x, V(0.0)), dy, elu_linear(x));
 }

@@ -9,20 +9,43 @@
 // dx = 0 at -Inf and dy at +Inf. NaN gives NaN.
 //
 // Accuracy. The gradient has a zero near x = -1.1924 (mish's minimum), where 4 (1 + x) and the
-// e terms cancel: 1 + x is exact there and only the e terms' rounding is amplified, so the
-// absolute error stays ~1e-8 * |dy|, but the relative error still grows without bound as x nears
-// the root. The stated bound (8 ULP) is measured over 400k random points with |x - root| > 0.05
-// (at most 7); nearer it, 1281 ULP was seen 1.1e-4 from the root.
+// e terms cancel (their rounding gave 1281 ULP 1.1e-4 from the root); within 1/8 of it N comes
+// from its Taylor series about the root instead (mish_root_n), whose error shrinks with N. The
+// stated bound (8 ULP) is measured over 400k random points (at most 7) and every 8th f32 within
+// 0.6 of the root (at most 7).
 
 fn mish_large(x: V) -> B {
   // x > 20, or NaN-free +Inf, on the ordered key (20 = 0x41a00000)
   return ordered_key(bitcast<U>(x)) > S(0x41a00000);
 }
 
-// Below x = -64, t = exp(x) and dx / dy = (1 + x) * exp(x) to 2^-90, formed by accurate_mul_exp,
-// which keeps them where exp(x) alone would be subnormal.
+// Below x = -64, t = exp(x) and dx / dy = (1 + x) * exp(x) to 2^-90, formed by accurate_mul_exp
+// and accurate_mul2_exp(dy, 1 + x, x), which keep them where exp(x) alone would be subnormal and
+// never form dy * (1 + x) on its own, which could overflow (x clamped at -300 in 1 + x). An
+// infinite dy gives the infinity for every finite x (exp(x) > 0); x = -Inf keeps the limit 0.
 fn mish_deep(x: V) -> B {
   return bitcast<U>(x) > U(0xc2800000u);
+}
+
+// N(x) = 4 (1 + x) + e (6 + 4x + e (4 + e)), e = exp(x), for |x - c| < 1/8, c = -1.1924312114715576
+// (f32 nearest mish's minimum, where N crosses 0): its Taylor series in t = x - c, exact in f32
+// (Sterbenz), to t^7 (truncation below 1e-9 relative). The f32 sum would cancel to a few bits:
+// e's rounding alone costs ~5e-8 absolute, against N ~ 6.4 * |t|. Coefficients from float64:
+// b0 = N(c) (the residual at c), k! bk = d^k/dx^k [4x + 6e + 4xe + 4e^2 + e^3] at c.
+fn mish_root_n(x: V) -> V {
+  let t = x - V(-1.1924312114715576);
+  var q = fma(t, V(0.023245295509696007), V(0.07168253511190414));
+  q = fma(t, q, V(0.208534836769104));
+  q = fma(t, q, V(0.5578184723854065));
+  q = fma(t, q, V(1.2861822843551636));
+  q = fma(t, q, V(2.26320743560791));
+  q = fma(t, q, V(6.40796422958374));
+  return fma(t, q, V(1.9505442594436317e-8));
+}
+
+fn mish_near_root(x: V) -> B {
+  let t = x - V(-1.1924312114715576);
+  return (bitcast<U>(t) & U(0x7fffffffu)) < U(0x3e000000u); // |t| < 1/8 (NaN is not)
 }
 
 fn forward(x: V) -> V {
@@ -42,9 +65,21 @@ fn backward(x: V, dy: V) -> V {
   let m = n + V(2.0);
   // t + x s (1 - t^2) = e * N / (n + 2)^2 with N = 4 (1 + x) + e (6 + 4x + e (4 + e)): the
   // cancellation near the root happens in one sum whose first term is exact on [-2, -0.5].
-  let big_n = fma(e, fma(e, e + V(4.0), fma(V(4.0), x, V(6.0))), V(4.0) * (V(1.0) + x));
-  let near = dy * ((e * big_n) / (m * m));
-  var dx = bitcast<U>(select_bits(near, accurate_mul_exp(dy * (V(1.0) + clamp(x, V(-300.0), V(0.0))), x, V(0.0)), mish_deep(x)));
+  let sum_n = fma(e, fma(e, e + V(4.0), fma(V(4.0), x, V(6.0))), V(4.0) * (V(1.0) + x));
+  let big_n = select_bits(sum_n, mish_root_n(x), mish_near_root(x));
+  // mul_subnormal: the factor reaches 1.1, so a subnormal dy can give a normal dx.
+  // For x >= 1 the factor is 1 + delta, delta > 0 formed on its own (mish' tends to 1 from
+  // above): with u = exp(-x) and D = 1 + 2u + 2u^2, t = 1 - 2u^2 / D and
+  //   delta = (2u^2 / D) * (2x (1 - u^2 / D) / (1 + u) - 1),
+  // so the factor's rounding is that of 1 + delta, where the quotient above could come out an
+  // ULP below 1 (dy = 2^-126 times it then falls into the subnormals and is flushed).
+  let u = accurate_exp(-x);
+  let w = (u * u) / (V(1.0) + V(2.0) * u * (V(1.0) + u));
+  let delta = V(2.0) * w * ((V(2.0) * x * (V(1.0) - w)) / (V(1.0) + u) - V(1.0));
+  let above_one = (ordered_key(xb) >= S(0x3f800000)) & !is_nan_bits(xb);
+  let factor = select_bits((e * big_n) / (m * m), V(1.0) + delta, above_one);
+  let near = mul_subnormal(factor, dy);
+  var dx = bitcast<U>(select_bits(near, accurate_mul2_exp(dy, V(1.0) + clamp(x, V(-300.0), V(0.0)), x, V(0.0)), mish_deep(x)));
   dx = select(dx, bitcast<U>(dy), mish_large(x) & !is_nan_bits(xb));
   dx = select(dx, U(0u), xb == U(0xff800000u));
   return bitcast<V>(dx);

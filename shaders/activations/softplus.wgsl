@@ -21,10 +21,16 @@ struct SoftplusArg {
 fn softplus_arg(x: V) -> SoftplusArg {
   let beta = V(params.attrs.x);
   let threshold = V(params.attrs.y);
-  let hi = beta * x;
+  // beta * x may overflow to +-Inf for a finite x (x = -3e38, beta = 1.7); exp(beta * x) is
+  // still a positive number there, so hi is capped at the largest finite f32 (sign kept) unless x
+  // itself is infinite: dy = +-Inf then gives +-Inf (accurate_mul_exp's rule), not Inf * exp(-Inf).
+  let hb = bitcast<U>(beta * x);
+  let capped = (hb & U(0x80000000u)) | min(hb & U(0x7fffffffu), U(0x7f7fffffu));
+  let finite_x = (bitcast<U>(x) & U(0x7fffffffu)) < U(0x7f800000u);
+  let hi = bitcast<V>(select(hb, capped, finite_x));
   let lo_raw = exp_lib_prod_err(beta, x, hi);
   // Where hi is huge (or the split overflowed) lo no longer matters: exp saturates.
-  let usable = ((bitcast<U>(hi) & U(0x7fffffffu)) < U(0x43000000u)) & ((bitcast<U>(lo_raw) & U(0x7fffffffu)) < U(0x7f800000u));
+  let usable = ((bitcast<U>(hi) & U(0x7fffffffu)) < U(0x43800000u)) & ((bitcast<U>(lo_raw) & U(0x7fffffffu)) < U(0x7f800000u));
   let lo = select(V(0.0), lo_raw, usable);
   // threshold 0: beta * x > 0 exactly where x > 0, subnormal x included (SwiftShader flushes a
   // subnormal hi). A non-zero threshold is at least 2^-126 (src/ops/softplus.ts refuses smaller).

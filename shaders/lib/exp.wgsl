@@ -3,7 +3,7 @@
 // to be within 3 + 2|x| ULP and log() within 2^-21 absolute near 1; SwiftShader's exp really is
 // that far off (64 ULP near -85). These use +, -, *, /, fma, round, clamp and integer bit work.
 // Measured on SwiftShader against float64 over every exponent and sign plus 1.2M random points:
-// exp, expm1, log1p 1 ULP; tanh, sigmoid, m * exp(x) 2 ULP.
+// exp, expm1, log1p 1 ULP; tanh, sigmoid, a * b * exp(x) 2 ULP.
 // NaN is decided on the bits and passed through (the input NaN comes back); results below the
 // smallest normal may flush to zero where the implementation flushes.
 //
@@ -84,24 +84,69 @@ fn accurate_exp(x: V) -> V {
   return select_bits(accurate_exp2k(x, V(0.0), S(0)), x, is_nan_bits(bitcast<U>(x)));
 }
 
-// m * exp(x + lo) with no intermediate overflow or underflow: m = m' * 2^j with m' in [1, 2)
-// (sign kept) and 2^j folded into exp's own power of two, so p * m' * 2^(k + j) rounds once more
-// than exp and is right wherever the product is a normal number, even where exp(x) alone would be
-// subnormal, 0 or Inf (x * exp(x) at x = -100, for instance). x is clamped to [-200, 180] and
-// k + j to [-252, 254], where exp_lib_scale still gives 0 and Inf. m zero, subnormal, Inf or NaN
-// falls back to m * exp(x + lo); NaN in x gives NaN.
-fn accurate_mul_exp(m: V, x: V, lo: V) -> V {
+// A factor m as mantissa * 2^exponent, mantissa in [1, 2) with m's sign, read from the bits; a
+// subnormal m = n * 2^-149 is read through its integer mantissa n (exact in f32), so it too gets
+// a mantissa in [1, 2). Meaningless for 0, Inf and NaN, which the callers decide on the bits.
+struct ExpLibFactor {
+  mantissa: V,
+  exponent: S,
+}
+
+fn exp_lib_unpack(m: V) -> ExpLibFactor {
   let mb = bitcast<U>(m);
-  let biased = (mb >> U(23u)) & U(0xffu);
-  let mantissa = bitcast<V>((mb & U(0x807fffffu)) | U(0x3f800000u));
-  let xc = clamp(x, V(-200.0), V(180.0));
+  let biased = (mb & U(0x7fffffffu)) >> U(23u);
+  let nb = bitcast<U>(V(mb & U(0x007fffffu)));
+  let subnormal = biased == U(0u);
+  let exponent = select(S(biased) - S(127), S(nb >> U(23u)) - S(127 + 149), subnormal);
+  let mantissa_bits = select(mb, nb, subnormal) & U(0x007fffffu);
+  return ExpLibFactor(bitcast<V>((mb & U(0x80000000u)) | mantissa_bits | U(0x3f800000u)), exponent);
+}
+
+// a * b * exp(x + lo) with no intermediate overflow or underflow: a = a' * 2^i and b = b' * 2^j
+// with a', b' in [1, 2) (signs kept, subnormals included, see exp_lib_unpack), and 2^(i + j)
+// folded into exp's own power of two. a' * b' = h + e exactly (Dekker's product); e / h joins
+// exp's reduced argument as lo does (exp(x + lo) * (1 + e / h) to 2^-48), so p * h * 2^(k + i + j)
+// rounds once more than exp and is right wherever the product is a normal number, even where
+// a * b or exp(x) alone would be subnormal, 0 or Inf (dy * alpha * exp(x) with dy = 3e38,
+// x * exp(x) at x = -100). x is clamped to [-200, 200] and k + i + j to [-252, 254], where
+// exp_lib_scale still gives 0 and Inf (2^-298 * exp(200) and 2^256 * exp(-200) are already out
+// of range).
+// The special values, decided on the bits, treat exp(x) as what it is, a positive number, finite
+// for finite x: where a or b is infinite the result is the infinity with the product's sign for
+// every x > -Inf, where a or b is zero it is the signed zero for every x < +Inf, although exp(x)
+// alone would round to 0 or to Inf. Only 0 * Inf, Inf * exp(-Inf) = Inf * 0 and
+// 0 * exp(+Inf) = 0 * Inf are NaN. NaN in a, b or x gives NaN.
+fn accurate_mul2_exp(a: V, b: V, x: V, lo: V) -> V {
+  let ab = bitcast<U>(a);
+  let bb = bitcast<U>(b);
+  let xb = bitcast<U>(x);
+  let fa = exp_lib_unpack(a);
+  let fb = exp_lib_unpack(b);
+  let h = fa.mantissa * fb.mantissa;
+  let e = exp_lib_prod_err(fa.mantissa, fb.mantissa, h) / h;
+  let xc = clamp(x, V(-200.0), V(200.0));
   let k = round(xc * EXP_LIB_LOG2E);
-  let p = V(1.0) + exp_lib_expm1_poly(exp_lib_reduce(xc, k) + lo);
-  let kj = clamp(S(k) + S(biased) - S(127), S(-252), S(254));
-  let y = exp_lib_scale(p * mantissa, kj);
-  let plain = m * accurate_exp2k(x, lo, S(0));
-  let ordinary = (biased != U(0u)) & (biased != U(0xffu));
-  return select_bits(select_bits(plain, y, ordinary), x, is_nan_bits(bitcast<U>(x)));
+  let p = V(1.0) + exp_lib_expm1_poly(exp_lib_reduce(xc, k) + (lo + e));
+  let kj = clamp(S(k) + fa.exponent + fb.exponent, S(-252), S(254));
+  let y = exp_lib_scale(p * h, kj);
+  let sign = (ab ^ bb) & U(0x80000000u);
+  let zero = ((ab & U(0x7fffffffu)) == U(0u)) | ((bb & U(0x7fffffffu)) == U(0u));
+  let infinite = ((ab & U(0x7fffffffu)) == U(0x7f800000u)) | ((bb & U(0x7fffffffu)) == U(0x7f800000u));
+  var out = select(bitcast<U>(y), sign, zero);
+  out = select(out, sign | U(0x7f800000u), infinite);
+  let undefined = (zero & infinite) | (zero & (xb == U(0x7f800000u))) | (infinite & (xb == U(0xff800000u)));
+  out = select(out, U(0x7fc00000u), undefined);
+  out = select(out, bb, is_nan_bits(bb));
+  out = select(out, ab, is_nan_bits(ab));
+  out = select(out, xb, is_nan_bits(xb));
+  return bitcast<V>(out);
+}
+
+// m * exp(x + lo), as accurate_mul2_exp(m, 1, x, lo): right wherever the product is normal, an
+// infinite m times exp(x > -Inf) is m, a zero m times exp(x < +Inf) is m; Inf * exp(-Inf) and
+// 0 * exp(+Inf) are NaN.
+fn accurate_mul_exp(m: V, x: V, lo: V) -> V {
+  return accurate_mul2_exp(m, V(1.0), x, lo);
 }
 
 // a * x, correctly rounded even where x is subnormal. Adapters that flush (SwiftShader treats

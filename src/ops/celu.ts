@@ -1,5 +1,6 @@
 import wgsl from '../../shaders/activations/celu.wgsl?raw';
 import { defineOp } from './define.js';
+import { mulExp64 } from './elu.js';
 
 /**
  * CELU: y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); dx = x > 0 ? dy : dy * exp(x / alpha)
@@ -24,7 +25,7 @@ export const celu = defineOp({
     backward(x, dy, dx, [alpha]) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;
-        dx[i] = v <= 0 ? dy[i]! * Math.exp(v / alpha!) : dy[i]!;
+        dx[i] = v <= 0 ? mulExp64(dy[i]!, v / alpha!) : dy[i]!;
       }
     },
   },

@@ -2,6 +2,18 @@ import wgsl from '../../shaders/activations/elu.wgsl?raw';
 import { defineOp } from './define.js';
 
 /**
+ * m * exp(v) in float64, exp(v) taken as the positive number it is (finite for finite v): an
+ * infinite m gives m for every v > -Inf and a zero m gives m for every v < +Inf, where
+ * Math.exp(v) alone would be 0 (v < -745) or Inf (v > 709.8) and the product NaN. Only
+ * Inf * exp(-Inf) and 0 * exp(+Inf) are NaN, as are NaN m or v. The GPU's accurate_mul_exp
+ * (shaders/lib/exp.wgsl) follows the same rule.
+ */
+export function mulExp64(m: number, v: number): number {
+  const keep = (m === 0 && v < Infinity) || (Math.abs(m) === Infinity && v > -Infinity);
+  return keep ? m : m * Math.exp(v);
+}
+
+/**
  * ELU: y = x > 0 ? x : alpha * (exp(x) - 1); dx = x > 0 ? dy : dy * alpha * exp(x) (alpha * dy
  * at 0). NaN takes the x > 0 branch, as in PyTorch: y is NaN, dx is dy.
  */
@@ -22,7 +34,7 @@ export const elu = defineOp({
     backward(x, dy, dx, [alpha]) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;
-        dx[i] = v <= 0 ? dy[i]! * alpha! * Math.exp(v) : dy[i]!;
+        dx[i] = v <= 0 ? mulExp64(dy[i]! * alpha!, v) : dy[i]!;
       }
     },
   },

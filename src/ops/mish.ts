@@ -1,5 +1,6 @@
 import wgsl from '../../shaders/activations/mish.wgsl?raw';
 import { defineOp } from './define.js';
+import { mulExp64 } from './elu.js';
 
 /**
  * Mish: y = x * tanh(softplus(x)); dx = dy * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x)).
@@ -29,7 +30,10 @@ export const mish = defineOp({
         const n = e * (e + 2);
         const m = n + 2;
         const grad = n / m + ((v * e) / (1 + e)) * ((4 * (n + 1)) / (m * m));
-        dx[i] = v > 20 ? dy[i]! : v === -Infinity ? 0 : dy[i]! * grad;
+        // Below -64 the gradient is (1 + v) * exp(v) to 2^-85, formed so that an infinite dy
+        // stays infinite where exp(v) underflows (as on the GPU).
+        if (v < -64 && v > -Infinity) dx[i] = mulExp64(dy[i]! * (1 + v), v);
+        else dx[i] = v > 20 ? dy[i]! : v === -Infinity ? 0 : dy[i]! * grad;
       }
     },
   },

@@ -1,5 +1,6 @@
 import wgsl from '../../shaders/activations/selu.wgsl?raw';
 import { defineOp } from './define.js';
+import { mulExp64 } from './elu.js';
 
 /**
  * SELU: y = scale * (x > 0 ? x : alpha * (exp(x) - 1)); dx = dy * scale * (x > 0 ? 1 :
@@ -22,7 +23,7 @@ export const selu = defineOp({
     backward(x, dy, dx, [alpha, scale]) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;
-        dx[i] = dy[i]! * scale! * (v <= 0 ? alpha! * Math.exp(v) : 1);
+        dx[i] = v <= 0 ? mulExp64(dy[i]! * scale! * alpha!, v) : dy[i]! * scale!;
       }
     },
   },

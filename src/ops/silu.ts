@@ -1,5 +1,6 @@
 import wgsl from '../../shaders/activations/silu.wgsl?raw';
 import { defineOp } from './define.js';
+import { mulExp64 } from './elu.js';
 import { sigmoid64 } from './sigmoid.js';
 
 /**
@@ -24,7 +25,10 @@ export const silu = defineOp({
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;
         const s = sigmoid64(v);
-        dx[i] = v === Infinity ? dy[i]! : v === -Infinity ? 0 : dy[i]! * s * (1 + v * (1 - s));
+        // Below -64 the gradient is (1 + v) * exp(v) to 2^-85, formed so that an infinite dy
+        // stays infinite where exp(v) underflows (as on the GPU).
+        if (v < -64 && v > -Infinity) dx[i] = mulExp64(dy[i]! * (1 + v), v);
+        else dx[i] = v === Infinity ? dy[i]! : v === -Infinity ? 0 : dy[i]! * s * (1 + v * (1 - s));
       }
     },
   },

@@ -1,5 +1,6 @@
 import wgsl from '../../shaders/activations/softplus.wgsl?raw';
 import { defineOp } from './define.js';
+import { mulExp64 } from './elu.js';
 import { sigmoid64 } from './sigmoid.js';
 
 /**
@@ -34,7 +35,9 @@ export const softplus = defineOp({
     backward(x, dy, dx, [beta, threshold]) {
       for (let i = 0; i < x.length; i++) {
         const bx = beta! * x[i]!;
-        dx[i] = bx > threshold! ? dy[i]! : dy[i]! * sigmoid64(bx);
+        // Below -64, sigmoid(bx) = exp(bx) to 2^-92: formed so that an infinite dy stays infinite
+        // where exp(bx) underflows (as on the GPU); bx = -Inf gives Inf * 0 = NaN there.
+        dx[i] = bx > threshold! ? dy[i]! : bx < -64 ? mulExp64(dy[i]!, bx) : dy[i]! * sigmoid64(bx);
       }
     },
   },

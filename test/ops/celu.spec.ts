@@ -7,7 +7,14 @@ export const spec: OpSpec = {
   attrSets: [{}, { alpha: 2 }, { alpha: 1.5 }, { alpha: 0.3 }, { alpha: -3 }],
   forward: (x, a) => Math.max(0, x) + Math.min(0, alpha(a) * Math.expm1(x / alpha(a))),
   // PyTorch (elu with input scale 1/alpha): NaN is not <= 0, so its gradient is dy.
-  backward: (x, dy, a) => (x > 0 || Number.isNaN(x) ? dy : dy * Math.exp(x / alpha(a))),
+  // exp(q) is a positive number, finite for finite q: dy = +-Inf gives +-Inf for q > -Inf and
+  // dy = +-0 gives +-0 for q < +Inf (alpha < 0), where exp(q) alone would be 0 or Inf in float64.
+  backward: (x, dy, a) => {
+    if (x > 0 || Number.isNaN(x)) return dy;
+    const q = x / alpha(a);
+    if ((Math.abs(dy) === Infinity && q > -Infinity) || (dy === 0 && q < Infinity)) return dy;
+    return dy * Math.exp(q);
+  },
   examples: [
     { x: 0, y: 0, grad: 1 },
     { x: -0, y: 0, grad: 1 },

@@ -7,7 +7,13 @@ export const spec: OpSpec = {
   attrSets: [{}, { alpha: 0.5 }, { alpha: 2.5 }, { alpha: -0.7 }],
   forward: (x, a) => (x > 0 ? x : alpha(a) * Math.expm1(x)),
   // PyTorch: NaN is not <= 0, so it takes the linear branch's gradient dy.
-  backward: (x, dy, a) => (x > 0 || Number.isNaN(x) ? dy : dy * alpha(a) * Math.exp(x)),
+  // exp(x) > 0 for every x > -Inf, so an infinite dy * alpha stays infinite where exp underflows
+  // (x < -745); at x = -Inf it is Inf * 0 = NaN.
+  backward: (x, dy, a) => {
+    if (x > 0 || Number.isNaN(x)) return dy;
+    const m = dy * alpha(a);
+    return Math.abs(m) === Infinity && x > -Infinity ? m : m * Math.exp(x);
+  },
   examples: [
     { x: 0, y: 0, grad: 1 },
     { x: -0, y: -0, grad: 1 },

@@ -12,8 +12,13 @@ export const spec: OpSpec = {
     if (x === Infinity) return dy;
     if (x === -Infinity) return 0;
     const t = Math.tanh(softplus(x));
-    const s = 1 / (1 + Math.exp(-x));
-    return dy * (t + x * s * (1 - t * t));
+    // s from exp(x) for x < 0, so that it underflows together with t (1 / (1 + exp(-x)) is 0
+    // from x = -709.8 on, while t is not until -745, which would leave g = t > 0).
+    const s = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    const g = t + x * s * (1 - t * t);
+    // mish'(x) is not 0 at any f32 x; where it underflows (x < -745, s = t = 0) its sign is that
+    // of 1 + x, and an infinite dy stays infinite.
+    return g === 0 && Math.abs(dy) === Infinity ? dy * Math.sign(1 + x) : dy * g;
   },
   examples: [
     { x: 0, y: 0, grad: 0.6 },

@@ -8,7 +8,13 @@ export const spec: OpSpec = {
   attrSets: [{}, { alpha: 1, scale: 1 }, { alpha: 0.25, scale: 3 }, { scale: -2 }],
   forward: (x, a) => scale(a) * (x > 0 ? x : alpha(a) * Math.expm1(x)),
   // PyTorch: NaN is not <= 0, so it takes the linear branch's gradient dy * scale.
-  backward: (x, dy, a) => dy * scale(a) * (x > 0 || Number.isNaN(x) ? 1 : alpha(a) * Math.exp(x)),
+  // exp(x) > 0 for every x > -Inf, so an infinite dy * scale * alpha stays infinite where exp
+  // underflows (x < -745); at x = -Inf it is Inf * 0 = NaN.
+  backward: (x, dy, a) => {
+    if (x > 0 || Number.isNaN(x)) return dy * scale(a);
+    const m = dy * scale(a) * alpha(a);
+    return Math.abs(m) === Infinity && x > -Infinity ? m : m * Math.exp(x);
+  },
   // Worked with the f32 defaults alpha = 1.6732631921768188, scale = 1.0507010221481323.
   examples: [
     { x: 0, y: 0, grad: 1.7580993463430303 },

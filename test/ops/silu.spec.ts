@@ -9,7 +9,10 @@ export const spec: OpSpec = {
     if (x === Infinity) return dy;
     if (x === -Infinity) return 0;
     const s = 1 / (1 + Math.exp(-x));
-    return dy * (s + x * s * (1 - s));
+    const g = s + x * s * (1 - s);
+    // silu'(x) is not 0 at any f32 x; where it underflows (x < -709, s = 0) its sign is that of
+    // 1 + x, and an infinite dy stays infinite.
+    return g === 0 && Math.abs(dy) === Infinity ? dy * Math.sign(1 + x) : dy * g;
   },
   examples: [
     { x: 0, y: 0, grad: 0.5 },

@@ -13,7 +13,10 @@ export const spec: OpSpec = {
   },
   backward: (x, dy, a) => {
     const b = beta(a) * x;
-    return b > threshold(a) ? dy : dy / (1 + Math.exp(-b));
+    // sigmoid(b) > 0 for every b > -Inf, so an infinite dy stays infinite where exp(-b) overflows
+    // (b < -709); at b = -Inf it is Inf / Inf = NaN.
+    if (b > threshold(a) || (Math.abs(dy) === Infinity && b > -Infinity)) return dy;
+    return dy / (1 + Math.exp(-b));
   },
   examples: [
     { x: 0, y: 0.6931471805599453, grad: 0.5 },
