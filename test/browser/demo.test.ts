@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivations, opNames, type OpName } from '../../src/index.js';
+import { createActivations, opNames } from '../../src/index.js';
 import { getOp } from '../../src/ops/registry.js';
 import { chromiumMissing, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
