@@ -1,27 +1,30 @@
-import fc from 'fast-check';
-import { expect, it } from 'vitest';
-import { createActivations, type Activations, type OpName } from '../../src/index.js';
-import { getOp } from '../../src/ops/registry.js';
-import { bound, check, specs } from '../conformance/ops.js';
-import { bitsOf, rng, SPECIAL_BITS } from '../helpers/float.js';
-import { nodeGpu } from '../helpers/node-gpu.js';
-import { describeIfAvailable } from '../helpers/requirements.js';
-import type { AttrValues } from '../ops/op-spec.js';
-import { regressions, type PropertyCase } from './property-regressions.js';
-
 // GPU equals CPU, as properties over random ops, attributes, lengths (0 to a few million), byte
 // offsets into caller buffers, buffer sizes that are not multiples of 16, and inputs that mix in
 // special values: bit for bit for the exact ops, within the stated ULP bound for the others.
-// Shrunk failures go to property-regressions.ts, which runs first every time.
-const found = await nodeGpu();
-const RUNS = 60;
+// A conformance case, so it runs on every WebGPU stack (the CPU side is an in-page CPU instance).
+// Shrunk failures go to test/gpu/property-regressions.ts, which runs first every time.
+import fc from 'fast-check';
+import { createActivations, type Activations, type OpName } from '../../src/index.js';
+import { getOp } from '../../src/ops/registry.js';
+import { assert } from '../helpers/compare.js';
+import { bitsOf, rng, SPECIAL_BITS } from '../helpers/float.js';
+import type { AttrValues } from '../ops/op-spec.js';
+import { regressions, type PropertyCase } from '../gpu/property-regressions.js';
+import { bound, check, specs } from './ops.js';
+import type { ConformanceCase } from './relu.js';
+
+// In Node: PROPERTY_RUNS sets the generated cases per run, PROPERTY_OPS=relu,sigmoid narrows the
+// ops while debugging one, PROPERTY_SEED replays a run. Browsers and Deno use the defaults.
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+/** Generated cases per run and stack. */
+const RUNS = Number(env.PROPERTY_RUNS ?? 40);
+const only = env.PROPERTY_OPS?.split(',');
+const SEED = Number(env.PROPERTY_SEED ?? 20261124);
 
 const STORAGE = 0x80;
 const COPY_SRC = 0x04;
 const COPY_DST = 0x08;
 
-// PROPERTY_OPS=relu,sigmoid narrows the ops while debugging one; PROPERTY_SEED replays a run.
-const only = process.env.PROPERTY_OPS?.split(',');
 const arbCase: fc.Arbitrary<PropertyCase> = fc.record({
   op: fc.constantFrom(...specs.map((s) => s.op).filter((op) => !only || only.includes(op))),
   attrSet: fc.nat({ max: 7 }),
@@ -114,25 +117,26 @@ async function holds(gpu: Activations, cpu: Activations, c: PropertyCase): Promi
   for (const t of [cx, cy, cdy, cdx]) t.dispose();
 }
 
-describeIfAvailable('GPU equals CPU, as properties (fast-check, Dawn)', 'reason' in found ? found.reason : undefined, () => {
-  it(`holds for the kept regressions and ${RUNS} random cases`, async () => {
-    if ('reason' in found) return;
-    const gpu = await createActivations({ backend: 'webgpu', gpu: found.gpu });
-    const cpu = await createActivations({ backend: 'cpu' });
-    for (const c of regressions) await holds(gpu, cpu, c);
-    let ran = 0;
-    let longest = 0;
-    await fc.assert(
-      fc.asyncProperty(arbCase, async (c) => {
-        ran++;
-        longest = Math.max(longest, c.length);
-        await holds(gpu, cpu, c);
-      }),
-      { numRuns: RUNS, seed: Number(process.env.PROPERTY_SEED ?? 20261124), endOnFailure: false },
-    );
-    console.log(`[property] ${regressions.length} regressions + ${ran} generated cases on Dawn, longest ${longest} elements`);
-    expect(ran).toBeGreaterThanOrEqual(RUNS);
-    gpu.dispose();
-    cpu.dispose();
-  });
-});
+export const propertyCases: readonly ConformanceCase[] = [
+  {
+    name: 'GPU equals CPU as properties: random ops, attributes, lengths, offsets and values (fast-check)',
+    gpuOnly: true,
+    async run({ acts }) {
+      const cpu = await createActivations({ backend: 'cpu' });
+      for (const c of regressions) await holds(acts, cpu, c);
+      let ran = 0;
+      let longest = 0;
+      await fc.assert(
+        fc.asyncProperty(arbCase, async (c) => {
+          ran++;
+          longest = Math.max(longest, c.length);
+          await holds(acts, cpu, c);
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: false },
+      );
+      console.log(`[property] ${regressions.length} regressions + ${ran} generated cases, longest ${longest} elements`);
+      assert(ran >= RUNS, `only ${ran} cases ran`);
+      cpu.dispose();
+    },
+  },
+];
