@@ -7,9 +7,15 @@
 //
 // Special values. NaN gives NaN both ways. At the infinities we return the limits, where
 // PyTorch's arithmetic gives NaN (Inf * 0): gelu(+Inf) = +Inf, gelu(-Inf) = -0, and the
-// gradient is dy at +Inf and 0 at -Inf. Far out on the left (x <= -14 for 'none'; |u| > 104,
-// i.e. x < -10.68, for 'tanh') y and dx are 0: the true values are below the smallest normal
-// there. Large positive x gives y = x, dx = dy.
+// gradient is 1 at +Inf (dx = dy) and exactly 0 at -Inf (dx = dy * 0: the signed zero, NaN for
+// an infinite or NaN dy). Far out on the left (x <= -14 for 'none'; |u| > 104, i.e.
+// x < -10.68, for 'tanh') y is 0: the true value is below the smallest normal there. dx is not
+// cut off: dy * gradient * exp(...) is formed without dy meeting a factor that underflows on its
+// own (accurate_mul2_exp, lib/exp.wgsl), so a large |dy| keeps dx right down to x = -40
+// ('none') and -14 ('tanh'), where x is clamped, beyond which even the largest dy gives a dx
+// below half the smallest subnormal; the gradient being nonzero and negative for every finite
+// x there, an infinite dy gives the infinity of the product's sign, as lib/exp.wgsl's rule for
+// infinities says. Large positive x gives y = x, dx = dy.
 //
 // Compilers. Both adapters here compile float arithmetic with reassociation (measured: on
 // SwiftShader and on lavapipe (x + 1e8) - 1e8 gives x and (a + b) - a gives b), neither fuses
@@ -43,13 +49,16 @@
 // cost ~60 ULP at x ~ -8 and ~190 ULP near x = -9.8. So u is computed as a pair hi + lo
 // (gelu_tanh_argument, ~2^-40 relative) and lo goes into exp's reduced argument. Where u < -64
 // the exp carries an extra 2^32 (accurate_exp2k's shift) and the result is scaled by 2^-32
-// last, so that a y or dx that is normal is not flushed on the way. The gradient is formed so
+// last, so that a y that is normal is not flushed on the way; dx on the left is dy * factor *
+// exp(u) in one accurate_mul2_exp (gelu_tanh_backward). The gradient is formed so
 // that its one cancellation is a single rounding (see gelu_tanh_backward), and its zero
 // (x0' = -0.75246142207101...) gets the same local fit as 'none'.
 //
 // Accuracy, measured against float64 over the sweep (every exponent and sign, the gradients'
 // zeros and their f32 neighbours, the piece boundaries, the left tails down to the flush) and
-// over 10^5 random points in each of [-14.5, 14.5], [-12, -8], [-6, 6] and [-1.6, 0.1]:
+// over 10^5 random points in each of [-14.5, 14.5], [-12, -8], [-6, 6] and [-1.6, 0.1]
+// (backward also 2 * 10^5 points in [-14.5, -8], [-20, -0.5], [-14.5, 14.5] with dy over every
+// finite f32: 4 ULP on both, 'tanh' 2-3 on SwiftShader):
 //   SwiftShader  'none' forward 4 (sweep 2), backward 4 (sweep 2-3); 'tanh' 3 (2), 4 (3)
 //   lavapipe     'none' forward 4 (sweep 2), backward 4 (sweep 2-3); 'tanh' 4 (2), 4 (3)
 // The remaining difference is exp.wgsl's: on lavapipe accurate_exp is 1 ULP off for ~38% of
@@ -111,6 +120,11 @@ fn gelu_at_most(x: V, limit: f32) -> B {
   return ordered_key(bitcast<U>(x)) <= ordered_key(U(bitcast<u32>(limit)));
 }
 
+// true where x = -Inf (on the bits).
+fn gelu_is_neg_inf(x: V) -> B {
+  return bitcast<U>(x) == U(0xff800000u);
+}
+
 // true where -1.5 <= x <= -0.25: the gradient's zero-fit interval.
 fn gelu_near_zero(x: V) -> B {
   return gelu_at_most(x, -0.25) & !gelu_at_most(x, -1.5000001);
@@ -127,19 +141,39 @@ fn gelu_erf_forward(x: V) -> V {
   return select_bits(y, bitcast<V>(bitcast<U>(x) & U(0x80000000u)), gelu_at_most(x, -14.0));
 }
 
+// Mills' ratio M(a) = Q(a) exp(a^2/2) beyond a = 16, from its asymptotic series
+// (1 / sqrt(2 pi)) (1/a) (1 - 1/a^2 + 3/a^4 - 15/a^6 + 105/a^8), whose next term is below 2^-24 there.
+fn gelu_mills_far(a: V) -> V {
+  let r = V(1.0) / (a * a);
+  return V(GELU_INV_SQRT_2PI) / a * (V(1.0) + r * (V(-1.0) + r * (V(3.0) + r * (V(-15.0) + r * V(105.0)))));
+}
+
 fn gelu_erf_backward(x: V, dy: V) -> V {
   let a = min(abs(x), V(16.0));
   let sq = erf_lib_neg_square(a, 0.5);
   let m = erf_lib_mills(max(a, V(0.5)));
   let density = erf_lib_exp_scaled(sq.hi, sq.lo, x * V(GELU_INV_SQRT_2PI));
   let small = dy * ((V(0.5) + x * erf_lib_cdf_small(x * x)) + density);
-  let right = dy * (V(1.0) - erf_lib_exp_scaled(sq.hi, sq.lo, m - a * V(GELU_INV_SQRT_2PI)));
-  let left = erf_lib_exp_scaled(sq.hi, sq.lo, dy * (m - a * V(GELU_INV_SQRT_2PI)));
+  // The gradient exceeds 1 on the right (up to 1.13), so a subnormal dy can give a normal dx,
+  // which a flushing adapter would lose in dy * gradient: mul_subnormal (lib/exp.wgsl).
+  let right = mul_subnormal(V(1.0) - erf_lib_exp_scaled(sq.hi, sq.lo, m - a * V(GELU_INV_SQRT_2PI)), dy);
+  // Left of -0.5: dy * (M(a) - a/sqrt(2 pi)) * exp(-a^2/2), without forming the first product,
+  // which overflows for |dy| near the largest floats although dx is finite (accurate_mul2_exp,
+  // lib/exp.wgsl); a runs to 40 here, M(a) from its asymptotic series beyond 16, since a large dy
+  // keeps dx normal well past the point where the gradient alone underflows.
+  let far = min(abs(x), V(40.0));
+  let far_sq = erf_lib_neg_square(far, 0.5);
+  let far_m = select(m, gelu_mills_far(far), far > V(16.0));
+  // Below -40 (a clamped to 40) even the largest dy gives a dx far below the smallest subnormal,
+  // and accurate_mul2_exp rounds it to the signed zero; but the gradient there is still a
+  // nonzero negative number, so an infinite dy gives the infinity of the product's sign and NaN
+  // stays NaN. At x = -Inf the gradient is its limit, exactly 0: dy * 0 (NaN for an infinite dy).
+  let far_g = select_bits(far_m - far * V(GELU_INV_SQRT_2PI), V(0.0), gelu_is_neg_inf(x));
+  let left = accurate_mul2_exp(dy, far_g, far_sq.hi, far_sq.lo);
   let t = x - V(GELU_X0_HI);
   let zero = dy * (t * gelu_erf_zero_fit(t) + V(GELU_ZERO_C0));
-  var dx = select(select(left, right, x > V(0.0)), small, a < V(0.5));
-  dx = select(dx, zero, gelu_near_zero(x));
-  return select_bits(dx, V(0.0), gelu_at_most(x, -14.0));
+  let dx = select(select(left, right, x > V(0.0)), small, a < V(0.5));
+  return select(dx, zero, gelu_near_zero(x));
 }
 
 // v itself, but through a select on x's bits that no compiler can see through (it differs from
@@ -167,7 +201,7 @@ fn gelu_add(a: GeluPair, b: GeluPair, b_larger: B, x: V) -> GeluPair {
 }
 
 // The tanh form's u = x (C1 + C2 x^2) = P + Q, P = C1 x, Q = C2 x^3, as pairs to about 2^-40
-// relative, for |x| <= 11: x^2, x^3 and the products with the constants' f32 parts are exact
+// relative, for |x| <= 14: x^2, x^3 and the products with the constants' f32 parts are exact
 // pairs (Dekker, exp_lib_prod_err), and the constants are pairs too (C1 = C1 + C1_LO). P and Q
 // have x's sign; |Q| >= |P| where x^2 >= C1 / C2 = 1 / 0.044715.
 struct GeluTanhArgument {
@@ -193,7 +227,8 @@ fn gelu_tanh_argument(x: V) -> GeluTanhArgument {
 // The tanh form's pieces: e = exp(-|u|), d = 1 + e, and s = sigmoid(u) (e / d or 1 / d),
 // 1 - s (1 / d or e / d). Where u < -64, e and s come back scaled by 2^32, with `scale` = 2^-32
 // to apply after the other factors (elsewhere scale is 1), so that nothing normal is flushed on
-// the way; d and 1 - s are never scaled. Past |x| = 11, |u| > 104 and e is 0 (s is 0 or 1).
+// the way; d and 1 - s are never scaled. Past |u| = 104 (|x| > 10.68) e is 0 (s is 0 or 1); x
+// is clamped to +-14 (|u| = 218), where the gradient's left tail (gelu_tanh_backward) ends.
 struct GeluSigmoid {
   x: V,
   e: V,
@@ -207,7 +242,7 @@ struct GeluSigmoid {
 
 fn gelu_sigmoid(x: V) -> GeluSigmoid {
   // Clamped, so that the products in gelu_tanh_argument stay finite (and NaN becomes a number).
-  let xc = clamp(x, V(-11.0), V(11.0));
+  let xc = clamp(x, V(-14.0), V(14.0));
   let a = gelu_tanh_argument(xc);
   let u = a.u;
   let positive = bitcast<S>(bitcast<U>(u.hi)) >= S(0);
@@ -237,19 +272,27 @@ fn gelu_tanh_forward(x: V) -> V {
 //   u < 0:   e (d + v) / d^2 = e n / d^2, n = (1 + v.hi) + (v.lo + e), where 1 + v.hi is exact
 //            (v <= -0.5 wherever it matters) and d^2 = 1 + e (2 + e), so that n, the one
 //            place where terms cancel, is a single rounding of exact parts.
-// Where 1 - s = 0 (u > 104; xc is clamped, so v is finite) the result is exactly s = 1.
+// On the left dx = dy * (n / d^2) * exp(u) is formed by accurate_mul2_exp (lib/exp.wgsl), with
+// u = hi + lo exact to its reduced argument: dy never meets a factor that underflows or
+// overflows on its own, so a large |dy| keeps dx right (1e-22 at x = -11.78 for dy = -2e34)
+// all the way down to x = -14 (u = -218), past which even the largest dy times the gradient is
+// below half the smallest subnormal; x is clamped there, which still gives the signed zero for
+// finite dy and, the gradient being nonzero and negative, the infinity of the product's sign for
+// an infinite dy. At x = -Inf the gradient is its limit, exactly 0: dy * 0 (NaN for an infinite
+// dy). Where 1 - s = 0 (u > 104; xc is clamped, so v is finite) the result is exactly dy * s = dy.
 fn gelu_tanh_backward(x: V, dy: V) -> V {
   let g = gelu_sigmoid(x);
   let a = g.argument;
   let v = gelu_add(a.u, GeluPair(V(2.0) * a.q.hi, V(2.0) * a.q.lo), a.q_larger, g.x);
-  let right = (V(1.0) + v.hi * g.one_minus_s) * g.s;
+  // On the right the gradient exceeds 1 (up to 1.13): a subnormal dy may give a normal dx.
+  let right = mul_subnormal((V(1.0) + v.hi * g.one_minus_s) * g.s, dy);
   let e_true = g.e * g.scale;
   let n = gelu_opaque(V(1.0) + v.hi, g.x) + (v.lo + e_true);
-  let left = (g.e / (V(1.0) + e_true * (V(2.0) + e_true))) * n;
-  let general = (dy * select(left, right, g.positive)) * g.scale;
+  let factor = select_bits(n / (V(1.0) + e_true * (V(2.0) + e_true)), V(0.0), gelu_is_neg_inf(x));
+  let left = accurate_mul2_exp(dy, factor, a.u.hi, a.u.lo);
   let t = x - V(GELU_TANH_X0_HI);
   let zero = dy * (t * gelu_tanh_zero_fit(t) + V(GELU_TANH_ZERO_C0));
-  return select(general, zero, gelu_near_zero(x));
+  return select(select(left, right, g.positive), zero, gelu_near_zero(x));
 }
 
 fn forward(x: V) -> V {

@@ -82,10 +82,22 @@ function gradTanh(x: number): number {
 }
 
 /**
+ * dy * g for a gradient g computed in float64, where g = 0 at a finite x can only be an underflow
+ * (the gradients are nonzero for every finite x, and negative where they underflow, far left):
+ * there the negative stand-in -2^-1074 keeps the rule exp.wgsl's accurate_mul2_exp follows on the
+ * GPU, an infinite dy times a nonzero gradient being the infinity of the product's sign and a
+ * finite dy giving the signed zero. At x = -Inf, g is its limit, exactly 0: Inf * 0 is NaN.
+ */
+function scaleGrad(dy: number, g: number, x: number): number {
+  return dy * (g === 0 && Number.isFinite(x) ? -Number.MIN_VALUE : g);
+}
+
+/**
  * GELU (PyTorch): approximate 'none' (default), y = x * Phi(x) = 0.5 x (1 + erf(x / sqrt2)),
  * dx = dy * (Phi(x) + x phi(x)); approximate 'tanh', y = 0.5 x (1 + tanh(sqrt(2/pi) (x +
  * 0.044715 x^3))) with PyTorch's exact derivative of that form. gelu(+Inf) = +Inf and
- * gelu(-Inf) = 0 (PyTorch gives NaN), gradients dy and 0 there.
+ * gelu(-Inf) = 0 (PyTorch gives NaN), gradients 1 and exactly 0 there (dx = dy * 0 at -Inf: NaN
+ * for an infinite dy). Far left, an infinite dy gives an infinity (see scaleGrad).
  */
 export const gelu = defineOp({
   name: 'gelu',
@@ -102,7 +114,7 @@ export const gelu = defineOp({
     },
     backward(x, dy, dx, [approximate]) {
       const g = approximate === 1 ? gradTanh : gradNone;
-      for (let i = 0; i < x.length; i++) dx[i] = dy[i]! * g(x[i]!);
+      for (let i = 0; i < x.length; i++) dx[i] = scaleGrad(dy[i]!, g(x[i]!), x[i]!);
     },
   },
 });

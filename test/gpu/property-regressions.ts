@@ -46,4 +46,20 @@ export const regressions: readonly PropertyCase[] = [
   { op: 'softplus', attrSet: 3, length: 2379, offsets: [0, 0, 0], slack: 0, seed: 179448243, specialRate: 0 },
   // softplus backward, beta = 1.7, x = -3.4e38, dy = Inf: beta * x overflowed to -Inf in f32 (NaN, not Inf).
   { op: 'softplus', attrSet: 3, length: 25, offsets: [0, 0, 0], slack: 0, seed: 231950426, specialRate: 0.4882866831030697 },
+  // gelu backward, x = -3.5e25, dy = NaN: the left tail's cut-off at x <= -40 gave 0 for every dy; NaN must stay NaN.
+  { op: 'gelu', attrSet: 0, length: 1, offsets: [0, 0, 0], slack: 0, seed: 117, specialRate: 0.25 },
+  // gelu backward, x = -1.2e17, dy = Inf: the gradient is nonzero and negative, so -Inf (not 0; float64 gave NaN).
+  { op: 'gelu', attrSet: 0, length: 1, offsets: [0, 0, 0], slack: 0, seed: 1472, specialRate: 0.25 },
+  // gelu backward, x = -Inf, dy NaN or infinite: the gradient is its limit 0, and dy * 0 is NaN.
+  { op: 'gelu', attrSet: 0, length: 1, offsets: [0, 0, 0], slack: 0, seed: 2546, specialRate: 0.25 },
+  // gelu backward, x = 3.86, dy = -2^-126 + 2^-149: dy * 1.0008 is normal, but the subnormal dy was flushed.
+  { op: 'gelu', attrSet: 0, length: 44, offsets: [0, 0, 0], slack: 0, seed: 5, specialRate: 0.4049374319147319 },
+  // gelu 'tanh' backward, x = -11.78, dy = -2.2e34: dx = 1.1e-22, but the clamp to -11 gave 0.
+  { op: 'gelu', attrSet: 3, length: 300, offsets: [0, 0, 0], slack: 0, seed: 0, specialRate: 0 },
+  // gelu 'tanh' backward, x = -12.93, dy = -1.2e38: dx is normal, past the old clamp at -11.
+  { op: 'gelu', attrSet: 1, length: 1, offsets: [0, 0, 0], slack: 0, seed: 245, specialRate: 0 },
+  // gelu 'tanh' backward, x = -1.2e17, dy = Inf: -Inf (the gradient is nonzero; float64 underflows it, NaN).
+  { op: 'gelu', attrSet: 1, length: 1, offsets: [0, 0, 0], slack: 0, seed: 1472, specialRate: 0.25 },
+  // gelu 'tanh' backward, x = 1, dy = 2^-126 - 2^-149: dy * 1.083 is normal, but the subnormal dy was flushed.
+  { op: 'gelu', attrSet: 1, length: 1, offsets: [0, 0, 0], slack: 0, seed: 585, specialRate: 0.25 },
 ];

@@ -59,7 +59,12 @@ export const spec: OpSpec = {
   backward: (x, dy, a) => {
     if (Number.isNaN(x)) return x;
     if (x === Infinity) return dy;
-    if (x === -Infinity) return 0;
+    // At -Inf the gradient is its limit, exactly 0: dy * 0, NaN for an infinite or NaN dy.
+    if (x === -Infinity) return dy * 0;
+    // Left of its zero the gradient is negative and nonzero for every finite x, so an infinite dy
+    // gives the infinity of the product's sign, also where float64 underflows the gradient to 0
+    // (phi(x) below x = -38.6, exp(2z) below x = -21.8), which would give NaN.
+    if (Math.abs(dy) === Infinity && x < (isTanh(a) ? X0_TANH : X0)) return -dy;
     if (!isTanh(a)) return dy * (phiCdf(x) + x * density(x));
     // PyTorch: 0.5 (1 + tanh z) + 0.5 x (1 - tanh^2 z) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
     const v = z(x);
