@@ -325,15 +325,11 @@ export class Activations implements TensorHost {
         const y = gpu.allocate(n, `${op.name}.forward`, 'x');
         const mask = gpu.allocateMask(n, `${op.name}.mask`);
         gpu.runMasked(op, 'forward_mask', { input: s.buffer, out: y, mask }, n, attrs);
-        const retained = { bytes: Math.ceil(n / 32) * 4, owner: gpu, release: () => gpu.release(mask), buffer: mask };
-        return { y: this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, x.shape, n), mask: retained };
+        return { y: this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, x.shape, n), mask: gpuMask(gpu, mask, n) };
       }
       const y = new Float32Array(n);
       op.cpu.forward(s.data, y, attrs);
-      const words = new Uint32Array(Math.ceil(n / 32));
-      const xb = new Uint32Array(s.data.buffer, s.data.byteOffset, n);
-      for (let i = 0; i < n; i++) if (op.mask!.keep(xb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
-      return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: { bytes: words.byteLength, words, release: () => undefined } };
+      return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: cpuMask(op, s.data, attrs) };
     },
     forwardBias: (op, x, b, shape, attrs, keep) => {
       this.#checkLive();
@@ -350,11 +346,7 @@ export class Activations implements TensorHost {
         if (keep === 'mask') {
           const mask = gpu.allocateMask(n, `${op.name}.mask`);
           gpu.runFused(op, 'fused_forward_mask', { input: xs.buffer, bias: bs.buffer, out: y, mask }, n, shape, attrs);
-          return {
-            y: adopt(y),
-            mask: { bytes: Math.ceil(n / 32) * 4, owner: gpu, buffer: mask, release: () => gpu.release(mask) } as Retained,
-            shape,
-          };
+          return { y: adopt(y), mask: gpuMask(gpu, mask, n) };
         }
         if (keep === 'x') {
           const z = gpu.allocate(n, `${op.name}.z`, 'x');
@@ -371,16 +363,11 @@ export class Activations implements TensorHost {
       const y = new Float32Array(n);
       op.cpu.forward(z, y, attrs);
       const adopt = (data: Float32Array) => this.#adopt({ kind: 'cpu', data }, x.shape, n);
-      if (keep === 'mask') {
-        const words = new Uint32Array(Math.ceil(n / 32));
-        const zb = new Uint32Array(z.buffer);
-        for (let i = 0; i < n; i++) if (op.mask!.keep(zb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
-        return { y: adopt(y), mask: { bytes: words.byteLength, words, release: () => undefined } as Retained };
-      }
+      if (keep === 'mask') return { y: adopt(y), mask: cpuMask(op, z, attrs) };
       return keep === 'x' ? { y: adopt(y), z: adopt(z) } : { y: adopt(y) };
     },
     countActive: (mask, shape) => {
-      const m = mask as Retained & { owner?: GpuBackend; buffer?: GPUBuffer; words?: Uint32Array };
+      const m = mask as MaskHandle;
       if (m.owner && m.buffer) {
         const gpu = m.owner;
         const counts = gpu.allocate(shape.channels, 'telemetry.counts', 'x');
@@ -423,7 +410,7 @@ export class Activations implements TensorHost {
       const s = this.#storage(dy, 'dy');
       const n = dy.length;
       if (s.kind === 'webgpu') {
-        const m = mask as Retained & { owner?: unknown; buffer?: GPUBuffer };
+        const m = mask as MaskHandle;
         if (m.owner !== this.#gpu)
           throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
         const gpu = this.#gpu!;
@@ -431,7 +418,7 @@ export class Activations implements TensorHost {
         gpu.runMasked(op, 'backward_mask', { input: s.buffer, out: dx, mask: m.buffer! }, n, attrs);
         return this.#adopt({ kind: 'webgpu', buffer: dx, offset: 0, owner: gpu }, dy.shape, n);
       }
-      const words = (mask as Retained & { words?: Uint32Array }).words;
+      const words = (mask as MaskHandle).words;
       if (!words) throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
       const dx = new Uint32Array(n);
       const db = new Uint32Array(s.data.buffer, s.data.byteOffset, n);
@@ -600,6 +587,22 @@ export class Activations implements TensorHost {
     }
     return { buffer, offset, length };
   }
+}
+
+/** A layer's 1-bit mask: a GPU buffer of the backend that made it, or words on the CPU. */
+type MaskHandle = Retained & { readonly owner?: GpuBackend; readonly buffer?: GPUBuffer; readonly words?: Uint32Array };
+
+/** A mask buffer as what a layer keeps; releasing it destroys the buffer. */
+function gpuMask(gpu: GpuBackend, buffer: GPUBuffer, length: number): MaskHandle {
+  return { bytes: Math.ceil(length / 32) * 4, owner: gpu, buffer, release: () => gpu.release(buffer) };
+}
+
+/** The CPU twin of the mask kernels: bit i (word i >> 5, bit i & 31) is op.mask.keep(z[i]). */
+function cpuMask(op: OpDefinition, z: Float32Array, attrs: readonly number[]): MaskHandle {
+  const words = new Uint32Array(Math.ceil(z.length / 32));
+  const zb = new Uint32Array(z.buffer, z.byteOffset, z.length);
+  for (let i = 0; i < z.length; i++) if (op.mask!.keep(zb[i]!, attrs)) words[i >>> 5]! |= 1 << (i & 31);
+  return { bytes: words.byteLength, words, release: () => undefined };
 }
 
 /**

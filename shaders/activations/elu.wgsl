@@ -6,7 +6,7 @@
 // elu(-Inf) = -alpha, elu'(-Inf) = 0; elu(+Inf) = +Inf, elu'(+Inf) = dy.
 // The branch is decided on the bits (ordered key > 0), so subnormals and -0 are exact. Where
 // SwiftShader would flush a subnormal operand (alpha * x for subnormal x, a subnormal exp(x) or dy
-// times a large dy * alpha) the library's mul_subnormal and accurate_mul2_exp keep the normal
+// times a large dy * alpha) the library's exact_mul and accurate_mul2_exp keep the normal
 // result; dy * alpha is not formed on its own, so it cannot overflow (dy = 3e38, alpha = 2.5).
 // An infinite dy gives the infinity for every x > -Inf (exp(x) > 0, see accurate_mul2_exp).
 
@@ -17,7 +17,7 @@ fn elu_linear(x: V) -> B {
 
 fn forward(x: V) -> V {
   let alpha = V(params.attrs.x);
-  return select_bits(mul_subnormal(alpha, accurate_expm1(x)), x, elu_linear(x));
+  return select_bits(exact_mul(alpha, accurate_expm1(x)), x, elu_linear(x));
 }
 
 fn backward(x: V, dy: V) -> V {

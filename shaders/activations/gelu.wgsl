@@ -155,8 +155,8 @@ fn gelu_erf_backward(x: V, dy: V) -> V {
   let density = erf_lib_exp_scaled(sq.hi, sq.lo, x * V(GELU_INV_SQRT_2PI));
   let small = dy * ((V(0.5) + x * erf_lib_cdf_small(x * x)) + density);
   // The gradient exceeds 1 on the right (up to 1.13), so a subnormal dy can give a normal dx,
-  // which a flushing adapter would lose in dy * gradient: mul_subnormal (lib/exp.wgsl).
-  let right = mul_subnormal(V(1.0) - erf_lib_exp_scaled(sq.hi, sq.lo, m - a * V(GELU_INV_SQRT_2PI)), dy);
+  // which a flushing adapter would lose in dy * gradient: exact_mul (lib/exact.wgsl).
+  let right = exact_mul(V(1.0) - erf_lib_exp_scaled(sq.hi, sq.lo, m - a * V(GELU_INV_SQRT_2PI)), dy);
   // Left of -0.5: dy * (M(a) - a/sqrt(2 pi)) * exp(-a^2/2), without forming the first product,
   // which overflows for |dy| near the largest floats although dx is finite (accurate_mul2_exp,
   // lib/exp.wgsl); a runs to 40 here, M(a) from its asymptotic series beyond 16, since a large dy
@@ -285,7 +285,7 @@ fn gelu_tanh_backward(x: V, dy: V) -> V {
   let a = g.argument;
   let v = gelu_add(a.u, GeluPair(V(2.0) * a.q.hi, V(2.0) * a.q.lo), a.q_larger, g.x);
   // On the right the gradient exceeds 1 (up to 1.13): a subnormal dy may give a normal dx.
-  let right = mul_subnormal((V(1.0) + v.hi * g.one_minus_s) * g.s, dy);
+  let right = exact_mul((V(1.0) + v.hi * g.one_minus_s) * g.s, dy);
   let e_true = g.e * g.scale;
   let n = gelu_opaque(V(1.0) + v.hi, g.x) + (v.lo + e_true);
   let factor = select_bits(n / (V(1.0) + e_true * (V(2.0) + e_true)), V(0.0), gelu_is_neg_inf(x));

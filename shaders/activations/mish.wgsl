@@ -67,7 +67,7 @@ fn backward(x: V, dy: V) -> V {
   // cancellation near the root happens in one sum whose first term is exact on [-2, -0.5].
   let sum_n = fma(e, fma(e, e + V(4.0), fma(V(4.0), x, V(6.0))), V(4.0) * (V(1.0) + x));
   let big_n = select_bits(sum_n, mish_root_n(x), mish_near_root(x));
-  // mul_subnormal: the factor reaches 1.1, so a subnormal dy can give a normal dx.
+  // exact_mul (lib/exact.wgsl): the factor reaches 1.1, so a subnormal dy can give a normal dx.
   // For x >= 1 the factor is 1 + delta, delta > 0 formed on its own (mish' tends to 1 from
   // above): with u = exp(-x) and D = 1 + 2u + 2u^2, t = 1 - 2u^2 / D and
   //   delta = (2u^2 / D) * (2x (1 - u^2 / D) / (1 + u) - 1),
@@ -78,7 +78,7 @@ fn backward(x: V, dy: V) -> V {
   let delta = V(2.0) * w * ((V(2.0) * x * (V(1.0) - w)) / (V(1.0) + u) - V(1.0));
   let above_one = (ordered_key(xb) >= S(0x3f800000)) & !is_nan_bits(xb);
   let factor = select_bits((e * big_n) / (m * m), V(1.0) + delta, above_one);
-  let near = mul_subnormal(factor, dy);
+  let near = exact_mul(factor, dy);
   var dx = bitcast<U>(select_bits(near, accurate_mul2_exp(dy, V(1.0) + clamp(x, V(-300.0), V(0.0)), x, V(0.0)), mish_deep(x)));
   dx = select(dx, bitcast<U>(dy), mish_large(x) & !is_nan_bits(xb));
   dx = select(dx, U(0u), xb == U(0xff800000u));

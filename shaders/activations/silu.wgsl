@@ -56,7 +56,7 @@ fn backward(x: V, dy: V) -> V {
   let negative = (xb >> U(31u)) == U(1u);
   let sum = select_bits((V(1.0) + x) + e, silu_root_sum(x), silu_near_root(x));
   let numerator = select(d + x * e, e * sum, negative);
-  // mul_subnormal: the factor reaches 1.1, so a subnormal dy can give a normal dx.
+  // exact_mul (lib/exact.wgsl): the factor reaches 1.1, so a subnormal dy can give a normal dx.
   // For x >= 2 the factor is 1 + delta, delta = e * ((x - 1) - e) / (1 + e)^2 > 0 formed on its
   // own (silu' tends to 1 from above), so its rounding is that of 1 + delta, where the quotient
   // could come out an ULP below 1 (dy = 2^-126 times it then falls into the subnormals and is
@@ -64,7 +64,7 @@ fn backward(x: V, dy: V) -> V {
   let delta = e * ((x - V(1.0)) - e) / (d * d);
   let above_two = (ordered_key(xb) >= S(0x40000000)) & !is_nan_bits(xb);
   let factor = select_bits(numerator / (d * d), V(1.0) + delta, above_two);
-  let near = mul_subnormal(factor, dy);
+  let near = exact_mul(factor, dy);
   var dx = bitcast<U>(select_bits(near, accurate_mul2_exp(dy, V(1.0) + clamp(x, V(-300.0), V(0.0)), x, V(0.0)), silu_deep(x)));
   dx = select(dx, bitcast<U>(dy), xb == U(0x7f800000u));
   dx = select(dx, U(0u), xb == U(0xff800000u));

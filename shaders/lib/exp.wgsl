@@ -1,4 +1,4 @@
-// Accurate exp, expm1, log1p, tanh and sigmoid for f32 (and m * exp(x), a * subnormal x), written
+// Accurate exp, expm1, log1p, tanh and sigmoid for f32 (and a * b * exp(x)), written
 // against V so one text serves the scalar and the vec4 kernels. WGSL only asks the builtin exp()
 // to be within 3 + 2|x| ULP and log() within 2^-21 absolute near 1; SwiftShader's exp really is
 // that far off (64 ULP near -85). These use +, -, *, /, fma, round, clamp and integer bit work.
@@ -11,7 +11,8 @@
 // a * b + c, rounded twice), so it only ever saves work here, never carries an exact product; and
 // the compiler reassociates, folding (1 + x) - 1 to x, so error-free sums of the form (a + b) - a
 // are rebuilt from bits (see accurate_log1p). Dekker's product (exp_lib_prod_err) does survive.
-// Subnormal operands are read as 0 by SwiftShader's arithmetic, hence mul_subnormal.
+// Subnormal operands are read as 0 by SwiftShader's arithmetic: products that must survive that
+// use exact_mul (lib/exact.wgsl).
 //
 // Range reduction (Cody-Waite). x = k*ln2 + r with k = round(x/ln2) and |r| <= ln2/2. ln2 is
 // split into EXP_LIB_LN2_HI, whose last 9 mantissa bits are zero so k*HI is exact for |k| < 512,
@@ -147,21 +148,6 @@ fn accurate_mul2_exp(a: V, b: V, x: V, lo: V) -> V {
 // 0 * exp(+Inf) are NaN.
 fn accurate_mul_exp(m: V, x: V, lo: V) -> V {
   return accurate_mul2_exp(m, V(1.0), x, lo);
-}
-
-// a * x, correctly rounded even where x is subnormal. Adapters that flush (SwiftShader treats
-// subnormal operands of float arithmetic as 0) give a * x = 0 there: then x = n * 2^-149 with n
-// its mantissa, converted exactly, and a * n * 2^-149 is formed as ((a * n) * 2^-100) * 2^-49, all
-// normal until the last product. Adapters that keep subnormals (lavapipe) give a * x itself, which
-// is used whenever it is not a flushed zero (decided on the bits).
-fn mul_subnormal(a: V, x: V) -> V {
-  let xb = bitcast<U>(x);
-  let n = V(xb & U(0x007fffffu));
-  let signed_n = select(n, -n, (xb >> U(31u)) == U(1u));
-  let tiny = ((a * signed_n) * V(7.888609052210118e-31)) * V(1.7763568394002505e-15); // 2^-100, 2^-49
-  let product = a * x;
-  let flushed = ((xb & U(0x7f800000u)) == U(0u)) & ((bitcast<U>(product) & U(0x7fffffffu)) == U(0u));
-  return select_bits(product, tiny, flushed);
 }
 
 // exp(x) - 1, accurate near 0. |x| < 2^-25 returns x itself (the x^2/2 term is below half an ULP),

@@ -38,6 +38,14 @@ function attrSlots(attrs: readonly number[]): number[] {
   return [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
 }
 
+/** The bindings each fused kernel uses (its 'auto' layout holds only those). */
+const FUSED_BINDINGS: Record<FusedKernel, readonly number[]> = {
+  fused_forward: [0, 1, 2, 3, 5, 6],
+  fused_forward_y: [0, 1, 2, 3, 5],
+  fused_forward_mask: [0, 1, 2, 3, 4, 5],
+  bias_grad: [1, 3, 5],
+};
+
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Runs ops on one GPUDevice: allocation, encoding, submission, readback, loss. */
@@ -252,16 +260,10 @@ export class GpuBackend implements BufferOwner {
       5: this.#cache.params([shape.channels, shape.inner, shape.outer, 0]),
       6: buffers.kept,
     };
-    const used: Record<FusedKernel, readonly number[]> = {
-      fused_forward: [0, 1, 2, 3, 5, 6],
-      fused_forward_y: [0, 1, 2, 3, 5],
-      fused_forward_mask: [0, 1, 2, 3, 4, 5],
-      bias_grad: [1, 3, 5],
-    };
     const group = this.device.createBindGroup({
       label: `${op.name}.${kernel}`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: used[kernel].map((binding) => ({ binding, resource: { buffer: bound[binding]! } })),
+      entries: FUSED_BINDINGS[kernel].map((binding) => ({ binding, resource: { buffer: bound[binding]! } })),
     });
     const invocations = kernel === 'bias_grad' ? shape.channels : kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
     const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
