@@ -6,6 +6,8 @@ import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
 import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
 import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
+import { prelu, preluBroadcast } from './ops/prelu.js';
+import { maxout, maxoutGrouping } from './ops/maxout.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
 
 export type { Tuning } from './gpu/gpu-backend.js';
@@ -46,6 +48,25 @@ export interface Grads {
   readonly x?: Tensor;
   readonly y?: Tensor;
   readonly dy: Tensor;
+}
+
+/** Where PReLU's slopes go: see {@link Activations.prelu}. */
+export interface PreluOptions {
+  /** For a 1-D alpha of more than 1 slope: x's axis it runs along (default 1, PyTorch's channels). */
+  readonly axis?: number;
+}
+
+/** PReLU's operands for {@link Activations.forward} by name. */
+export interface PreluAttrs extends PreluOptions {
+  readonly alpha: Tensor;
+}
+
+/** Maxout's grouping: see {@link Activations.maxout}. */
+export interface MaxoutOptions {
+  /** Entries per group; it must divide x's size along the axis. */
+  readonly pieces: number;
+  /** The axis grouped (default -1, the last; negative counts from the end). */
+  readonly axis?: number;
 }
 
 /**
@@ -213,7 +234,15 @@ export class Activations implements TensorHost {
    * @example
    * const y = acts.forward('thresholdedRelu', x, { theta: 0.5 });
    */
-  forward<N extends OpName>(op: N, x: Tensor, attrs?: OpAttrs<N>): Tensor {
+  forward(op: 'prelu', x: Tensor, attrs: PreluAttrs): Tensor;
+  forward(op: 'maxout', x: Tensor, attrs: MaxoutOptions): Tensor;
+  forward<N extends OpName>(op: N, x: Tensor, attrs?: OpAttrs<N>): Tensor;
+  forward(op: string, x: Tensor, attrs?: object): Tensor {
+    if (op === 'prelu') {
+      const { alpha, ...options } = attrsObject(attrs, 'prelu', '{ alpha, axis? }') as Partial<PreluAttrs>;
+      return this.prelu(x, alpha as Tensor, options);
+    }
+    if (op === 'maxout') return this.maxout(x, attrsObject(attrs, 'maxout', '{ pieces, axis? }') as unknown as MaxoutOptions);
     const def = getOp(op);
     return this.#apply(def, 'forward', [['x', x]], resolveAttrs(def, attrs));
   }
@@ -226,7 +255,22 @@ export class Activations implements TensorHost {
    * const dx = acts.backward('relu', { x, dy });
    * const ds = acts.backward('sigmoid', { y: acts.forward('sigmoid', x), dy });
    */
-  backward<N extends OpName>(op: N, grads: Grads, attrs?: OpAttrs<N>): Tensor {
+  backward(op: 'prelu', grads: { readonly x: Tensor; readonly dy: Tensor }, attrs: PreluAttrs): Tensor;
+  backward(op: 'maxout', grads: { readonly x: Tensor; readonly dy: Tensor }, attrs: MaxoutOptions): Tensor;
+  backward<N extends OpName>(op: N, grads: Grads, attrs?: OpAttrs<N>): Tensor;
+  backward(op: string, grads: Grads, attrs?: object): Tensor {
+    if (op === 'prelu') {
+      const { alpha, ...options } = attrsObject(attrs, 'prelu', '{ alpha, axis? }') as Partial<PreluAttrs>;
+      const { dx, dalpha } = this.preluBackward({ ...(grads as { x: Tensor; dy: Tensor }), alpha: alpha as Tensor }, options);
+      dalpha.dispose();
+      return dx;
+    }
+    if (op === 'maxout') {
+      return this.maxoutBackward(
+        grads as { x: Tensor; dy: Tensor },
+        attrsObject(attrs, 'maxout', '{ pieces, axis? }') as unknown as MaxoutOptions,
+      );
+    }
     const def = getOp(op);
     const [name, saved] = savedOperand(def, grads, 'grads');
     return this.#apply(
@@ -238,6 +282,141 @@ export class Activations implements TensorHost {
       ],
       resolveAttrs(def, attrs),
     );
+  }
+
+  /**
+   * PReLU, `x > 0 ? x : alpha * x`, with learnable slopes `alpha`. A 1-D alpha holds one slope
+   * for all of x, or one per entry of x's `options.axis` (default 1: PyTorch's channel axis, as
+   * in [N, C, H, W]; -1 for the last). An alpha of 2 or more dimensions broadcasts to x from the
+   * right, as ONNX's PRelu (each dimension 1 or x's size there). Bit-exact on every backend.
+   *
+   * @example
+   * const alpha = acts.tensor([0.25, 0.1, 0.05]);          // one slope per channel
+   * const y = acts.prelu(x, alpha);                         // x: [N, 3, H, W]
+   */
+  prelu(x: Tensor, alpha: Tensor, options: PreluOptions = {}): Tensor {
+    this.#checkLive();
+    const xs = this.#storage(x, 'x');
+    const as = this.#storage(alpha, 'alpha');
+    const b = preluBroadcast(x.shape, alpha.shape, optionsObject(options).axis);
+    const n = x.length;
+    if (xs.kind === 'webgpu' && as.kind === 'webgpu') {
+      const gpu = this.#gpu!;
+      gpu.checkOneBinding(n, 'prelu');
+      const y = gpu.allocate(n, 'prelu.forward', 'x');
+      gpu.runPerChannel(prelu, 'forward', { input: xs.buffer, alpha: as.buffer, out: y }, n, b);
+      return this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, x.shape, n);
+    }
+    const y = new Float32Array(n);
+    prelu.cpu.forward((xs as { data: Float32Array }).data, (as as { data: Float32Array }).data, b, y);
+    return this.#adopt({ kind: 'cpu', data: y }, x.shape, n);
+  }
+
+  /**
+   * PReLU's gradients: `dx = x > 0 ? dy : alpha * dy` (x's shape) and `dalpha` (alpha's shape),
+   * each slope's sum of `x > 0 ? 0 : x * dy` over the elements it applies to, added in a fixed
+   * binary tree (no float atomics): the same bits on every run and every backend.
+   *
+   * @example
+   * const { dx, dalpha } = acts.preluBackward({ x, alpha, dy });
+   */
+  preluBackward(
+    grads: { readonly x: Tensor; readonly alpha: Tensor; readonly dy: Tensor },
+    options: PreluOptions = {},
+  ): { dx: Tensor; dalpha: Tensor } {
+    this.#checkLive();
+    if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, alpha, dy }', describe(grads));
+    const { x, alpha, dy } = grads;
+    const xs = this.#storage(x, 'grads.x');
+    const as = this.#storage(alpha, 'grads.alpha');
+    const ds = this.#storage(dy, 'grads.dy');
+    if (!sameShape(dy.shape, x.shape)) {
+      throw new ShapeMismatchError('grads.dy', `shape [${x.shape.join(', ')}] (the shape of x)`, `[${dy.shape.join(', ')}]`);
+    }
+    const b = preluBroadcast(x.shape, alpha.shape, optionsObject(options).axis);
+    const n = x.length;
+    if (xs.kind === 'webgpu' && as.kind === 'webgpu' && ds.kind === 'webgpu') {
+      const gpu = this.#gpu!;
+      gpu.checkOneBinding(n, 'prelu');
+      const dx = gpu.allocate(n, 'prelu.backward', 'x');
+      const terms = gpu.allocate(n, 'prelu.dalpha.terms', 'x');
+      let dalpha: GPUBuffer;
+      try {
+        gpu.runPerChannel(prelu, 'backward', { input: xs.buffer, alpha: as.buffer, dy: ds.buffer, out: dx, terms }, n, b);
+        dalpha = gpu.treeSum(terms, b.params, b.perParam, 'prelu.dalpha');
+      } catch (e) {
+        gpu.release(dx);
+        throw e;
+      } finally {
+        gpu.release(terms);
+      }
+      return {
+        dx: this.#adopt({ kind: 'webgpu', buffer: dx, offset: 0, owner: gpu }, x.shape, n),
+        dalpha: this.#adopt({ kind: 'webgpu', buffer: dalpha, offset: 0, owner: gpu }, alpha.shape, alpha.length),
+      };
+    }
+    const dx = new Float32Array(n);
+    const data = (s: TensorStorage) => (s as { data: Float32Array }).data;
+    const dalpha = prelu.cpu.backward(data(xs), data(as), data(ds), b, dx);
+    return {
+      dx: this.#adopt({ kind: 'cpu', data: dx }, x.shape, n),
+      dalpha: this.#adopt({ kind: 'cpu', data: dalpha }, alpha.shape, alpha.length),
+    };
+  }
+
+  /**
+   * Maxout: the maximum of each group of `pieces` neighbouring entries along `axis` (default the
+   * last), so that axis shrinks by `pieces`. A NaN in a group wins, as torch.max; ties go to the
+   * first maximum. Bit-exact on every backend.
+   *
+   * @example
+   * const y = acts.maxout(x, { pieces: 4 });                // x: [batch, 256] -> y: [batch, 64]
+   */
+  maxout(x: Tensor, options: MaxoutOptions): Tensor {
+    this.#checkLive();
+    const xs = this.#storage(x, 'x');
+    const g = maxoutGrouping(x.shape, options);
+    const count = x.length / Math.max(1, g.pieces);
+    if (xs.kind === 'webgpu') {
+      const gpu = this.#gpu!;
+      gpu.checkOneBinding(x.length, 'maxout');
+      const y = gpu.allocate(count, 'maxout.forward', 'x');
+      gpu.runGrouped(maxout, 'forward', { input: xs.buffer, out: y }, g);
+      return this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, g.outShape, count);
+    }
+    const y = new Float32Array(count);
+    maxout.cpu.forward(xs.data, g, y);
+    return this.#adopt({ kind: 'cpu', data: y }, g.outShape, count);
+  }
+
+  /**
+   * Maxout's input gradient, x's shape: each group's `dy` goes to the entry that won the forward
+   * max (the first maximum, or the first NaN), +0 to the others.
+   *
+   * @example
+   * const dx = acts.maxoutBackward({ x, dy }, { pieces: 4 });
+   */
+  maxoutBackward(grads: { readonly x: Tensor; readonly dy: Tensor }, options: MaxoutOptions): Tensor {
+    this.#checkLive();
+    if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
+    const { x, dy } = grads;
+    const xs = this.#storage(x, 'grads.x');
+    const ds = this.#storage(dy, 'grads.dy');
+    const g = maxoutGrouping(x.shape, options);
+    if (!sameShape(dy.shape, g.outShape)) {
+      throw new ShapeMismatchError('grads.dy', `shape [${g.outShape.join(', ')}] (maxout's output for x)`, `[${dy.shape.join(', ')}]`);
+    }
+    const n = x.length;
+    if (xs.kind === 'webgpu' && ds.kind === 'webgpu') {
+      const gpu = this.#gpu!;
+      gpu.checkOneBinding(n, 'maxout');
+      const dx = gpu.allocate(n, 'maxout.backward', 'x');
+      gpu.runGrouped(maxout, 'backward', { input: xs.buffer, dy: ds.buffer, out: dx }, g);
+      return this.#adopt({ kind: 'webgpu', buffer: dx, offset: 0, owner: gpu }, x.shape, n);
+    }
+    const dx = new Float32Array(n);
+    maxout.cpu.backward((xs as { data: Float32Array }).data, (ds as { data: Float32Array }).data, g, dx);
+    return this.#adopt({ kind: 'cpu', data: dx }, x.shape, n);
   }
 
   /**
@@ -650,6 +829,19 @@ function savedOperand(op: OpDefinition, given: unknown, argument: string): ['x' 
     );
   }
   return [name, value];
+}
+
+/** The options object of prelu/maxout (undefined counts as {}). */
+function optionsObject(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an options object', describe(options));
+  return options as Record<string, unknown>;
+}
+
+/** The attrs of prelu/maxout given by name to forward/backward, which they need. */
+function attrsObject(attrs: unknown, op: string, shape: string): Record<string, unknown> {
+  if (typeof attrs !== 'object' || attrs === null) throw new InvalidArgumentError('attrs', `${op}'s attributes ${shape}`, describe(attrs));
+  return attrs as Record<string, unknown>;
 }
 
 function checkShape(shape: unknown, length: number): readonly number[] {

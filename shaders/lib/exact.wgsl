@@ -122,3 +122,82 @@ fn exact_inside(x: V, lo: V, hi: V) -> B {
   let inside = (key > ordered_key(bitcast<U>(lo))) & (key < ordered_key(bitcast<U>(hi)));
   return inside | is_nan_bits(b);
 }
+
+// exact_add_bits(a, b) is the bits of IEEE binary32 a + b, rounded to nearest even, subnormals kept: what the
+// deterministic sums (shaders/tree-sum.wgsl) add with, so their bits match the CPU's on every
+// adapter. Scalar only. The hardware sum is used where both operands and the sum are normal (or
+// the sum overflowed), which no flush can have touched; otherwise (a subnormal operand, a
+// subnormal or zero sum) the integer sum below:
+//
+//   Let A be the operand of larger magnitude, B the other, and d the difference of their
+//   exponent fields (a subnormal counts as exponent field 1, with no hidden bit). Each 24-bit
+//   significand gets 3 guard bits; B's is shifted right by d with the bits shifted out kept as
+//   a sticky bit. Past d = 26, B is below a quarter of A's smallest ulp and A is the result. The
+//   sum or difference m is renormalised so its top bit is bit 26 (one right shift after a carry,
+//   or left shifts after cancellation, which only happen for d <= 1 where nothing was shifted
+//   out), stopping at exponent field 1 (a subnormal result). It is then rounded on its 3 low
+//   bits, and ((e - 1) << 23) + q encodes it: q carries the hidden bit, so a rounding carry into
+//   bit 24 bumps the exponent and a subnormal q has none.
+//
+// Special operands, the same on the CPU (src/cpu/exact.ts): any NaN, and Inf - Inf, give the
+// quiet NaN 0x7fc00000; -0 + -0 is -0, and an exact cancellation gives +0.
+//
+// It works on the bits, and so should its callers: with float values in between, a compiler that
+// assumes no signed zeros (SwiftShader's does) may turn the -0 that pads a sum into +0.
+fn exact_add_bits(ab: u32, bb: u32) -> u32 {
+  let hardware = bitcast<f32>(ab) + bitcast<f32>(bb);
+  let ea = (ab >> 23u) & 0xffu;
+  let eb = (bb >> 23u) & 0xffu;
+  let eh = (bitcast<u32>(hardware) >> 23u) & 0xffu;
+  let ma = ab & 0x7fffffffu;
+  let mb = bb & 0x7fffffffu;
+  if (ma > 0x7f800000u || mb > 0x7f800000u) {
+    return 0x7fc00000u;
+  }
+  if (ma == 0x7f800000u || mb == 0x7f800000u) {
+    if (ma == mb && ab != bb) {
+      return 0x7fc00000u;
+    }
+    return select(bb, ab, ma == 0x7f800000u);
+  }
+  if (ma == 0u) {
+    return select(bb, ab & bb, mb == 0u);
+  }
+  if (mb == 0u) {
+    return ab;
+  }
+  if (ea >= 1u && eb >= 1u && eh >= 1u) {
+    return bitcast<u32>(hardware);
+  }
+  // The integer sum: A has the larger magnitude.
+  let swap = mb > ma;
+  let big = select(ab, bb, swap);
+  let small = select(bb, ab, swap);
+  let e_big = (big >> 23u) & 0xffu;
+  let e_small = (small >> 23u) & 0xffu;
+  let d = max(e_big, 1u) - max(e_small, 1u);
+  if (d > 26u) {
+    return big;
+  }
+  let sig_big = ((big & 0x7fffffu) | select(0u, 0x800000u, e_big != 0u)) << 3u;
+  let sig_small = ((small & 0x7fffffu) | select(0u, 0x800000u, e_small != 0u)) << 3u;
+  let lost = sig_small & ((1u << d) - 1u);
+  let aligned = (sig_small >> d) | select(0u, 1u, lost != 0u);
+  var m = select(sig_big - aligned, sig_big + aligned, ((big ^ small) >> 31u) == 0u);
+  if (m == 0u) {
+    return 0u;
+  }
+  var e = max(e_big, 1u);
+  if (m >= 0x8000000u) {
+    m = (m >> 1u) | (m & 1u);
+    e += 1u;
+  }
+  let shift = min(countLeadingZeros(m) - 5u, e - 1u);
+  m <<= shift;
+  e -= shift;
+  let q = m >> 3u;
+  let rest = m & 7u;
+  let up = rest > 4u || (rest == 4u && (q & 1u) == 1u);
+  let magnitude = min(((e - 1u) << 23u) + q + select(0u, 1u, up), 0x7f800000u);
+  return (big & 0x80000000u) | magnitude;
+}

@@ -36,3 +36,40 @@ export function exactInside(b: number, loBits: number, hiBits: number): boolean 
   const key = orderedKey(b);
   return key > orderedKey(loBits) && key < orderedKey(hiBits);
 }
+
+const sum = new Float32Array(3);
+const sumBits = new Uint32Array(sum.buffer);
+
+/**
+ * The bits of the f32 sum a + b, as exact_add_bits in the WGSL: correctly rounded with subnormals kept
+ * (the float64 sum of two f32s rounded once to f32 is the correctly rounded f32 sum), any NaN and
+ * Inf - Inf give the quiet NaN 0x7fc00000, -0 + -0 is -0.
+ */
+export function exactAddBits(aBits: number, bBits: number): number {
+  sumBits[0] = aBits;
+  sumBits[1] = bBits;
+  const s = sum[0]! + sum[1]!;
+  if (Number.isNaN(s)) return 0x7fc00000;
+  sum[2] = s;
+  return sumBits[2]!;
+}
+
+/**
+ * The deterministic sum of shaders/tree-sum.wgsl over `length` values read by `at(k)` (as f32
+ * bits): the perfect binary tree over the values padded with -0 to a power of two (at least 2),
+ * adding neighbours level by level with {@link exactAddBits}. -0 is the identity of the sum, so
+ * any power-of-two blocking of the GPU's passes gives the same bits. No values give +0.
+ */
+export function treeSumBits(length: number, at: (k: number) => number): number {
+  if (length === 0) return 0;
+  let size = 2;
+  while (size < length) size *= 2;
+  let level = new Uint32Array(size).fill(0x80000000);
+  for (let k = 0; k < length; k++) level[k] = at(k);
+  while (level.length > 1) {
+    const next = new Uint32Array(level.length / 2);
+    for (let j = 0; j < next.length; j++) next[j] = exactAddBits(level[2 * j]!, level[2 * j + 1]!);
+    level = next;
+  }
+  return level[0]!;
+}

@@ -1,7 +1,18 @@
 import { ShaderCompileError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, ShaderStage } from './constants.js';
-import { elementwiseSource, fusedSource, locate, maskedSource, telemetrySource, type ShaderSource } from './shader-source.js';
+import {
+  elementwiseSource,
+  fusedSource,
+  groupedSource,
+  locate,
+  maskedSource,
+  perChannelSource,
+  telemetrySource,
+  treeSumSource,
+  type OpFile,
+  type ShaderSource,
+} from './shader-source.js';
 
 export type Direction = 'forward' | 'backward';
 /** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
@@ -134,6 +145,48 @@ export class DeviceCache {
         entryPoint: 'active_count_main',
         constants: { WORKGROUP_SIZE: workgroupSize },
       },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /**
+   * A pipeline of the kernels for ops outside the elementwise registry: 'per_channel' (prelu,
+   * shaders/per-channel.wgsl), 'grouped' (maxout, shaders/grouped.wgsl), with the layout WebGPU
+   * derives from the entry point.
+   */
+  opPipeline(
+    op: OpFile & { readonly name: string },
+    family: 'per_channel' | 'grouped',
+    direction: Direction,
+    workgroupSize: number,
+  ): GPUComputePipeline {
+    const label = `${op.name}.f32.${direction}`;
+    const key = `${label}.wg${workgroupSize}`;
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline({
+      label,
+      layout: 'auto',
+      compute: {
+        module: this.#module(`${op.name}.f32`, () => (family === 'per_channel' ? perChannelSource(op) : groupedSource(op))),
+        entryPoint: `${family}_${direction}_main`,
+        constants: { WORKGROUP_SIZE: workgroupSize },
+      },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** The deterministic row-sum pipeline (shaders/tree-sum.wgsl), shared by every op. */
+  treeSumPipeline(): GPUComputePipeline {
+    const key = 'tree_sum';
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline({
+      label: 'tree_sum',
+      layout: 'auto',
+      compute: { module: this.#module('tree_sum', treeSumSource), entryPoint: 'tree_sum_main' },
     });
     this.#pipelines.set(key, pipeline);
     return pipeline;

@@ -5,6 +5,9 @@ import { BufferUsage, MapMode } from './constants.js';
 import { deviceCache, type DeviceCache, type Direction, type FusedKernel } from './device-cache.js';
 import { grid, planElementwise, type PlanLimits } from './plan.js';
 import type { BufferOwner } from '../tensor.js';
+import type { Broadcast } from '../ops/prelu.js';
+import type { Grouping } from '../ops/maxout.js';
+import type { OpFile } from './shader-source.js';
 
 /** Knobs for tests and tuning; the defaults come from the device's limits. */
 export interface Tuning {
@@ -242,13 +245,7 @@ export class GpuBackend implements BufferOwner {
   ): void {
     this.checkAlive();
     if (length === 0) return;
-    if (length * 4 > this.limits.maxBindingBytes) {
-      throw new InvalidArgumentError(
-        'x',
-        `at most ${Math.floor(this.limits.maxBindingBytes / 4)} elements for a fused bias + activation (one storage binding; chunking it is not implemented yet)`,
-        `${length} elements`,
-      );
-    }
+    this.checkOneBinding(length, 'a fused bias + activation');
     const pipeline = this.#cache.fusedPipeline(op, kernel, this.limits.workgroupSize);
     const attrBits = attrSlots(attrs);
     const bound: Record<number, GPUBuffer | undefined> = {
@@ -268,6 +265,130 @@ export class GpuBackend implements BufferOwner {
     const invocations = kernel === 'bias_grad' ? shape.channels : kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
     const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
     this.#encode(`${op.name}.f32.${kernel}`, undefined, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    });
+  }
+
+  /** Kernels that bind whole tensors refuse one larger than a storage binding, before any work. */
+  checkOneBinding(length: number, what: string): void {
+    if (length * 4 > this.limits.maxBindingBytes) {
+      throw new InvalidArgumentError(
+        'x',
+        `at most ${Math.floor(this.limits.maxBindingBytes / 4)} elements for ${what} (one storage binding; chunking it is not implemented yet)`,
+        `${length} elements`,
+      );
+    }
+  }
+
+  /**
+   * PReLU's kernels (shaders/per-channel.wgsl) over our own buffers, bound whole: forward writes
+   * y; backward writes dx and each element's term of dalpha into `terms`, [params, perParam].
+   */
+  runPerChannel(
+    op: OpFile & { readonly name: string },
+    direction: Direction,
+    buffers: {
+      readonly input: GPUBuffer;
+      readonly alpha: GPUBuffer;
+      readonly out: GPUBuffer;
+      readonly dy?: GPUBuffer;
+      readonly terms?: GPUBuffer;
+    },
+    length: number,
+    b: Broadcast,
+  ): void {
+    this.checkAlive();
+    if (length === 0) return;
+    this.checkOneBinding(length, op.name);
+    const pipeline = this.#cache.opPipeline(op, 'per_channel', direction, this.limits.workgroupSize);
+    const slots = (values: readonly number[]) => [0, 1, 2, 3, 4, 5, 6, 7].map((i) => values[i] ?? 0);
+    const rank = b.dims.length;
+    const bound: Record<number, GPUBuffer | undefined> = {
+      0: this.#cache.params([length, 0, 0, 0, 0, 0, 0, 0]),
+      1: buffers.input,
+      2: buffers.dy,
+      3: buffers.out,
+      4: buffers.alpha,
+      5: this.#cache.params([rank, b.perParam, 0, 0, ...slots(b.dims), ...slots(b.alphaStride), ...slots(b.termStride)]),
+      6: buffers.terms,
+    };
+    const group = this.device.createBindGroup({
+      label: `${op.name}.${direction}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: (direction === 'forward' ? [0, 1, 3, 4, 5] : [0, 1, 2, 3, 4, 5, 6]).map((binding) => ({
+        binding,
+        resource: { buffer: bound[binding]! },
+      })),
+    });
+    const [x, y] = grid(Math.ceil(length / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    this.#encode(`${op.name}.f32.${direction}`, undefined, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    });
+  }
+
+  /**
+   * Sums each row of `input` ([rows, len]) in the fixed binary tree of shaders/tree-sum.wgsl,
+   * one pass per 128-fold reduction, into a new buffer of `rows` values (+0 for empty rows).
+   */
+  treeSum(input: GPUBuffer, rows: number, len: number, label: string): GPUBuffer {
+    this.checkAlive();
+    const result = this.allocate(rows, label, 'alpha');
+    if (rows === 0 || len === 0) return result;
+    const pipeline = this.#cache.treeSumPipeline();
+    let current = input;
+    while (true) {
+      const blocks = Math.ceil(len / 128);
+      const out = blocks === 1 ? result : this.allocate(rows * blocks, `${label}.partial`, 'x');
+      const group = this.device.createBindGroup({
+        label: 'tree_sum',
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 1, resource: { buffer: current } },
+          { binding: 3, resource: { buffer: out } },
+          { binding: 5, resource: { buffer: this.#cache.params([rows, len, blocks, 0]) } },
+        ],
+      });
+      const [x, y] = grid(rows * blocks, this.limits.maxWorkgroupsPerDimension);
+      this.#encode(label, undefined, (pass) => {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(x, y);
+      });
+      if (current !== input) this.release(current);
+      if (blocks === 1) return result;
+      current = out;
+      len = blocks;
+    }
+  }
+
+  /**
+   * Maxout's kernels (shaders/grouped.wgsl) over our own buffers, bound whole: forward writes y
+   * from x; backward writes dx (x's shape) from x and dy (y's shape).
+   */
+  runGrouped(
+    op: OpFile & { readonly name: string },
+    direction: Direction,
+    buffers: { readonly input: GPUBuffer; readonly out: GPUBuffer; readonly dy?: GPUBuffer },
+    g: Grouping,
+  ): void {
+    this.checkAlive();
+    const count = g.outer * g.groups * g.inner;
+    if (count === 0) return;
+    this.checkOneBinding(count * g.pieces, op.name);
+    const pipeline = this.#cache.opPipeline(op, 'grouped', direction, this.limits.workgroupSize);
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 1, resource: { buffer: buffers.input } },
+      { binding: 3, resource: { buffer: buffers.out } },
+      { binding: 5, resource: { buffer: this.#cache.params([count, g.groups, g.pieces, g.inner]) } },
+    ];
+    if (direction === 'backward') entries.push({ binding: 2, resource: { buffer: buffers.dy! } });
+    const group = this.device.createBindGroup({ label: `${op.name}.${direction}`, layout: pipeline.getBindGroupLayout(0), entries });
+    const [x, y] = grid(Math.ceil(count / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    this.#encode(`${op.name}.f32.${direction}`, undefined, (pass) => {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(x, y);

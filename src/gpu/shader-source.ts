@@ -3,6 +3,9 @@ import maskedSkeleton from '../../shaders/masked.wgsl?raw';
 import fusedSkeleton from '../../shaders/fused.wgsl?raw';
 import fusedMask from '../../shaders/fused-mask.wgsl?raw';
 import telemetry from '../../shaders/telemetry.wgsl?raw';
+import perChannel from '../../shaders/per-channel.wgsl?raw';
+import grouped from '../../shaders/grouped.wgsl?raw';
+import treeSum from '../../shaders/tree-sum.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
 // Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
@@ -53,7 +56,28 @@ export function telemetrySource(): ShaderSource {
   return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/telemetry.wgsl', text: telemetry }]);
 }
 
-function assemble(op: OpDefinition, width: 1 | 4, ...main: { path: string; text: string }[]): ShaderSource {
+/** An op's file, for the kernels of ops outside the elementwise registry (prelu, maxout). */
+export interface OpFile {
+  readonly wgsl: string;
+  readonly wgslPath: string;
+}
+
+/** Kernels for an op with a broadcast tensor parameter (prelu), scalar. */
+export function perChannelSource(op: OpFile): ShaderSource {
+  return assemble(op, 1, { path: 'shaders/per-channel.wgsl', text: perChannel });
+}
+
+/** Kernels for an op over groups of entries along an axis (maxout), scalar. */
+export function groupedSource(op: OpFile): ShaderSource {
+  return assemble(op, 1, { path: 'shaders/grouped.wgsl', text: grouped });
+}
+
+/** The deterministic row sums: no op in it, only the shared helpers (scalar preamble). */
+export function treeSumSource(): ShaderSource {
+  return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/tree-sum.wgsl', text: treeSum }]);
+}
+
+function assemble(op: OpFile, width: 1 | 4, ...main: { path: string; text: string }[]): ShaderSource {
   const pieces = [{ path: '<preamble>', text: preamble(width) }, ...libraries, { path: op.wgslPath, text: op.wgsl }, ...main];
   return join(pieces);
 }

@@ -1,4 +1,4 @@
-import { UnknownOpError } from '../errors.js';
+import { InvalidArgumentError, UnknownOpError } from '../errors.js';
 import type { OpDefinition } from './define.js';
 import { relu } from './relu.js';
 import { sigmoid } from './sigmoid.js';
@@ -71,5 +71,13 @@ export const opAliases: Readonly<Record<string, string>> = aliases;
 export function getOp(name: unknown): OpDefinition {
   if (typeof name === 'string' && Object.hasOwn(aliases, name)) return ops[aliases[name as keyof Aliases]];
   if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as keyof Ops];
+  if (name === 'prelu' || name === 'maxout') {
+    const how = name === 'prelu' ? 'acts.prelu(x, alpha), acts.preluBackward(...)' : 'acts.maxout(x, { pieces }), acts.maxoutBackward(...)';
+    throw new InvalidArgumentError(
+      'op',
+      `an elementwise op here (${name} ${name === 'prelu' ? 'takes a tensor of slopes' : 'changes the shape'}: use ${how}, or forward/backward by name)`,
+      `'${name}'`,
+    );
+  }
   throw new UnknownOpError(String(name), [...opNames, ...Object.keys(aliases)]);
 }

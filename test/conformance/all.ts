@@ -1,11 +1,19 @@
 import { badInputCases } from './bad-inputs.js';
+import { familyCases } from './family.js';
 import { layerCases } from './layer.js';
 import { opCases } from './ops.js';
 import { propertyCases } from './properties.js';
 import { reluCases, type ConformanceCase } from './relu.js';
 
 /** Every conformance case, in the order the runners report them. */
-export const allCases: readonly ConformanceCase[] = [...reluCases, ...opCases, ...layerCases, ...badInputCases, ...propertyCases];
+export const allCases: readonly ConformanceCase[] = [
+  ...reluCases,
+  ...opCases,
+  ...familyCases,
+  ...layerCases,
+  ...badInputCases,
+  ...propertyCases,
+];
 
 /** The cases a runner of this kind runs: GPU-only cases need WebGPU, CPU-only ones the CPU backend. */
 export function casesFor(kind: 'cpu' | 'webgpu'): readonly ConformanceCase[] {

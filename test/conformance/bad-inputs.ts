@@ -293,6 +293,74 @@ export const badInputs: readonly BadInput[] = [
     argument: 'options.device',
     call: () => createActivations({ device: {} as GPUDevice }),
   },
+  {
+    what: 'prelu: alpha of the wrong length for its axis',
+    error: ShapeMismatchError,
+    argument: 'alpha',
+    call: (a) => a.prelu(a.tensor(new Float32Array(24), [2, 3, 4]), a.tensor([0.1, 0.2])),
+    check: (e) => assert(e.message.includes('1 or 3 slopes'), `says how many slopes: ${e.message}`),
+  },
+  {
+    what: 'prelu: an alpha that does not broadcast to x from the right',
+    error: ShapeMismatchError,
+    argument: 'alpha',
+    call: (a) => a.prelu(a.tensor(new Float32Array(24), [2, 3, 4]), a.tensor(new Float32Array(6), [3, 2])),
+  },
+  {
+    what: 'prelu: an axis given with an alpha of 2 dimensions',
+    error: InvalidArgumentError,
+    argument: 'options.axis',
+    call: (a) => a.prelu(a.tensor(new Float32Array(24), [2, 3, 4]), a.tensor(new Float32Array(4), [1, 4]), { axis: 2 }),
+  },
+  {
+    what: 'prelu: an axis out of range',
+    error: InvalidArgumentError,
+    argument: 'options.axis',
+    call: (a) => a.prelu(a.tensor(new Float32Array(24), [2, 3, 4]), a.tensor([1, 2, 3]), { axis: 3 }),
+  },
+  {
+    what: 'prelu by name without alpha',
+    error: InvalidArgumentError,
+    argument: 'alpha',
+    call: (a) => a.forward('prelu', a.tensor([1, 2]), {} as never),
+  },
+  {
+    what: 'prelu backward: dy of another shape than x',
+    error: ShapeMismatchError,
+    argument: 'grads.dy',
+    call: (a) => a.preluBackward({ x: a.tensor([1, 2, 3, 4], [2, 2]), alpha: a.tensor([1]), dy: a.tensor([1, 2, 3, 4]) }),
+  },
+  {
+    what: 'maxout: pieces that do not divide the axis',
+    error: InvalidArgumentError,
+    argument: 'options.pieces',
+    call: (a) => a.maxout(a.tensor(new Float32Array(10), [2, 5]), { pieces: 2 }),
+    check: (e) => assert(e.message.includes('divisor'), `says pieces must divide the axis: ${e.message}`),
+  },
+  {
+    what: 'maxout: pieces that is not a positive integer',
+    error: InvalidArgumentError,
+    argument: 'options.pieces',
+    call: (a) => a.maxout(a.tensor(new Float32Array(4), [2, 2]), { pieces: 0 }),
+  },
+  {
+    what: 'maxout: an axis out of range',
+    error: InvalidArgumentError,
+    argument: 'options.axis',
+    call: (a) => a.maxout(a.tensor(new Float32Array(4), [2, 2]), { pieces: 2, axis: -3 }),
+  },
+  {
+    what: "maxout backward: dy not of maxout's output shape",
+    error: ShapeMismatchError,
+    argument: 'grads.dy',
+    call: (a) => a.maxoutBackward({ x: a.tensor(new Float32Array(8), [2, 4]), dy: a.tensor(new Float32Array(8), [2, 4]) }, { pieces: 2 }),
+  },
+  {
+    what: 'prelu given to an elementwise-only call (forwardInto)',
+    error: InvalidArgumentError,
+    argument: 'op',
+    call: (a) => a.forwardInto('prelu' as OpName, { x: a.tensor([1]), y: a.tensor([1]) }),
+  },
 ];
 
 export const badInputCases: readonly ConformanceCase[] = badInputs.map((row) => ({

@@ -1,0 +1,177 @@
+import wgsl from '../../shaders/activations/prelu.wgsl?raw';
+import { bits, isNanBits } from '../cpu/bits.js';
+import { exactMulBits, treeSumBits } from '../cpu/exact.js';
+import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
+
+/**
+ * How a slope tensor broadcasts over x, in the form shaders/per-channel.wgsl reads: x as at most
+ * 8 dimensions (sizes of 1 dropped, neighbours alpha treats alike merged), each with its stride
+ * in alpha (0 where alpha broadcasts) and its stride among the elements sharing one slope (0
+ * where alpha follows it).
+ */
+export interface Broadcast {
+  readonly dims: readonly number[];
+  readonly alphaStride: readonly number[];
+  readonly termStride: readonly number[];
+  /** How many slopes: alpha's length. */
+  readonly params: number;
+  /** How many elements of x share each slope. */
+  readonly perParam: number;
+}
+
+/** The most dimensions a broadcast keeps after merging (the uniform holds 8). */
+export const MAX_BROADCAST_RANK = 8;
+
+/**
+ * Where alpha's slopes go in x. A 1-D alpha holds 1 slope (for all of x) or one per entry of
+ * x's `axis` (default 1, PyTorch's channel axis; negative counts from the end). An alpha of 2 or
+ * more dimensions broadcasts to x from the right, as ONNX's PRelu: each of its dimensions is 1
+ * or x's size there, and `axis` must not be given.
+ */
+export function preluBroadcast(xShape: readonly number[], alphaShape: readonly number[], axis: unknown): Broadcast {
+  if (axis !== undefined && !Number.isInteger(axis)) {
+    throw new InvalidArgumentError('options.axis', 'an integer axis of x (negative counts from the end)', describe(axis));
+  }
+  const rank = xShape.length;
+  const alphaLength = alphaShape.reduce((a, b) => a * b, 1);
+  let expanded: number[];
+  if (alphaShape.length >= 2) {
+    if (axis !== undefined) {
+      throw new InvalidArgumentError(
+        'options.axis',
+        'no axis for an alpha of 2 or more dimensions (it broadcasts to x from the right, as ONNX)',
+        describe(axis),
+      );
+    }
+    const fits = alphaShape.length <= rank && alphaShape.every((d, i) => d === 1 || d === xShape[rank - alphaShape.length + i]);
+    if (!fits) {
+      throw new ShapeMismatchError(
+        'alpha',
+        `a shape that broadcasts to x's [${xShape.join(', ')}] from the right (each dimension 1 or x's size there)`,
+        `[${alphaShape.join(', ')}]`,
+      );
+    }
+    expanded = [...Array<number>(rank - alphaShape.length).fill(1), ...alphaShape];
+  } else if (alphaLength === 1) {
+    expanded = Array<number>(rank).fill(1);
+  } else {
+    const at = (axis as number | undefined) ?? 1;
+    const resolved = at < 0 ? at + rank : at;
+    if (resolved < 0 || resolved >= rank) {
+      throw new InvalidArgumentError(
+        'options.axis',
+        `an axis of x, which has ${rank} dimension${rank === 1 ? '' : 's'} (1 slope needs none)`,
+        describe(axis ?? 1),
+      );
+    }
+    if (alphaLength !== xShape[resolved]) {
+      throw new ShapeMismatchError('alpha', `1 or ${xShape[resolved]} slopes (x's size along axis ${resolved})`, `${alphaLength} slopes`);
+    }
+    expanded = xShape.map((_, d) => (d === resolved ? alphaLength : 1));
+  }
+  // Merge neighbouring dimensions that alpha treats alike; drop sizes of 1.
+  const dims: number[] = [];
+  const follows: boolean[] = [];
+  xShape.forEach((size, d) => {
+    if (size === 1) return;
+    const f = expanded[d] !== 1;
+    if (follows.length > 0 && follows[follows.length - 1] === f) dims[dims.length - 1]! *= size;
+    else {
+      dims.push(size);
+      follows.push(f);
+    }
+  });
+  if (dims.length > MAX_BROADCAST_RANK) {
+    throw new ShapeMismatchError(
+      'alpha',
+      `a broadcast over x that alternates between followed and broadcast dimensions at most ${MAX_BROADCAST_RANK} times`,
+      `[${alphaShape.join(', ')}] over [${xShape.join(', ')}]`,
+    );
+  }
+  const alphaStride = dims.map(() => 0);
+  const termStride = dims.map(() => 0);
+  let a = 1;
+  let k = 1;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    if (follows[d]) {
+      alphaStride[d] = a;
+      a *= dims[d]!;
+    } else {
+      termStride[d] = k;
+      k *= dims[d]!;
+    }
+  }
+  const n = xShape.reduce((p, q) => p * q, 1);
+  return { dims, alphaStride, termStride, params: alphaLength, perParam: alphaLength === 0 ? 0 : n / alphaLength };
+}
+
+/** For each element of x: which slope (a) and its place among that slope's elements (k). */
+function indices(b: Broadcast, n: number): { a: Uint32Array; k: Uint32Array } {
+  const a = new Uint32Array(n);
+  const k = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    let ai = 0;
+    let ki = 0;
+    for (let d = b.dims.length - 1; d >= 0; d--) {
+      const size = b.dims[d]!;
+      const c = rest % size;
+      rest = Math.floor(rest / size);
+      ai += c * b.alphaStride[d]!;
+      ki += c * b.termStride[d]!;
+    }
+    a[i] = ai;
+    k[i] = ki;
+  }
+  return { a, k };
+}
+
+/** x > 0 on the bits, as prelu.wgsl: sign clear, not +0, not a NaN. */
+const positive = (b: number) => (b | 0) > 0 && !isNanBits(b);
+
+/**
+ * PReLU: y = x > 0 ? x : alpha * x with a slope tensor alpha broadcast over x
+ * (shaders/activations/prelu.wgsl, run by shaders/per-channel.wgsl); dx = x > 0 ? dy : alpha *
+ * dy, and dalpha sums x > 0 ? +0 : x * dy over each slope's elements in a fixed binary tree
+ * (shaders/tree-sum.wgsl). Bit-exact on every backend.
+ */
+export const prelu = {
+  name: 'prelu',
+  wgsl,
+  wgslPath: 'shaders/activations/prelu.wgsl',
+  cpu: {
+    forward(x: Float32Array, alpha: Float32Array, b: Broadcast, y: Float32Array): void {
+      const { a } = indices(b, x.length);
+      const xb = bits(x);
+      const ab = bits(alpha);
+      const yb = bits(y);
+      for (let i = 0; i < x.length; i++) {
+        const v = xb[i]!;
+        const s = a[i]!;
+        yb[i] = positive(v) || isNanBits(v) ? v : exactMulBits(x[i]!, v, alpha[s]!, ab[s]!);
+      }
+    },
+    /** Writes dx and returns dalpha (alpha's length). */
+    backward(x: Float32Array, alpha: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): Float32Array {
+      const n = x.length;
+      const { a, k } = indices(b, n);
+      const xb = bits(x);
+      const ab = bits(alpha);
+      const gb = bits(dy);
+      const out = bits(dx);
+      const terms = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = xb[i]!;
+        const g = gb[i]!;
+        const s = a[i]!;
+        const pos = positive(v);
+        out[i] = pos ? g : exactMulBits(dy[i]!, g, alpha[s]!, ab[s]!);
+        terms[s * b.perParam + k[i]!] = pos ? 0 : exactMulBits(x[i]!, v, dy[i]!, g);
+      }
+      const dalpha = new Float32Array(b.params);
+      const db = bits(dalpha);
+      for (let s = 0; s < b.params; s++) db[s] = treeSumBits(b.perParam, (j) => terms[s * b.perParam + j]!);
+      return dalpha;
+    },
+  },
+} as const;
