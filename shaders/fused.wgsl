@@ -10,8 +10,7 @@
 //                            whose gradient reads x: backward(z, dy) then runs as usual)
 //   fused_forward_y_main     y only (ops whose gradient reads y)
 //   fused_forward_mask_main  y and the 1-bit mask of z (shaders/fused-mask.wgsl, ops with a mask)
-//   bias_grad_main           db[c] = the sum of dz over channel c's elements, one invocation a
-//                            channel, adding in index order: deterministic, the same bits each run.
+// The bias gradient db (dz summed per channel) is shaders/tree-sum.wgsl's.
 
 struct Shape {
   channels: u32,
@@ -20,9 +19,9 @@ struct Shape {
   pad: u32,
 }
 
-@group(0) @binding(1) var<storage, read> input: array<V>;          // x forward, dz backward
+@group(0) @binding(1) var<storage, read> input: array<V>;          // x
 @group(0) @binding(2) var<storage, read> bias: array<V>;
-@group(0) @binding(3) var<storage, read_write> out: array<V>;       // y forward, db backward
+@group(0) @binding(3) var<storage, read_write> out: array<V>;       // y
 @group(0) @binding(4) var<storage, read_write> mask: array<u32>;
 @group(0) @binding(5) var<uniform> shape: Shape;
 @group(0) @binding(6) var<storage, read_write> kept: array<V>;      // z = x + b
@@ -49,20 +48,4 @@ fn fused_forward_y_main(at: Invocation) {
     return;
   }
   out[i] = forward(pre_activation(i));
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn bias_grad_main(at: Invocation) {
-  let c = flat_index(at);
-  if (c >= shape.channels) {
-    return;
-  }
-  var sum = V(0.0);
-  for (var o = 0u; o < shape.outer; o++) {
-    let base = (o * shape.channels + c) * shape.inner;
-    for (var j = 0u; j < shape.inner; j++) {
-      sum += input[base + j];
-    }
-  }
-  out[c] = sum;
 }

@@ -1,6 +1,11 @@
-// Deterministic sums: each row of `input` ([rows, len], row-major) is summed in a fixed binary
-// tree, with no float atomics, so the result has the same bits on every run and every adapter,
-// and equals the CPU's treeSumBits (src/cpu/exact.ts).
+// Deterministic sums: each row of `input` is summed in a fixed binary tree, with no float
+// atomics, so the result has the same bits on every run and every adapter, and equals the CPU's
+// treeSumBits (src/cpu/exact.ts).
+//
+// Rows. Value k of row r is input[(k / inner) * rows * inner + r * inner + k % inner]: with
+// inner = len, rows are contiguous ([rows, len]: PReLU's terms, and every pass after the first);
+// otherwise input is [outer, rows, inner] and row r gathers channel r (the bias gradient of a
+// [batch, units] or [N, C, H, W] tensor, summed per channel without a transpose).
 //
 // One pass: workgroup (row, block) sums the 128 values block * 128 .. block * 128 + 127 of its
 // row (values past `len` read as -0, the identity of the sum) into out[row * blocks + block]:
@@ -18,7 +23,7 @@ struct TreeSum {
   rows: u32,
   len: u32,             // values per row in `input`
   blocks_per_row: u32,  // ceil(len / 128): partial sums per row written to `out`
-  pad: u32,
+  inner: u32,           // see Rows above
 }
 
 // Values are handled as their bits throughout (see exact_add_bits on signed zeros).
@@ -33,7 +38,7 @@ fn tree_value(row: u32, k: u32) -> u32 {
   if (k >= tree.len) {
     return 0x80000000u;
   }
-  return input[row * tree.len + k];
+  return input[(k / tree.inner) * tree.rows * tree.inner + row * tree.inner + k % tree.inner];
 }
 
 @compute @workgroup_size(TREE_LANES)

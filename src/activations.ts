@@ -1,4 +1,5 @@
 import { runCpu } from './cpu/cpu-backend.js';
+import { treeSumBits } from './cpu/exact.js';
 import { DeviceLostError, DisposedError, InvalidArgumentError, ShapeMismatchError, WebGPUUnavailableError, describe } from './errors.js';
 import { requestDevice, summarize, type AcquiredDevice, type AdapterSummary } from './gpu/device.js';
 import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
@@ -564,25 +565,21 @@ export class Activations implements TensorHost {
       }
       return { read: () => Promise.resolve(active.slice()), release: () => undefined };
     },
-    biasGrad: (op, dz, shape, attrs) => {
+    biasGrad: (op, dz, shape) => {
       const s = this.#storage(dz, 'dy');
+      const len = shape.outer * shape.inner;
       if (s.kind === 'webgpu') {
         const gpu = this.#gpu!;
-        const db = gpu.allocate(shape.channels, `${op.name}.db`, 'b');
-        gpu.runFused(op, 'bias_grad', { input: s.buffer, out: db }, dz.length, shape, attrs);
+        const db = gpu.treeSum(s.buffer, shape.channels, len, `${op.name}.db`, shape.inner);
         return this.#adopt({ kind: 'webgpu', buffer: db, offset: 0, owner: gpu }, [shape.channels], shape.channels);
       }
-      // The GPU's order: for each channel, outer then inner, adding in f32.
-      const db = new Float32Array(shape.channels);
+      // The GPU's sum (shaders/tree-sum.wgsl): channel c's values in index order, in a binary tree.
+      const zb = new Uint32Array(s.data.buffer, s.data.byteOffset, s.data.length);
+      const db = new Uint32Array(shape.channels);
       for (let c = 0; c < shape.channels; c++) {
-        let sum = 0;
-        for (let o = 0; o < shape.outer; o++) {
-          const base = (o * shape.channels + c) * shape.inner;
-          for (let j = 0; j < shape.inner; j++) sum = Math.fround(sum + s.data[base + j]!);
-        }
-        db[c] = sum;
+        db[c] = treeSumBits(len, (k) => zb[(Math.floor(k / shape.inner) * shape.channels + c) * shape.inner + (k % shape.inner)]!);
       }
-      return this.#adopt({ kind: 'cpu', data: db }, [shape.channels], shape.channels);
+      return this.#adopt({ kind: 'cpu', data: new Float32Array(db.buffer) }, [shape.channels], shape.channels);
     },
     backwardMasked: (op, mask, dy, attrs) => {
       this.#checkLive();

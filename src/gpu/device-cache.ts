@@ -18,7 +18,7 @@ export type Direction = 'forward' | 'backward';
 /** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
 export type Kernel = Direction | 'forward_inplace' | 'backward_inplace' | 'forward_mask' | 'backward_mask';
 /** The fused bias + activation kernels (shaders/fused.wgsl, fused-mask.wgsl). */
-export type FusedKernel = 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask' | 'bias_grad';
+export type FusedKernel = 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask';
 /** Bind group layouts: one per elementwise kernel, one shared by the mask kernels. */
 export type LayoutName = Exclude<Kernel, 'forward_mask' | 'backward_mask'> | 'masked';
 

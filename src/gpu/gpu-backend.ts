@@ -46,7 +46,6 @@ const FUSED_BINDINGS: Record<FusedKernel, readonly number[]> = {
   fused_forward: [0, 1, 2, 3, 5, 6],
   fused_forward_y: [0, 1, 2, 3, 5],
   fused_forward_mask: [0, 1, 2, 3, 4, 5],
-  bias_grad: [1, 3, 5],
 };
 
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
@@ -226,7 +225,7 @@ export class GpuBackend implements BufferOwner {
 
   /**
    * A fused bias + activation kernel over our own buffers (offset 0), for x laid out as
-   * [outer, channels, inner]. Bindings: input (x, or dz for bias_grad), bias, out (y, or db),
+   * [outer, channels, inner]. Bindings: input (x), bias, out (y),
    * mask, kept (z); each kernel uses a subset.
    */
   runFused(
@@ -262,7 +261,7 @@ export class GpuBackend implements BufferOwner {
       layout: pipeline.getBindGroupLayout(0),
       entries: FUSED_BINDINGS[kernel].map((binding) => ({ binding, resource: { buffer: bound[binding]! } })),
     });
-    const invocations = kernel === 'bias_grad' ? shape.channels : kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
+    const invocations = kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
     const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
     this.#encode(`${op.name}.f32.${kernel}`, undefined, (pass) => {
       pass.setPipeline(pipeline);
@@ -331,10 +330,11 @@ export class GpuBackend implements BufferOwner {
   }
 
   /**
-   * Sums each row of `input` ([rows, len]) in the fixed binary tree of shaders/tree-sum.wgsl,
-   * one pass per 128-fold reduction, into a new buffer of `rows` values (+0 for empty rows).
+   * Sums each row of `input` in the fixed binary tree of shaders/tree-sum.wgsl, one pass per
+   * 128-fold reduction, into a new buffer of `rows` values (+0 for empty rows). Rows are
+   * contiguous ([rows, len]) when `inner` is len, else input is [len / inner, rows, inner].
    */
-  treeSum(input: GPUBuffer, rows: number, len: number, label: string): GPUBuffer {
+  treeSum(input: GPUBuffer, rows: number, len: number, label: string, inner = len): GPUBuffer {
     this.checkAlive();
     const result = this.allocate(rows, label, 'alpha');
     if (rows === 0 || len === 0) return result;
@@ -349,7 +349,7 @@ export class GpuBackend implements BufferOwner {
         entries: [
           { binding: 1, resource: { buffer: current } },
           { binding: 3, resource: { buffer: out } },
-          { binding: 5, resource: { buffer: this.#cache.params([rows, len, blocks, 0]) } },
+          { binding: 5, resource: { buffer: this.#cache.params([rows, len, blocks, inner]) } },
         ],
       });
       const [x, y] = grid(rows * blocks, this.limits.maxWorkgroupsPerDimension);
@@ -362,6 +362,7 @@ export class GpuBackend implements BufferOwner {
       if (blocks === 1) return result;
       current = out;
       len = blocks;
+      inner = blocks;
     }
   }
 

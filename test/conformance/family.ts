@@ -5,6 +5,7 @@
 import type { Activations, Tensor } from '../../src/index.js';
 import { assert, expectBits } from '../helpers/compare.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, fromBits, randomFloats, rng, toBits, uniformFloats } from '../helpers/float.js';
+import { pairwiseSum } from '../helpers/reference.js';
 import type { ConformanceCase } from './relu.js';
 
 const QUIET_NAN = 0x7fc00000;
@@ -36,20 +37,6 @@ function slopeIndex(xShape: readonly number[], expanded: readonly number[]): num
     out.push(index);
   }
   return out;
-}
-
-/** f32 sum of values (bits) as a recursive pairwise tree over the length padded to a power of two. */
-function pairwiseSum(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  let size = 2;
-  while (size < values.length) size *= 2;
-  const at = (lo: number, hi: number): number => {
-    if (hi - lo === 1) return lo < values.length ? fromBits(values[lo]!) : -0;
-    const mid = (lo + hi) / 2;
-    return Math.fround(at(lo, mid) + at(mid, hi));
-  };
-  const s = at(0, size);
-  return Number.isNaN(s) ? QUIET_NAN : toBits(s);
 }
 
 interface PreluRef {
