@@ -7,6 +7,7 @@ import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
 import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
 import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
+import { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 import { prelu, preluBroadcast } from './ops/prelu.js';
 import { maxout, maxoutGrouping } from './ops/maxout.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
@@ -463,8 +464,26 @@ export class Activations implements TensorHost {
    * const h = act.forward(z);
    * const dz = act.backward(dh);
    */
-  layer<N extends OpName>(op: N, attrs?: OpAttrs<N>, options: LayerOptions = {}): Layer {
+  layer(op: 'prelu', attrs: PreluAttrs): PreluLayer;
+  layer(op: 'maxout', attrs: MaxoutOptions): MaxoutLayer;
+  layer<N extends OpName>(op: N, attrs?: OpAttrs<N>, options?: LayerOptions): Layer;
+  layer(op: string, attrs?: object, options: LayerOptions = {}): Layer | PreluLayer | MaxoutLayer {
     this.#checkLive();
+    if (op === 'prelu') {
+      const { alpha, ...rest } = attrsObject(attrs, 'prelu', '{ alpha, axis? }') as Partial<PreluAttrs>;
+      this.#storage(alpha, 'attrs.alpha');
+      if (rest.axis !== undefined && !Number.isInteger(rest.axis)) {
+        throw new InvalidArgumentError('attrs.axis', 'an integer axis of x (negative counts from the end)', describe(rest.axis));
+      }
+      return new PreluLayer(this, alpha!, rest);
+    }
+    if (op === 'maxout') {
+      const given = attrsObject(attrs, 'maxout', '{ pieces, axis? }') as Partial<MaxoutOptions>;
+      if (typeof given.pieces !== 'number' || !Number.isInteger(given.pieces) || given.pieces < 1) {
+        throw new InvalidArgumentError('attrs.pieces', 'a positive integer (entries per group)', describe(given.pieces));
+      }
+      return new MaxoutLayer(this, given as MaxoutOptions);
+    }
     const def = getOp(op);
     const keep = options.keep ?? 'auto';
     if (keep !== 'auto' && keep !== 'tensor') throw new InvalidArgumentError('options.keep', "'auto' or 'tensor'", describe(keep));

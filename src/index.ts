@@ -1,7 +1,18 @@
 export { createActivations, Activations } from './activations.js';
-export type { CreateOptions, EncodeOptions, Grads, Operand, Tuning, AdapterSummary } from './activations.js';
+export type {
+  CreateOptions,
+  EncodeOptions,
+  Grads,
+  MaxoutOptions,
+  Operand,
+  PreluAttrs,
+  PreluOptions,
+  Tuning,
+  AdapterSummary,
+} from './activations.js';
 export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
+export { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 export type { LayerActivity, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype } from './tensor.js';
 export { opAliases, opNames } from './ops/registry.js';

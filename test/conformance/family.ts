@@ -357,4 +357,39 @@ export const familyCases: readonly ConformanceCase[] = [
       await checkMaxout(acts, '[300, 512] pieces 4', [300, 512], 4, undefined, mixed(300 * 512, 7));
     },
   },
+  {
+    name: 'layers: prelu keeps x, returns dx and exposes dalpha; maxout keeps x; both equal the plain calls bit for bit',
+    async run({ acts }) {
+      const data = mixed(2 * 4 * 6, 21);
+      const x = acts.tensor(data, [2, 4, 6]);
+      const alpha = acts.tensor([0.1, -0.2, 0.3, 0.05]);
+      const dy = acts.tensor(mixed(48, 22), [2, 4, 6]);
+      const layer = acts.layer('prelu', { alpha });
+      assert(layer.alpha === alpha && layer.dalpha === undefined && layer.keeps === 'x', 'prelu layer exposes alpha, no dalpha yet');
+      const y = layer.forward(x);
+      assert(layer.retainedBytes === 4 * 48, `prelu layer retains ${layer.retainedBytes} bytes, expected ${4 * 48}`);
+      const dx = layer.backward(dy);
+      assert(layer.retainedBytes === 0, 'prelu layer released x after backward');
+      const plain = acts.preluBackward({ x, alpha, dy });
+      expectBits('prelu layer y', await y.read(), bitsOf(await acts.prelu(x, alpha).read()), { x: data });
+      expectBits('prelu layer dx', await dx.read(), bitsOf(await plain.dx.read()), { x: data });
+      expectBits('prelu layer dalpha', await layer.dalpha!.read(), bitsOf(await plain.dalpha.read()), {});
+      layer.dispose();
+      assert(layer.dalpha === undefined, 'dispose frees dalpha');
+      const mx = acts.layer('maxout', { pieces: 3 });
+      const m = mx.forward(x);
+      assert(m.shape.join() === '2,4,2', `maxout layer output shape [${m.shape.join(', ')}]`);
+      const mdy = acts.tensor(mixed(16, 23), [2, 4, 2]);
+      const mdx = mx.backward(mdy);
+      expectBits('maxout layer dx', await mdx.read(), bitsOf(await acts.maxoutBackward({ x, dy: mdy }, { pieces: 3 }).read()), { x: data });
+      let threw = false;
+      try {
+        mx.backward(mdy);
+      } catch {
+        threw = true;
+      }
+      assert(threw, 'a second backward without forward throws');
+      for (const t of [x, alpha, dy, y, dx, plain.dx, plain.dalpha, m, mdy, mdx]) t.dispose();
+    },
+  },
 ];

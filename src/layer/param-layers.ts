@@ -1,0 +1,145 @@
+import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+
+/** The instance side of the PReLU and maxout layers (implemented by Activations). */
+export interface FamilyHost {
+  prelu(x: Tensor, alpha: Tensor, options: { readonly axis?: number }): Tensor;
+  preluBackward(grads: { x: Tensor; alpha: Tensor; dy: Tensor }, options: { readonly axis?: number }): { dx: Tensor; dalpha: Tensor };
+  maxout(x: Tensor, options: { readonly pieces: number; readonly axis?: number }): Tensor;
+  maxoutBackward(grads: { x: Tensor; dy: Tensor }, options: { readonly pieces: number; readonly axis?: number }): Tensor;
+}
+
+/** Shared state of the layers that keep x (a reference: keep it alive until backward). */
+abstract class KeepsX {
+  protected kept: Tensor | undefined;
+  #disposed = false;
+
+  /** What the layer keeps between forward and backward: x itself. */
+  get keeps(): 'x' {
+    return 'x';
+  }
+
+  /** Bytes kept per element between forward and backward (x, f32). */
+  get retainedBytesPerElement(): number {
+    return 4;
+  }
+
+  /** Bytes held right now for the next backward (0 before forward and after backward). */
+  get retainedBytes(): number {
+    return 4 * (this.kept?.length ?? 0);
+  }
+
+  protected checkLive(): void {
+    if (this.#disposed) throw new InvalidArgumentError('layer', 'a layer that was not disposed', 'a disposed layer');
+  }
+
+  protected takeKept(dy: Tensor, expected: (x: Tensor) => readonly number[]): Tensor {
+    this.checkLive();
+    const x = this.kept;
+    if (!x) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
+    const shape = expected(x);
+    if (dy.shape.length !== shape.length || dy.shape.some((d, i) => d !== shape[i])) {
+      throw new ShapeMismatchError('dy', `shape [${shape.join(', ')}] (the shape of forward's output)`, `[${dy.shape.join(', ')}]`);
+    }
+    this.kept = undefined;
+    return x;
+  }
+
+  /** Drops what it keeps. Calling it again does nothing. */
+  dispose(): void {
+    this.kept = undefined;
+    this.#disposed = true;
+  }
+}
+
+/**
+ * PReLU as a training layer with its slopes as a parameter. `forward(x)` keeps x (dalpha needs its
+ * values, not only its sign); `backward(dy)` returns dx and leaves the slopes' gradient in
+ * `dalpha`, which the layer owns: the next backward or `dispose()` frees it. `alpha` is your
+ * tensor: update it between steps as your optimiser does.
+ *
+ * @example
+ * const act = acts.layer('prelu', { alpha: acts.tensor([0.25, 0.25, 0.25]) }); // 3 channels, axis 1
+ * const h = act.forward(z);
+ * const dz = act.backward(dh);
+ * const grad = await act.dalpha!.read();
+ */
+export class PreluLayer extends KeepsX {
+  readonly op = 'prelu';
+  #dalpha: Tensor | undefined;
+
+  /** @internal Use `acts.layer('prelu', { alpha })`. */
+  constructor(
+    private readonly host: FamilyHost,
+    /** The slopes (yours). */
+    readonly alpha: Tensor,
+    private readonly options: { readonly axis?: number },
+  ) {
+    super();
+  }
+
+  /** The slopes' gradient from the last backward (alpha's shape), or undefined before one. */
+  get dalpha(): Tensor | undefined {
+    return this.#dalpha;
+  }
+
+  /** y = prelu(x, alpha), keeping x for backward. */
+  forward(x: Tensor): Tensor {
+    this.checkLive();
+    const y = this.host.prelu(x, this.alpha, this.options);
+    this.kept = x;
+    return y;
+  }
+
+  /** dx from dy and the kept x; the slopes' gradient goes to `dalpha`. */
+  backward(dy: Tensor): Tensor {
+    const x = this.takeKept(dy, (t) => t.shape);
+    const { dx, dalpha } = this.host.preluBackward({ x, alpha: this.alpha, dy }, this.options);
+    this.#dalpha?.dispose();
+    this.#dalpha = dalpha;
+    return dx;
+  }
+
+  override dispose(): void {
+    this.#dalpha?.dispose();
+    this.#dalpha = undefined;
+    super.dispose();
+  }
+}
+
+/**
+ * Maxout as a training layer: `forward(x)` keeps x, `backward(dy)` sends each group's gradient to
+ * the entry that won.
+ *
+ * @example
+ * const act = acts.layer('maxout', { pieces: 4 });
+ * const h = act.forward(z);           // [batch, 256] -> [batch, 64]
+ * const dz = act.backward(dh);        // [batch, 256]
+ */
+export class MaxoutLayer extends KeepsX {
+  readonly op = 'maxout';
+
+  /** @internal Use `acts.layer('maxout', { pieces })`. */
+  constructor(
+    private readonly host: FamilyHost,
+    private readonly options: { readonly pieces: number; readonly axis?: number },
+  ) {
+    super();
+  }
+
+  /** y = maxout(x), keeping x for backward. */
+  forward(x: Tensor): Tensor {
+    this.checkLive();
+    const y = this.host.maxout(x, this.options);
+    this.kept = x;
+    return y;
+  }
+
+  /** dx (x's shape) from dy (y's shape) and the kept x. */
+  backward(dy: Tensor): Tensor {
+    const pieces = this.options.pieces;
+    const axis = this.options.axis ?? -1;
+    const x = this.takeKept(dy, (t) => t.shape.map((d, i) => (i === (axis < 0 ? axis + t.shape.length : axis) ? d / pieces : d)));
+    return this.host.maxoutBackward({ x, dy }, this.options);
+  }
+}
