@@ -2,7 +2,8 @@
 // shrink an axis). References are float64, written from the definitions: numpy-style
 // broadcasting over x's full shape (not the kernels' merged dimensions), and dalpha as a
 // recursive pairwise sum rounded to f32 at each addition.
-import type { Activations, Tensor } from '../../src/index.js';
+import fc from 'fast-check';
+import { createActivations, type Activations, type Tensor } from '../../src/index.js';
 import { assert, expectBits } from '../helpers/compare.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, fromBits, randomFloats, rng, toBits, uniformFloats } from '../helpers/float.js';
 import { pairwiseSum } from '../helpers/reference.js';
@@ -390,6 +391,69 @@ export const familyCases: readonly ConformanceCase[] = [
       }
       assert(threw, 'a second backward without forward throws');
       for (const t of [x, alpha, dy, y, dx, plain.dx, plain.dalpha, m, mdy, mdx]) t.dispose();
+    },
+  },
+  {
+    name: 'prelu and maxout: GPU equals CPU bit for bit over random shapes, broadcasts, axes, pieces and values (fast-check)',
+    gpuOnly: true,
+    async run({ acts }) {
+      const cpu = await createActivations({ backend: 'cpu' });
+      const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
+      const arb = fc.record({
+        shape: shapeArb,
+        big: fc.nat({ max: 3 }), // which dimension grows to a few hundred (3: none)
+        follow: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), // ONNX: which dimensions alpha keeps
+        mode: fc.constantFrom('scalar', 'axis', 'onnx'),
+        axisPick: fc.nat(),
+        piecesPick: fc.nat(),
+        seed: fc.nat(),
+      });
+      await fc.assert(
+        fc.asyncProperty(arb, async (c) => {
+          const shape = c.shape.map((d, i) => (i === c.big ? d * 53 : d));
+          const n = shape.reduce((a, b) => a * b, 1);
+          const rank = shape.length;
+          const axis = c.axisPick % rank;
+          const alphaShape =
+            c.mode === 'scalar'
+              ? [1]
+              : c.mode === 'axis'
+                ? [shape[axis]!]
+                : shape.slice(rank - Math.max(2, rank)).map((d, i) => (c.follow[i] ? d : 1));
+          if (c.mode === 'onnx' && alphaShape.length < 2) return; // a 1-D x has no 2-D alpha
+          const options = c.mode === 'axis' ? { axis } : {};
+          const x = mixed(n, c.seed);
+          const dy = mixed(n, c.seed + 1);
+          const alpha = uniformFloats(
+            alphaShape.reduce((a, b) => a * b, 1),
+            c.seed + 2,
+            2,
+          );
+          const divisors = Array.from({ length: shape[axis]! }, (_, i) => i + 1).filter((p) => shape[axis]! % p === 0);
+          const pieces = divisors[c.piecesPick % divisors.length]!;
+          const results: Float32Array[][] = [];
+          for (const a of [acts, cpu]) {
+            const tx = a.tensor(x, shape);
+            const talpha = a.tensor(alpha, alphaShape);
+            const tdy = a.tensor(dy, shape);
+            const y = a.prelu(tx, talpha, options);
+            const { dx, dalpha } = a.preluBackward({ x: tx, alpha: talpha, dy: tdy }, options);
+            const m = a.maxout(tx, { pieces, axis });
+            const mdy = a.tensor(dy.subarray(0, m.length), m.shape);
+            const mdx = a.maxoutBackward({ x: tx, dy: mdy }, { pieces, axis });
+            const out: Float32Array[] = [];
+            for (const t of [y, dx, dalpha, m, mdx]) out.push(await t.read());
+            for (const t of [tx, talpha, tdy, y, dx, dalpha, m, mdy, mdx]) t.dispose();
+            results.push(out);
+          }
+          const label = `x [${shape.join(', ')}], alpha [${alphaShape.join(', ')}] ${c.mode}, maxout pieces ${pieces} axis ${axis}`;
+          ['prelu y', 'prelu dx', 'prelu dalpha', 'maxout y', 'maxout dx'].forEach((what, i) =>
+            expectBits(`${label}: ${what}, GPU vs CPU`, results[0]![i]!, bitsOf(results[1]![i]!), {}),
+          );
+        }),
+        { numRuns: 25, seed: 20261125 },
+      );
+      cpu.dispose();
     },
   },
 ];
