@@ -208,7 +208,8 @@ export class GpuBackend implements BufferOwner {
       for (let start = 0; start < length; start += chunk) {
         const count = Math.min(chunk, length - start);
         const params = this.#cache.params([count, 0, 0, 0, ...attrBits]);
-        const range = (buffer: GPUBuffer) => ({ buffer, offset: start * 4, size: count * 4 });
+        // Whole vec4s: our buffers are padded to 16 bytes (masked.wgsl).
+        const range = (buffer: GPUBuffer) => ({ buffer, offset: start * 4, size: Math.ceil(count / 4) * 16 });
         const entries: GPUBindGroupEntry[] = [
           { binding: 0, resource: { buffer: params } },
           { binding: 1, resource: range(buffers.input) },
@@ -216,7 +217,7 @@ export class GpuBackend implements BufferOwner {
           { binding: 4, resource: { buffer: buffers.mask, offset: start / 8, size: Math.ceil(count / 32) * 4 } },
         ];
         pass.setBindGroup(0, this.#cache.bindGroup('masked', entries, buffers.out));
-        const invocations = kernel === 'forward_mask' ? Math.ceil(count / 32) : count;
+        const invocations = kernel === 'forward_mask' ? Math.ceil(count / 32) : Math.ceil(count / 4);
         const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
         pass.dispatchWorkgroups(x, y);
       }

@@ -40,9 +40,9 @@ export function elementwiseSource(op: OpDefinition, width: 1 | 4): ShaderSource 
   return assemble(op, width, { path: 'shaders/elementwise.wgsl', text: skeleton });
 }
 
-/** The training layer's mask kernels for an op that declares a mask (scalar, width 1). */
+/** The training layer's mask kernels for an op that declares a mask (vec4, width 4). */
 export function maskedSource(op: OpDefinition): ShaderSource {
-  return assemble(op, 1, { path: 'shaders/masked.wgsl', text: maskedSkeleton });
+  return assemble(op, 4, { path: 'shaders/masked.wgsl', text: maskedSkeleton });
 }
 
 /** Fused bias + activation kernels (scalar), with the mask kernel for ops that declare a mask. */
