@@ -1,0 +1,420 @@
+// The Chromium half of `npm run bench`, on navigator.gpu, all in one page (bench/chromium.mjs
+// serves it with Vite and collects window.__bench). The rows match bench/node-bench.mjs.
+//
+// Ours (one device):
+//   relu forward / backward (from x)   forwardInto/backwardInto on our own tensors
+//   relu forward (layer, y + mask)     acts.layer('relu').forward: writes y and the 1-bit mask
+//   relu backward (layer, from mask)   layer.backward(dy): reads the mask and dy
+//   relu backward (from x, allocating) acts.backward: the same allocation per call as the layer
+//   copy (roofline), plain vec4 kernel copyBufferToBuffer; bench/plain-relu.wgsl
+// Other libraries (each on its own device from the same adapter), inputs and outputs on the GPU:
+//   tfjs-webgpu relu, relu gradient    tf.relu; tfjs-core's registered Relu gradient, mul(dy, cast(step(x)))
+//   ort-webgpu Relu                    ONNX Runtime Web's WebGPU EP on a one-node Relu model, input
+//                                      from Tensor.fromGpuBuffer, output left as a GPU buffer
+// Per-op overhead: 1000 calls on 1024 elements, until the queue drains.
+//
+// Every GPU row is timed until its device's queue drains: ours and ORT's onSubmittedWorkDone();
+// tfjs first ends its open pass and submits what it batched (as its readback does), then waits.
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-webgpu';
+import * as ort from 'onnxruntime-web/webgpu';
+import { createActivations, type Activations, type Tensor } from '../../src/index.js';
+import { oneNodeModel } from '../../test/helpers/onnx-model.js';
+import plainWgsl from '../plain-relu.wgsl?raw';
+
+/** One result row, as bench/report.mjs's row() makes it in Node. */
+interface Row {
+  section: 'gpu' | 'overhead';
+  name: string;
+  ours: boolean;
+  n: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+  batch: number;
+  gelemPerS: number;
+  gbPerS: number;
+  against?: string;
+  note?: string;
+}
+
+interface BenchResult {
+  meta: {
+    adapter: string;
+    runtime: string;
+    date: string;
+    reps: number;
+    versions: Record<string, string>;
+    environment: string[];
+    notes: string[];
+  };
+  rows: Row[];
+}
+
+declare global {
+  interface Window {
+    __bench?: BenchResult | { fatal: string };
+  }
+}
+
+interface Timing {
+  median: number;
+  min: number;
+  max: number;
+  reps: number;
+  batch: number;
+}
+
+const params = new URLSearchParams(location.search);
+const SIZES = (params.get('sizes') ?? '1024,262144').split(',').map(Number);
+const REPS = Number(params.get('reps') ?? 5);
+const CALLS = Number(params.get('calls') ?? 1000);
+
+const logEl = document.getElementById('log')!;
+function log(line: string): void {
+  logEl.textContent += `${line}\n`;
+  console.log(line);
+}
+
+/** bench/report.mjs's measure(): median/min/max per call over `reps` timed batches after two warm-ups. */
+async function measure(
+  fn: (k: number) => Promise<void>,
+  { batch, reps, setup }: { batch: number; reps: number; setup?: (k: number) => Promise<void> },
+): Promise<Timing> {
+  for (let i = 0; i < 2; i++) {
+    if (setup) await setup(batch);
+    await fn(batch);
+  }
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    if (setup) await setup(batch);
+    const t0 = performance.now();
+    await fn(batch);
+    times.push((performance.now() - t0) / batch);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, min: times[0]!, max: times[times.length - 1]!, reps, batch };
+}
+
+const batchFor = (n: number): number => Math.max(1, Math.min(200, Math.round(2 ** 22 / n)));
+const benchData = (n: number): Float32Array<ArrayBuffer> =>
+  Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 2001) / 100 - 10);
+
+const rows: Row[] = [];
+const notes: string[] = [];
+function add(section: Row['section'], name: string, n: number, bytes: number, t: Timing, against?: string, note?: string): void {
+  rows.push({
+    section,
+    name,
+    ours: /^relu /.test(name),
+    n,
+    medianMs: t.median,
+    minMs: t.min,
+    maxMs: t.max,
+    reps: t.reps,
+    batch: t.batch,
+    gelemPerS: n / t.median / 1e6,
+    gbPerS: bytes / t.median / 1e6,
+    ...(against ? { against } : {}),
+    ...(note ? { note } : {}),
+  });
+}
+
+/** Records, once per contender, whether its output is relu(x) (or the gradient), so a fast wrong answer shows. */
+function check(name: string, got: Float32Array, want: Float32Array): void {
+  const bad = want.findIndex((w, i) => got[i] !== w);
+  if (bad >= 0) {
+    const msg = `${name}: wrong output at ${bad} (got ${got[bad]}, want ${want[bad]})`;
+    notes.push(msg);
+    log(msg);
+  }
+}
+const reluOf = (x: Float32Array): Float32Array => x.map((v) => (v > 0 ? v : 0));
+const gradOf = (x: Float32Array, dy: Float32Array): Float32Array => dy.map((d, i) => (x[i]! > 0 ? d : 0));
+
+/** Ours on navigator.gpu: the same rows as the Node bench. */
+async function benchOurs(acts: Activations, n: number): Promise<void> {
+  const device = acts.device!;
+  const drain = () => device.queue.onSubmittedWorkDone();
+  const data = benchData(n);
+  const opts = { batch: batchFor(n), reps: REPS };
+  const x = acts.tensor(data);
+  const dy = acts.tensor(data);
+  const y = acts.tensor(new Float32Array(n));
+  const timed = (call: () => void) =>
+    measure(async (k) => {
+      for (let i = 0; i < k; i++) call();
+      await drain();
+    }, opts);
+
+  add('gpu', 'relu forward', n, 8 * n, await timed(() => acts.forwardInto('relu', { x, y })));
+  if (n === SIZES[0]) check('relu forward', await y.read(), reluOf(data));
+  add('gpu', 'relu backward (from x)', n, 12 * n, await timed(() => acts.backwardInto('relu', { x, dy, dx: y })));
+  const layerForward = () => {
+    const layer = acts.layer('relu');
+    layer.forward(x).dispose();
+    layer.dispose();
+  };
+  add(
+    'gpu',
+    'relu forward (layer, y + mask)',
+    n,
+    8.125 * n,
+    await timed(layerForward),
+    'relu forward',
+    'allocates y and the mask per call',
+  );
+  let layers: ReturnType<Activations['layer']>[] = [];
+  const fromMask = await measure(
+    async (k) => {
+      for (let i = 0; i < k; i++) layers[i]!.backward(dy).dispose();
+      await drain();
+    },
+    {
+      ...opts,
+      setup: async (k) => {
+        for (const l of layers) l.dispose();
+        layers = Array.from({ length: k }, () => acts.layer('relu'));
+        for (const l of layers) l.forward(x).dispose();
+        await drain();
+      },
+    },
+  );
+  for (const l of layers) l.dispose();
+  add('gpu', 'relu backward (layer, from mask)', n, 8.125 * n, fromMask, undefined, 'allocates dx per call');
+  add(
+    'gpu',
+    'relu backward (from x, allocating)',
+    n,
+    12 * n,
+    await timed(() => acts.backward('relu', { x, dy }).dispose()),
+    'relu backward (layer, from mask)',
+    'acts.backward: allocates dx per call, as the layer does',
+  );
+  const copy = await measure(async (k) => {
+    const enc = device.createCommandEncoder();
+    for (let i = 0; i < k; i++) enc.copyBufferToBuffer(x.gpuBuffer.buffer, 0, y.gpuBuffer.buffer, 0, 4 * n);
+    device.queue.submit([enc.finish()]);
+    await drain();
+  }, opts);
+  add('gpu', 'copy (roofline)', n, 8 * n, copy, 'relu forward', 'all calls in one encoder');
+  if (n % 4 === 0) add('gpu', 'plain vec4 kernel', n, 8 * n, await timed(plainCall(device, x, y, n)), 'relu forward');
+  for (const t of [x, dy, y]) t.dispose();
+}
+
+let plainPipeline: GPUComputePipeline | undefined;
+/** One dispatch of bench/plain-relu.wgsl over x -> y, with its own encoder and submit. */
+function plainCall(device: GPUDevice, x: Tensor, y: Tensor, n: number): () => void {
+  plainPipeline ??= device.createComputePipeline({
+    label: 'bench.plain-relu',
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ label: 'bench.plain-relu', code: plainWgsl }) },
+  });
+  const pipeline = plainPipeline;
+  const group = device.createBindGroup({
+    label: 'bench.plain-relu',
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: x.gpuBuffer.buffer, size: 4 * n } },
+      { binding: 1, resource: { buffer: y.gpuBuffer.buffer, size: 4 * n } },
+    ],
+  });
+  const groups = Math.ceil(n / 4 / 256);
+  const gy = Math.ceil(groups / 65535);
+  return () => {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+  };
+}
+
+/** tfjs-webgpu: tf.relu and the Relu gradient on GPU tensors. */
+async function benchTfjs(backend: WebGPUBackend, n: number, batch: number, section: Row['section']): Promise<void> {
+  // What getBufferData does before a readback: end the open pass, submit what tfjs has batched.
+  const drain = async () => {
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+    await backend.device.queue.onSubmittedWorkDone();
+  };
+  const data = benchData(n);
+  const x = tf.tensor1d(data);
+  const dy = tf.tensor1d(data);
+  const opts = { batch, reps: REPS };
+  const timed = (call: () => void) =>
+    measure(async (k) => {
+      for (let i = 0; i < k; i++) call();
+      await drain();
+    }, opts);
+  const relu = () => tf.relu(x).dispose();
+  const grad = () => tf.tidy(() => tf.mul(dy, tf.cast(tf.step(x), 'float32'))).dispose();
+  if (section === 'overhead') {
+    add('overhead', 'tfjs-webgpu relu', n, 8 * n, await timed(relu), 'relu forward (allocating)', 'tf.relu + dispose');
+  } else {
+    if (n === SIZES[0]) {
+      const y = tf.relu(x);
+      check('tfjs-webgpu relu', (await y.data()) as Float32Array, reluOf(data));
+      y.dispose();
+      const g = tf.tidy(() => tf.mul(dy, tf.cast(tf.step(x), 'float32')));
+      check('tfjs-webgpu relu gradient', (await g.data()) as Float32Array, gradOf(data, data));
+      g.dispose();
+    }
+    add('gpu', 'tfjs-webgpu relu', n, 8 * n, await timed(relu), 'relu forward');
+    add('gpu', 'tfjs-webgpu relu gradient', n, 12 * n, await timed(grad), 'relu backward (from x)', 'mul(dy, cast(step(x)))');
+  }
+  x.dispose();
+  dy.dispose();
+}
+
+/** ORT WebGPU: a one-node Relu model, input and output kept on the GPU. */
+async function benchOrt(n: number, batch: number, section: Row['section']): Promise<void> {
+  const session = await ort.InferenceSession.create(oneNodeModel('Relu', n), {
+    executionProviders: ['webgpu'],
+    preferredOutputLocation: 'gpu-buffer',
+  });
+  const device = await ort.env.webgpu.device;
+  const data = benchData(n);
+  const input = device.createBuffer({
+    label: 'bench.ort-input',
+    size: 4 * n,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(input, 0, data);
+  const [inName] = session.inputNames;
+  const [outName] = session.outputNames;
+  const feeds = { [inName!]: ort.Tensor.fromGpuBuffer(input, { dataType: 'float32', dims: [n] }) };
+  const run = async () => {
+    const out = await session.run(feeds);
+    out[outName!]!.dispose();
+  };
+  if (section === 'gpu' && n === SIZES[0]) {
+    const out = await session.run(feeds);
+    const y = out[outName!]!;
+    if (y.location !== 'gpu-buffer') notes.push(`ort-webgpu Relu: output on '${y.location}', not 'gpu-buffer'`);
+    check('ort-webgpu Relu', (await y.getData(true)) as Float32Array, reluOf(data));
+  }
+  const t = await measure(
+    async (k) => {
+      for (let i = 0; i < k; i++) await run();
+      await device.queue.onSubmittedWorkDone();
+    },
+    { batch, reps: REPS },
+  );
+  if (section === 'overhead')
+    add('overhead', 'ort-webgpu Relu', n, 8 * n, t, 'relu forward (allocating)', 'await session.run, output disposed');
+  else add('gpu', 'ort-webgpu Relu', n, 8 * n, t, 'relu forward', 'one-node model, GPU buffer in and out');
+  input.destroy();
+  await session.release();
+}
+
+async function main(): Promise<BenchResult> {
+  if (!('gpu' in navigator)) throw new Error('navigator.gpu is missing');
+  const acts = await createActivations({ backend: 'webgpu' });
+  const info = acts.adapterInfo;
+  const adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+  log(`adapter: ${adapter}`);
+
+  tf.enableProdMode();
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
+  const tfBackend = tf.backend() as WebGPUBackend;
+
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
+  let ortFailed: string | undefined;
+
+  for (const n of SIZES) {
+    await benchOurs(acts, n);
+    await benchTfjs(tfBackend, n, batchFor(n), 'gpu');
+    if (!ortFailed) {
+      try {
+        await benchOrt(n, batchFor(n), 'gpu');
+      } catch (e) {
+        ortFailed = `ONNX Runtime Web failed (${e instanceof Error ? e.message : String(e)}); its rows are missing`;
+        notes.push(ortFailed);
+        log(ortFailed);
+      }
+    }
+    log(`chromium: n=2^${Math.log2(n)} done`);
+  }
+
+  // Per-op overhead: CALLS calls on 1024 elements, until the queue drains.
+  const n = 1024;
+  const x = acts.tensor(benchData(n));
+  const y = acts.tensor(new Float32Array(n));
+  const device = acts.device!;
+  const opts = { batch: CALLS, reps: REPS };
+  const timed = (call: () => void) =>
+    measure(async (k) => {
+      for (let i = 0; i < k; i++) call();
+      await device.queue.onSubmittedWorkDone();
+    }, opts);
+  add(
+    'overhead',
+    'relu forward',
+    n,
+    8 * n,
+    await timed(() => acts.forwardInto('relu', { x, y })),
+    undefined,
+    'forwardInto: one submit per call',
+  );
+  add(
+    'overhead',
+    'relu forward (allocating)',
+    n,
+    8 * n,
+    await timed(() => acts.forward('relu', x).dispose()),
+    undefined,
+    'acts.forward + dispose',
+  );
+  const oneEncoder = await measure(async (k) => {
+    const encoder = device.createCommandEncoder();
+    for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y }, {}, { encoder });
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  }, opts);
+  add('overhead', 'relu forward (one encoder)', n, 8 * n, oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
+  add('overhead', 'plain vec4 kernel', n, 8 * n, await timed(plainCall(device, x, y, n)), 'relu forward', 'one submit per call');
+  x.dispose();
+  y.dispose();
+  await benchTfjs(tfBackend, n, CALLS, 'overhead');
+  if (!ortFailed) await benchOrt(n, CALLS, 'overhead');
+  log('chromium: per-op overhead done');
+  acts.dispose();
+
+  return {
+    meta: {
+      adapter,
+      runtime: 'Chromium',
+      date: new Date().toISOString(),
+      reps: REPS,
+      versions: { 'tfjs-core (runtime)': tf.version_core, 'onnxruntime-web (runtime)': ort.env.versions.web ?? ort.env.versions.common },
+      environment: [
+        `adapter: ${adapter} (navigator.gpu)`,
+        `tfjs ${tf.version_core}: backend '${tf.getBackend()}', prod mode; onnxruntime-web ${ort.env.versions.web ?? '?'}: WebGPU EP, wasm numThreads ${ort.env.wasm.numThreads ?? '?'}`,
+        navigator.userAgent,
+      ],
+      notes: [
+        ...notes,
+        'tfjs-webgpu, ORT and ours each run on their own GPUDevice from the same adapter; every GPU row waits for its own queue to drain.',
+        'ORT rows await each session.run in turn (one run at a time per session); tfjs and ours only encode and submit per call.',
+        'The layer rows allocate their outputs (and the forward its mask) per call; compare them with the allocating rows.',
+      ],
+    },
+    rows,
+  };
+}
+
+main().then(
+  (result) => (window.__bench = result),
+  (e: unknown) => {
+    const fatal = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    log(`fatal: ${fatal}`);
+    window.__bench = { fatal };
+  },
+);

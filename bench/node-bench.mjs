@@ -1,0 +1,261 @@
+// The Node half of `npm run bench`: on Dawn (the `webgpu` package) and the CPU, in one process.
+//
+// GPU (Dawn):
+//   relu forward / backward (from x)   ours, forwardInto/backwardInto on our own tensors
+//   relu forward (layer, y + mask)     acts.layer('relu').forward: writes y and the 1-bit mask
+//   relu backward (layer, from mask)   layer.backward(dy): reads the mask and dy
+//   relu backward (from x, allocating) acts.backward: the same allocation per call as the layer
+//   copy (roofline)                    copyBufferToBuffer of the same bytes: one read + one write
+//   plain vec4 kernel                  bench/plain-relu.wgsl, one dispatch per call
+// CPU:
+//   cpu relu forward / backward        our CPU backend
+//   Float32Array.set                   a plain copy of the same bytes
+//   tfjs-cpu / tfjs-wasm relu          @tensorflow/tfjs-backend-{cpu,wasm}: tf.relu
+//   tfjs-cpu / tfjs-wasm relu gradient tfjs-core's registered Relu gradient, mul(dy, cast(step(x)))
+// Per-op overhead: 1000 relu calls on 1024 elements, until the queue drains.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { batchFor, measure, row } from './report.mjs';
+
+/** Chromium's SwiftShader Vulkan driver (as in test/helpers/node-gpu.ts). */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Deterministic values in [-10, 10], about half of them negative. */
+export const benchData = (n) => Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 2001) / 100 - 10);
+
+/**
+ * Runs the Node bench. `systemVulkan`: use the system's Vulkan drivers as they are; otherwise,
+ * when neither VK_ICD_FILENAMES nor VK_DRIVER_FILES is set, point Dawn at SwiftShader.
+ */
+export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVulkan, log }) {
+  const vulkan = systemVulkan
+    ? 'system Vulkan drivers (--system-vulkan)'
+    : process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES
+      ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? ''} VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? ''}`
+      : existsSync(SWIFTSHADER_ICD)
+        ? `VK_ICD_FILENAMES=${(process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD)} (SwiftShader; --system-vulkan for the system's drivers)`
+        : 'system Vulkan drivers (no SwiftShader found)';
+
+  const require = createRequire(import.meta.url);
+  const version = (pkg) => require(`${pkg}/package.json`).version;
+  const { createActivations } = await import(resolve(root, 'dist/index.js'));
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
+  tfWasm.setWasmPaths(`${resolve(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+  // Production mode: no debug checks, and no advert for tfjs-node (the bench compares web backends).
+  tf.enableProdMode();
+
+  const notes = [];
+  const rows = [];
+  const bytes4 = (n) => 4 * n;
+
+  // The GPU, if Dawn finds an adapter; the CPU rows run either way.
+  let acts;
+  let gpuReason;
+  try {
+    const { create } = await import('webgpu');
+    acts = await createActivations({ backend: 'webgpu', gpu: create([]) });
+  } catch (e) {
+    gpuReason = `no WebGPU in Node (${e instanceof Error ? e.message : String(e)}); GPU rows skipped`;
+    notes.push(gpuReason);
+    log(gpuReason);
+  }
+  const info = acts?.adapterInfo;
+  const adapter = acts ? [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter' : 'no gpu';
+  const device = acts?.device;
+  const drain = () => device.queue.onSubmittedWorkDone();
+  const plain = device?.createComputePipeline({
+    label: 'bench.plain-relu',
+    layout: 'auto',
+    compute: {
+      module: device.createShaderModule({ label: 'bench.plain-relu', code: readFileSync(resolve(root, 'bench/plain-relu.wgsl'), 'utf8') }),
+    },
+  });
+  /** One plain-kernel dispatch over x -> y, with its own encoder and submit. */
+  const plainCall = (x, y, n) => {
+    const group = device.createBindGroup({
+      label: 'bench.plain-relu',
+      layout: plain.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: x.gpuBuffer.buffer, size: bytes4(n) } },
+        { binding: 1, resource: { buffer: y.gpuBuffer.buffer, size: bytes4(n) } },
+      ],
+    });
+    const groups = Math.ceil(n / 4 / 256);
+    const gy = Math.ceil(groups / 65535);
+    return () => {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(plain);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+      pass.end();
+      device.queue.submit([enc.finish()]);
+    };
+  };
+
+  const cpu = await createActivations({ backend: 'cpu' });
+  for (const n of sizes) {
+    const data = benchData(n);
+    const batch = batchFor(n);
+    const opts = { batch, reps };
+
+    if (acts) {
+      const x = acts.tensor(data);
+      const dy = acts.tensor(data);
+      const y = acts.tensor(new Float32Array(n));
+      const gpuRow = (name, bytes, t, against, note) => rows.push(row('gpu', name, n, bytes, t, against, note));
+
+      const timed = (call) =>
+        measure(async (k) => {
+          for (let i = 0; i < k; i++) call();
+          await drain();
+        }, opts);
+      gpuRow('relu forward', 8 * n, await timed(() => acts.forwardInto('relu', { x, y })));
+      gpuRow('relu backward (from x)', 12 * n, await timed(() => acts.backwardInto('relu', { x, dy, dx: y })));
+      gpuRow(
+        'relu forward (layer, y + mask)',
+        8.125 * n,
+        await timed(() => {
+          const layer = acts.layer('relu');
+          layer.forward(x).dispose();
+          layer.dispose();
+        }),
+        'relu forward',
+        'allocates y and the mask per call',
+      );
+      // Each timed backward needs a forward first; those run untimed, one layer per call.
+      let layers = [];
+      const fromMask = await measure(
+        async (k) => {
+          for (let i = 0; i < k; i++) layers[i].backward(dy).dispose();
+          await drain();
+        },
+        {
+          ...opts,
+          setup: async (k) => {
+            for (const l of layers) l.dispose();
+            layers = Array.from({ length: k }, () => acts.layer('relu'));
+            for (const l of layers) l.forward(x).dispose();
+            await drain();
+          },
+        },
+      );
+      for (const l of layers) l.dispose();
+      gpuRow('relu backward (layer, from mask)', 8.125 * n, fromMask, undefined, 'allocates dx per call');
+      gpuRow(
+        'relu backward (from x, allocating)',
+        12 * n,
+        await timed(() => acts.backward('relu', { x, dy }).dispose()),
+        'relu backward (layer, from mask)',
+        'acts.backward: allocates dx per call, as the layer does',
+      );
+      const copy = await measure(async (k) => {
+        const enc = device.createCommandEncoder();
+        for (let i = 0; i < k; i++) enc.copyBufferToBuffer(x.gpuBuffer.buffer, 0, y.gpuBuffer.buffer, 0, bytes4(n));
+        device.queue.submit([enc.finish()]);
+        await drain();
+      }, opts);
+      gpuRow('copy (roofline)', 8 * n, copy, 'relu forward', 'all calls in one encoder');
+      if (n % 4 === 0) gpuRow('plain vec4 kernel', 8 * n, await timed(plainCall(x, y, n)), 'relu forward');
+      for (const t of [x, dy, y]) t.dispose();
+    }
+
+    // CPU: ours, a copy, tfjs-cpu and tfjs-wasm. tfjs kernels on these backends run synchronously
+    // inside the op call, so op + dispose is the whole work (dataSync would only add, on wasm, a
+    // copy out of the wasm heap); inputs are made outside the timed loop.
+    const cpuRow = (name, bytes, t, against, note) => rows.push(row('cpu', name, n, bytes, t, against, note));
+    const loop = (call) =>
+      measure(async (k) => {
+        for (let i = 0; i < k; i++) call();
+      }, opts);
+    const cx = cpu.tensor(data);
+    const cdy = cpu.tensor(data);
+    const cy = cpu.tensor(new Float32Array(n));
+    cpuRow('cpu relu forward', 8 * n, await loop(() => cpu.forwardInto('relu', { x: cx, y: cy })));
+    cpuRow('cpu relu backward (from x)', 12 * n, await loop(() => cpu.backwardInto('relu', { x: cx, dy: cdy, dx: cy })));
+    for (const t of [cx, cdy, cy]) t.dispose();
+    const dst = new Float32Array(n);
+    cpuRow('Float32Array.set', 8 * n, await loop(() => dst.set(data)), 'cpu relu forward');
+    for (const backend of ['cpu', 'wasm']) {
+      if (!(await tf.setBackend(backend))) {
+        const why = `tfjs-${backend} did not start; its rows are missing`;
+        if (!notes.includes(why)) notes.push(why);
+        continue;
+      }
+      const tx = tf.tensor1d(data);
+      const tdy = tf.tensor1d(data);
+      cpuRow(`tfjs-${backend} relu`, 8 * n, await loop(() => tf.relu(tx).dispose()), 'cpu relu forward');
+      // tfjs-core's registered Relu gradient (gradients/Relu_grad.ts), what tf.grad runs backward.
+      const grad = () => tf.tidy(() => tf.mul(tdy, tf.cast(tf.step(tx), 'float32'))).dispose();
+      cpuRow(`tfjs-${backend} relu gradient`, 12 * n, await loop(grad), 'cpu relu backward (from x)', 'mul(dy, cast(step(x)))');
+      tx.dispose();
+      tdy.dispose();
+    }
+    log(`node: n=2^${Math.log2(n)} done`);
+  }
+
+  // Per-op overhead: many small calls, until the queue drains.
+  if (acts) {
+    const n = 1024;
+    const data = benchData(n);
+    const x = acts.tensor(data);
+    const y = acts.tensor(new Float32Array(n));
+    const opts = { batch: overheadCalls, reps };
+    const over = (name, t, against, note) => rows.push(row('overhead', name, n, 8 * n, t, against, note));
+    const timed = (call) =>
+      measure(async (k) => {
+        for (let i = 0; i < k; i++) call();
+        await drain();
+      }, opts);
+    over('relu forward', await timed(() => acts.forwardInto('relu', { x, y })), undefined, 'forwardInto: one submit per call');
+    over('relu forward (allocating)', await timed(() => acts.forward('relu', x).dispose()), undefined, 'acts.forward + dispose');
+    const oneEncoder = await measure(async (k) => {
+      const encoder = device.createCommandEncoder();
+      for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y }, {}, { encoder });
+      device.queue.submit([encoder.finish()]);
+      await drain();
+    }, opts);
+    over('relu forward (one encoder)', oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
+    over('plain vec4 kernel', await timed(plainCall(x, y, n)), 'relu forward', 'one submit per call');
+    x.dispose();
+    y.dispose();
+    log('node: per-op overhead done');
+  }
+
+  cpu.dispose();
+  acts?.dispose();
+  const wasmThreads = tfWasm.getThreadsCount();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return {
+    meta: {
+      runtime: `Node ${process.version}`,
+      adapter,
+      date: new Date().toISOString(),
+      reps,
+      versions: {
+        node: process.version,
+        webgpu: version('webgpu'),
+        'webgpu-activations': version(root),
+        '@tensorflow/tfjs-core': tf.version_core,
+        '@tensorflow/tfjs-backend-cpu': version('@tensorflow/tfjs-backend-cpu'),
+        '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
+      },
+      tfjsWasm: { simd, threads: wasmThreads },
+      environment: [
+        `adapter: ${adapter}${gpuReason ? ` (${gpuReason})` : ''}, Dawn via webgpu ${version('webgpu')}; ${vulkan}`,
+        `Node ${process.version}, ${process.platform} ${process.arch}, ${new Date().toISOString().slice(0, 10)}`,
+        `tfjs-core ${tf.version_core}, tfjs-backend-cpu ${version('@tensorflow/tfjs-backend-cpu')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')} (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
+      ],
+      notes: [
+        ...notes,
+        'tfjs-cpu and tfjs-wasm rows time op + dispose (their kernels run synchronously inside the call), inputs made outside the timed loop.',
+        `tfjs-wasm runs ${wasmThreads === 1 ? 'single-threaded: tfjs finds no multithreading support in Node' : `${wasmThreads} threads`}.`,
+        'The layer rows allocate their outputs (and the forward its mask) per call; compare them with the allocating rows.',
+      ],
+    },
+    rows,
+  };
+}

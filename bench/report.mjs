@@ -1,0 +1,122 @@
+// Timing and reporting shared by the Node and Chromium benches (bench/browser/page.ts keeps its
+// own copy of measure(), the same few lines, since the page cannot import an .mjs with types).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * Median, min and max of one contender's per-call time (ms) over `reps` timed batches of `batch`
+ * calls, after `warmup` untimed batches (compile, allocate, page in). `setup(batch)`, if given,
+ * runs untimed before every batch.
+ */
+export async function measure(fn, { batch, reps, warmup = 2, setup }) {
+  for (let i = 0; i < warmup; i++) {
+    if (setup) await setup(batch);
+    await fn(batch);
+  }
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    if (setup) await setup(batch);
+    const t0 = performance.now();
+    await fn(batch);
+    times.push((performance.now() - t0) / batch);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], reps, batch };
+}
+
+/** Enough calls per timed batch that a batch lasts a few milliseconds at least. */
+export const batchFor = (n) => Math.max(1, Math.min(200, Math.round(2 ** 22 / n)));
+
+/**
+ * One result row. `against` names our row this one is compared with, at the same size;
+ * `ratio` (filled by addRatios) is this row's median over that row's: above 1, ours is faster.
+ */
+export function row(section, name, n, bytesMoved, t, against, note) {
+  return {
+    section,
+    name,
+    // Our rows are named 'relu ...' (GPU) or 'cpu relu ...'; every other row is a baseline or another library.
+    ours: /^(cpu )?relu /.test(name),
+    n,
+    medianMs: t.median,
+    minMs: t.min,
+    maxMs: t.max,
+    reps: t.reps,
+    batch: t.batch,
+    gelemPerS: n / t.median / 1e6,
+    gbPerS: bytesMoved / t.median / 1e6,
+    ...(against ? { against } : {}),
+    ...(note ? { note } : {}),
+  };
+}
+
+/** Fills `ratio` on every row that names a row to compare with. */
+export function addRatios(rows) {
+  for (const r of rows) {
+    if (!r.against) continue;
+    const ours = rows.find((o) => o.section === r.section && o.n === r.n && o.name === r.against);
+    if (ours) r.ratio = r.medianMs / ours.medianMs;
+  }
+  return rows;
+}
+
+const fmt = (v, d = 3) => (v === undefined ? '' : v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(2) : v.toFixed(d));
+const pow2 = (n) => (Number.isInteger(Math.log2(n)) ? `2^${Math.log2(n)}` : String(n));
+
+/** The Markdown report: an environment header, the throughput table, the per-op overhead table, notes. */
+export function markdown(result) {
+  const { meta, rows } = result;
+  const through = rows.filter((r) => r.section !== 'overhead');
+  const overhead = rows.filter((r) => r.section === 'overhead');
+  const lines = [
+    `# Benchmark: ${meta.adapter} (${meta.runtime})`,
+    '',
+    ...meta.environment.map((e) => `- ${e}`),
+    '',
+    `Median, min and max per call over ${meta.reps} timed batches after 2 warm-up batches; GPU rows are timed until the queue drains.`,
+    "**ours ×** is this row's median time over the median of our row named in **against** at the same size: above 1, ours is faster.",
+    'GB/s counts the bytes an ideal implementation moves (read x, write y: 8 bytes an element; backward from x: 12; from the 1-bit mask: 8.125).',
+    '',
+    '## Throughput',
+    '',
+    '| section | contender | elements | median ms | min ms | max ms | Gelem/s | GB/s | ours × | against | note |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...through.map(
+      (r) =>
+        `| ${r.section} | ${r.name} | ${pow2(r.n)} | ${fmt(r.medianMs, 4)} | ${fmt(r.minMs, 4)} | ${fmt(r.maxMs, 4)} | ${fmt(r.gelemPerS)} | ${fmt(r.gbPerS)} | ${fmt(r.ratio, 2)} | ${r.against ?? ''} | ${r.note ?? ''} |`,
+    ),
+    '',
+  ];
+  if (overhead.length) {
+    const calls = overhead[0].batch;
+    lines.push(
+      `## Per-op overhead: ${calls} calls on ${overhead[0].n} elements, wall time per call until the queue drains`,
+      '',
+      '| contender | median µs/call | min µs | max µs | ours × | against | note |',
+      '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+      ...overhead.map(
+        (r) =>
+          `| ${r.name} | ${(r.medianMs * 1000).toFixed(1)} | ${(r.minMs * 1000).toFixed(1)} | ${(r.maxMs * 1000).toFixed(1)} | ${fmt(r.ratio, 2)} | ${r.against ?? ''} | ${r.note ?? ''} |`,
+      ),
+      '',
+    );
+  }
+  if (meta.notes?.length) lines.push('## Notes', '', ...meta.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+/** A file-name slug for an adapter description. */
+export const slug = (name) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'adapter';
+
+/** Writes bench/results/<prefix><slug>.{md,json} and returns the base path. */
+export function writeResult(root, result, { quick, prefix = '' }) {
+  mkdirSync(resolve(root, 'bench/results'), { recursive: true });
+  const base = resolve(root, `bench/results/${quick ? 'quick-' : ''}${prefix}${slug(result.meta.adapter)}`);
+  writeFileSync(`${base}.md`, markdown(result));
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  return base;
+}
