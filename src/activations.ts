@@ -10,7 +10,11 @@ import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer
 import { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 import { prelu, preluBroadcast } from './ops/prelu.js';
 import { maxout, maxoutGrouping } from './ops/maxout.js';
-import { Tensor, ownStorage, type BackendName, type BufferView, type TensorHost, type TensorStorage } from './tensor.js';
+import { Tensor, ownStorage, type BackendName, type BufferView, type Dtype, type TensorHost, type TensorStorage } from './tensor.js';
+import { f32ToHalves, halvesToF32 } from './cpu/half.js';
+
+/** The storage of an f32 tensor. */
+type F32Storage = Exclude<TensorStorage, { kind: 'cpu16' }>;
 
 export type { Tuning } from './gpu/gpu-backend.js';
 export type { AdapterSummary } from './gpu/device.js';
@@ -46,10 +50,10 @@ export interface EncodeOptions {
 export type Operand = Tensor | BufferView;
 
 /** What backward takes: dy, and x (most ops) or y (ops whose gradient comes from the output). */
-export interface Grads {
-  readonly x?: Tensor;
-  readonly y?: Tensor;
-  readonly dy: Tensor;
+export interface Grads<D extends Dtype = 'f32'> {
+  readonly x?: Tensor<D>;
+  readonly y?: Tensor<D>;
+  readonly dy: Tensor<D>;
 }
 
 /** Where PReLU's slopes go: see {@link Activations.prelu}. */
@@ -128,7 +132,7 @@ export class Activations implements TensorHost {
   #adapterInfo: AdapterSummary | undefined;
   readonly #recovery: Recovery | undefined;
   #ready: Promise<void> = Promise.resolve();
-  readonly #live = new Set<Tensor>();
+  readonly #live = new Set<Tensor<Dtype>>();
   #disposed = false;
 
   /** @internal Use {@link createActivations}. */
@@ -213,14 +217,33 @@ export class Activations implements TensorHost {
 
   /**
    * A tensor holding a copy of `data`. `shape` defaults to `[data.length]`; its product must
-   * equal the data's length.
+   * equal the data's length. A Uint16Array (the bits of IEEE binary16 values) or a Float16Array
+   * (where the runtime has one) makes an f16 tensor.
+   *
+   * @example
+   * const h = acts.tensor(new Uint16Array([0x3c00, 0xbc00])); // f16 [1, -1]
    */
-  tensor(data: Float32Array | readonly number[], shape?: readonly number[]): Tensor {
+  tensor(data: Uint16Array | Float16ArrayLike, shape?: readonly number[]): Tensor<'f16'>;
+  tensor(data: Float32Array | readonly number[], shape?: readonly number[]): Tensor;
+  tensor(data: Float32Array | readonly number[] | Uint16Array | Float16ArrayLike, shape?: readonly number[]): Tensor<Dtype> {
     this.#checkLive();
-    if (!(data instanceof Float32Array) && !Array.isArray(data)) {
-      throw new InvalidArgumentError('data', 'a Float32Array or an array of numbers', describe(data));
+    const half = halfBits(data);
+    if (half) {
+      const dims = checkShape(shape ?? [half.length], half.length);
+      if (this.#gpu) {
+        const buffer = this.#gpu.uploadHalf(half, 'tensor');
+        return this.#adopt({ kind: 'webgpu', buffer, offset: 0, owner: this.#gpu }, dims, half.length, 'f16');
+      }
+      return this.#adopt({ kind: 'cpu16', bits: half.slice() }, dims, half.length, 'f16');
     }
-    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    if (!(data instanceof Float32Array) && !Array.isArray(data)) {
+      throw new InvalidArgumentError(
+        'data',
+        'a Float32Array, an array of numbers, or f16 data (Uint16Array, Float16Array)',
+        describe(data),
+      );
+    }
+    const values = data instanceof Float32Array ? data : Float32Array.from(data as readonly number[]);
     const dims = checkShape(shape ?? [values.length], values.length);
     if (this.#gpu) {
       const buffer = this.#gpu.upload(values, 'tensor');
@@ -238,13 +261,13 @@ export class Activations implements TensorHost {
    */
   forward(op: 'prelu', x: Tensor, attrs: PreluAttrs): Tensor;
   forward(op: 'maxout', x: Tensor, attrs: MaxoutOptions): Tensor;
-  forward<N extends OpName>(op: N, x: Tensor, attrs?: OpAttrs<N>): Tensor;
-  forward(op: string, x: Tensor, attrs?: object): Tensor {
+  forward<N extends OpName, D extends Dtype = 'f32'>(op: N, x: Tensor<D>, attrs?: OpAttrs<N>): Tensor<D>;
+  forward(op: string, x: Tensor<Dtype>, attrs?: object): Tensor<Dtype> {
     if (op === 'prelu') {
       const { alpha, ...options } = attrsObject(attrs, 'prelu', '{ alpha, axis? }') as Partial<PreluAttrs>;
-      return this.prelu(x, alpha as Tensor, options);
+      return this.prelu(x as Tensor, alpha as Tensor, options);
     }
-    if (op === 'maxout') return this.maxout(x, attrsObject(attrs, 'maxout', '{ pieces, axis? }') as unknown as MaxoutOptions);
+    if (op === 'maxout') return this.maxout(x as Tensor, attrsObject(attrs, 'maxout', '{ pieces, axis? }') as unknown as MaxoutOptions);
     const def = getOp(op);
     return this.#apply(def, 'forward', [['x', x]], resolveAttrs(def, attrs));
   }
@@ -259,8 +282,8 @@ export class Activations implements TensorHost {
    */
   backward(op: 'prelu', grads: { readonly x: Tensor; readonly dy: Tensor }, attrs: PreluAttrs): Tensor;
   backward(op: 'maxout', grads: { readonly x: Tensor; readonly dy: Tensor }, attrs: MaxoutOptions): Tensor;
-  backward<N extends OpName>(op: N, grads: Grads, attrs?: OpAttrs<N>): Tensor;
-  backward(op: string, grads: Grads, attrs?: object): Tensor {
+  backward<N extends OpName, D extends Dtype = 'f32'>(op: N, grads: Grads<D>, attrs?: OpAttrs<N>): Tensor<D>;
+  backward(op: string, grads: Grads<Dtype>, attrs?: object): Tensor<Dtype> {
     if (op === 'prelu') {
       const { alpha, ...options } = attrsObject(attrs, 'prelu', '{ alpha, axis? }') as Partial<PreluAttrs>;
       const { dx, dalpha } = this.preluBackward({ ...(grads as { x: Tensor; dy: Tensor }), alpha: alpha as Tensor }, options);
@@ -504,8 +527,10 @@ export class Activations implements TensorHost {
   }
 
   readonly #layerHost: LayerHost = {
-    forward: (op, x, attrs) => this.#apply(op, 'forward', [['x', x]], attrs),
-    backward: (op, saved, dy, attrs) =>
+    // Layers take f32 tensors (#storage refuses f16 with a clear error).
+    forward: (op, x, attrs) => (this.#storage(x, 'x'), this.#apply(op, 'forward', [['x', x]], attrs) as Tensor),
+    backward: (op, saved, dy, attrs) => (
+      this.#storage(dy, 'dy'),
       this.#apply(
         op,
         'backward',
@@ -514,7 +539,8 @@ export class Activations implements TensorHost {
           ['dy', dy],
         ],
         attrs,
-      ),
+      ) as Tensor
+    ),
     forwardMasked: (op, x, attrs) => {
       this.#checkLive();
       const s = this.#storage(x, 'x');
@@ -632,20 +658,34 @@ export class Activations implements TensorHost {
   }
 
   /** @internal */
-  async readStorage(storage: TensorStorage, length: number): Promise<Float32Array> {
+  async readStorage(storage: TensorStorage, length: number, dtype: Dtype): Promise<Float32Array | Uint16Array> {
     this.#checkLive();
     if (storage.kind === 'cpu') return storage.data.slice();
+    if (storage.kind === 'cpu16') return storage.bits.slice();
+    if (dtype === 'f16') return storage.owner.readHalf(storage.buffer, length);
     return storage.owner.read(storage.buffer, storage.offset, length);
   }
 
   /** @internal */
-  releaseStorage(storage: TensorStorage, tensor: Tensor): void {
+  releaseStorage(storage: TensorStorage, tensor: Tensor<Dtype>): void {
     this.#live.delete(tensor);
     if (storage.kind === 'webgpu') storage.owner.release(storage.buffer);
   }
 
-  /** A tensor's storage, checking it belongs to this instance and to its current device. */
-  #storage(t: unknown, argument: string): TensorStorage {
+  /**
+   * An f32 tensor's storage, checking it belongs to this instance and to its current device. f16
+   * tensors are refused here: only forward and backward take them (#anyStorage).
+   */
+  #storage(t: unknown, argument: string): F32Storage {
+    const s = this.#anyStorage(t, argument);
+    if (s.kind === 'cpu16' || (t as Tensor<Dtype>).dtype === 'f16') {
+      throw new InvalidArgumentError(argument, 'an f32 tensor (f16 tensors run through forward and backward)', 'an f16 tensor');
+    }
+    return s;
+  }
+
+  /** A tensor's storage, f32 or f16, checking it belongs to this instance and its current device. */
+  #anyStorage(t: unknown, argument: string): TensorStorage {
     const s = ownStorage(this, t, argument);
     if (s.kind === 'webgpu' && s.owner !== this.#gpu) {
       throw new DeviceLostError('lost', `${argument} was made on a GPU device that was lost; make it again after acts.ready()`);
@@ -653,8 +693,10 @@ export class Activations implements TensorHost {
     return s;
   }
 
-  #adopt(storage: TensorStorage, shape: readonly number[], length: number): Tensor {
-    const t = new Tensor(this, storage, shape, length);
+  #adopt(storage: TensorStorage, shape: readonly number[], length: number): Tensor;
+  #adopt<D extends Dtype>(storage: TensorStorage, shape: readonly number[], length: number, dtype: D): Tensor<D>;
+  #adopt(storage: TensorStorage, shape: readonly number[], length: number, dtype: Dtype = 'f32'): Tensor<Dtype> {
+    const t = new Tensor(this, storage, shape, length, dtype);
     this.#live.add(t);
     return t;
   }
@@ -664,13 +706,19 @@ export class Activations implements TensorHost {
     this.#gpu?.checkAlive();
   }
 
-  #apply(op: OpDefinition, direction: Direction, inputs: readonly (readonly [string, Tensor])[], attrs: readonly number[]): Tensor {
+  #apply(
+    op: OpDefinition,
+    direction: Direction,
+    inputs: readonly (readonly [string, Tensor<Dtype>])[],
+    attrs: readonly number[],
+  ): Tensor<Dtype> {
     this.#checkLive();
+    const [first, x] = inputs[0]!;
+    if (x instanceof Tensor && x.dtype === 'f16') return this.#applyHalf(op, direction, inputs, attrs);
     const storages = inputs.map(([name, t]) => this.#storage(t, name));
-    const [, x] = inputs[0]!;
     for (const [name, t] of inputs.slice(1)) {
       if (!sameShape(t.shape, x.shape)) {
-        throw new ShapeMismatchError(name, `shape [${x.shape.join(', ')}] (the shape of ${inputs[0]![0]})`, `[${t.shape.join(', ')}]`);
+        throw new ShapeMismatchError(name, `shape [${x.shape.join(', ')}] (the shape of ${first})`, `[${t.shape.join(', ')}]`);
       }
     }
     const label = `${op.name}.${direction}`;
@@ -693,6 +741,44 @@ export class Activations implements TensorHost {
       attrs,
     );
     return this.#adopt({ kind: 'cpu', data: out }, x.shape, x.length);
+  }
+
+  /**
+   * An op on f16 tensors: widened exactly to f32, the op's f32 kernel, rounded once to f16
+   * (shaders/elementwise-f16.wgsl on the GPU; the same steps here on the CPU).
+   */
+  #applyHalf(
+    op: OpDefinition,
+    direction: Direction,
+    inputs: readonly (readonly [string, Tensor<Dtype>])[],
+    attrs: readonly number[],
+  ): Tensor<'f16'> {
+    const [first, x] = inputs[0]!;
+    const storages = inputs.map(([name, t]) => {
+      const s = this.#anyStorage(t, name);
+      if (t.dtype !== 'f16') throw new InvalidArgumentError(name, `an f16 tensor (as ${first} is)`, `an ${t.dtype} tensor`);
+      if (!sameShape(t.shape, x.shape)) {
+        throw new ShapeMismatchError(name, `shape [${x.shape.join(', ')}] (the shape of ${first})`, `[${t.shape.join(', ')}]`);
+      }
+      return s;
+    });
+    const n = x.length;
+    if (this.#gpu) {
+      const gpu = this.#gpu;
+      gpu.checkOneBinding(Math.ceil(n / 2), `an f16 ${op.name}`);
+      const out = gpu.allocateHalf(n, `${op.name}.f16.${direction}`, 'x');
+      gpu.runHalf(op, direction, [...storages.map((s) => (s as { buffer: GPUBuffer }).buffer), out], n, attrs);
+      return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0, owner: gpu }, x.shape, n, 'f16');
+    }
+    const out = new Float32Array(n);
+    runCpu(
+      op,
+      direction,
+      storages.map((s) => halvesToF32((s as { bits: Uint16Array }).bits)),
+      out,
+      attrs,
+    );
+    return this.#adopt({ kind: 'cpu16', bits: f32ToHalves(out) }, x.shape, n, 'f16');
   }
 
   #into(
@@ -845,6 +931,23 @@ function savedOperand(op: OpDefinition, given: unknown, argument: string): ['x' 
     );
   }
   return [name, value];
+}
+
+/** A Float16Array (ES2025), where the runtime has one: 2 bytes an element. */
+export interface Float16ArrayLike extends ArrayBufferView {
+  readonly length: number;
+  readonly BYTES_PER_ELEMENT: 2;
+}
+
+/** f16 data as its bits: a Uint16Array as it is, a Float16Array viewed as one; else undefined. */
+function halfBits(data: unknown): Uint16Array | undefined {
+  if (data instanceof Uint16Array) return data;
+  const ctor = (globalThis as { Float16Array?: new (...args: never[]) => ArrayBufferView }).Float16Array;
+  if (ctor && data instanceof ctor) {
+    const view = data as ArrayBufferView & { length: number };
+    return new Uint16Array(view.buffer, view.byteOffset, view.length);
+  }
+  return undefined;
 }
 
 /** The options object of prelu/maxout (undefined counts as {}). */

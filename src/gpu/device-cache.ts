@@ -5,6 +5,7 @@ import {
   elementwiseSource,
   fusedSource,
   groupedSource,
+  halfSource,
   locate,
   maskedSource,
   perChannelSource,
@@ -171,6 +172,25 @@ export class DeviceCache {
       compute: {
         module: this.#module(`${op.name}.f32`, () => (family === 'per_channel' ? perChannelSource(op) : groupedSource(op))),
         entryPoint: `${family}_${direction}_main`,
+        constants: { WORKGROUP_SIZE: workgroupSize },
+      },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** An op's f16 elementwise kernel (shaders/elementwise-f16.wgsl), layout from the entry point. */
+  halfPipeline(op: OpDefinition, direction: Direction, workgroupSize: number): GPUComputePipeline {
+    const label = `${op.name}.f16.${direction}`;
+    const key = `${label}.wg${workgroupSize}`;
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline({
+      label,
+      layout: 'auto',
+      compute: {
+        module: this.#module(`${op.name}.f16`, () => halfSource(op)),
+        entryPoint: `${direction}_main`,
         constants: { WORKGROUP_SIZE: workgroupSize },
       },
     });

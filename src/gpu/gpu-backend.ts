@@ -176,6 +176,53 @@ export class GpuBackend implements BufferOwner {
     });
   }
 
+  /** A new storage buffer for `length` halves (packed two to a word; at least 16 bytes, a multiple of 16). */
+  allocateHalf(length: number, label: string, argument: string): GPUBuffer {
+    return this.allocate(Math.ceil(length / 2), label, argument);
+  }
+
+  /** A new buffer holding the halves `bits`. */
+  uploadHalf(bits: Uint16Array, label: string): GPUBuffer {
+    this.checkAlive();
+    const buffer = this.allocateHalf(bits.length, label, 'data');
+    const even = bits.length % 2 === 0 ? bits : Uint16Array.from({ length: bits.length + 1 }, (_, i) => bits[i] ?? 0);
+    if (even.length > 0) this.device.queue.writeBuffer(buffer, 0, even.buffer, even.byteOffset, even.byteLength);
+    return buffer;
+  }
+
+  /**
+   * An op's f16 kernel over our own buffers (offset 0, bound whole): operands [x, out] forward,
+   * [saved, dy, out] backward, `length` halves each.
+   */
+  runHalf(op: OpDefinition, direction: Direction, buffers: readonly GPUBuffer[], length: number, attrs: readonly number[]): void {
+    this.checkAlive();
+    if (length === 0) return;
+    this.checkOneBinding(Math.ceil(length / 2), `an f16 ${op.name}`);
+    const pipeline = this.#cache.halfPipeline(op, direction, this.limits.workgroupSize);
+    const count = Math.ceil(length / 4);
+    const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
+    const group = this.device.createBindGroup({
+      label: `${op.name}.f16.${direction}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.#cache.params([count, 0, 0, 0, ...attrSlots(attrs)]) } },
+        ...buffers.map((buffer, i) => ({ binding: slots[i]!, resource: { buffer } })),
+      ],
+    });
+    const [x, y] = grid(Math.ceil(count / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    this.#encode(`${op.name}.f16.${direction}`, undefined, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    });
+  }
+
+  /** Reads `length` halves back. */
+  async readHalf(buffer: GPUBuffer, length: number): Promise<Uint16Array> {
+    const words = await this.read(buffer, 0, Math.ceil(length / 2));
+    return new Uint16Array(words.buffer, words.byteOffset, length).slice();
+  }
+
   /** A new buffer for the 1-bit mask of `length` elements (one u32 word per 32). */
   allocateMask(length: number, label: string): GPUBuffer {
     const bytes = Math.max(16, Math.ceil(Math.ceil(length / 32) / 4) * 16);

@@ -6,6 +6,7 @@ import telemetry from '../../shaders/telemetry.wgsl?raw';
 import perChannel from '../../shaders/per-channel.wgsl?raw';
 import grouped from '../../shaders/grouped.wgsl?raw';
 import treeSum from '../../shaders/tree-sum.wgsl?raw';
+import halfSkeleton from '../../shaders/elementwise-f16.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
 // Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
@@ -38,6 +39,11 @@ export function preamble(width: 1 | 4): string {
 /** preamble + the shared helpers + the op's file + the elementwise skeleton. */
 export function elementwiseSource(op: OpDefinition, width: 1 | 4): ShaderSource {
   return assemble(op, width, { path: 'shaders/elementwise.wgsl', text: skeleton });
+}
+
+/** The elementwise kernels for f16 tensors (packed halves widened to vec4<f32>). */
+export function halfSource(op: OpDefinition): ShaderSource {
+  return assemble(op, 4, { path: 'shaders/elementwise-f16.wgsl', text: halfSkeleton });
 }
 
 /** The training layer's mask kernels for an op that declares a mask (vec4, width 4). */

@@ -1,5 +1,6 @@
 import { badInputCases } from './bad-inputs.js';
 import { familyCases } from './family.js';
+import { halfCases } from './half.js';
 import { layerCases } from './layer.js';
 import { opCases } from './ops.js';
 import { propertyCases } from './properties.js';
@@ -10,6 +11,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reluCases,
   ...opCases,
   ...familyCases,
+  ...halfCases,
   ...layerCases,
   ...badInputCases,
   ...propertyCases,
