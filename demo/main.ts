@@ -1,11 +1,36 @@
-import { createActivations, opNames, type Activations } from '../src/index.js';
+import { createActivations, opNames, type Activations, type OpName } from '../src/index.js';
+import { setupBench, type BenchRow } from './bench.js';
+import { TrainTab, type TrainOptions, type TrainReport } from './train-tab.js';
 
-/** What the page computed, for the browser tests: per op, y and dy/dx at xs. */
-interface DemoReport {
-  backend: string;
-  fallbackReason?: string | undefined;
+/** y and dy/dx of each plotted op at xs. */
+interface Curves {
   xs: number[];
   ops: Record<string, { y: number[]; grad: number[] }>;
+}
+
+/** What the page computed and can do, for the browser tests (window.__demo). */
+interface DemoReport extends Curves {
+  backend: string;
+  fallbackReason?: string | undefined;
+  /** The banner's text. */
+  banner: string;
+  adapter?: {
+    vendor: string;
+    architecture: string;
+    device: string;
+    description: string;
+    /** The adapter offers shader-f16 / the library's device has it enabled. */
+    f16Adapter: boolean;
+    f16Device: boolean;
+  };
+  /** Curves per x range, keyed by the half-width ('10', '1', '0.1'); xs and ops above are '10'. */
+  ranges: Record<string, Curves>;
+  /** Ops left out of the plots, and why (ops that take a parameter tensor or change the shape). */
+  skipped: Record<string, string>;
+  /** Trains on the Train tab flat out and reports; see TrainTab.train. */
+  train(options: TrainOptions): Promise<TrainReport>;
+  /** The last benchmark run's rows, once the Benchmark tab's Run has finished. */
+  bench?: BenchRow[];
 }
 
 declare global {
@@ -37,6 +62,8 @@ const FORMULAS: Record<string, string> = {
 };
 const COLORS = ['#2b6cb0', '#d9480f', '#2f9e44', '#ae3ec9', '#f08c00', '#0c8599', '#e03131', '#5c940d'];
 const DEFAULT = ['relu', 'leakyRelu', 'gelu', 'sigmoid', 'tanh'];
+/** Half-widths of the x ranges offered; 801 points each, exact 0 in the middle. */
+const RANGES = [10, 1, 0.1];
 
 function fmt(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
@@ -44,16 +71,29 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(Math.round(v * 1e4) / 1e4);
 }
 
-function plot(svg: Element, xs: Float32Array, series: { values: ArrayLike<number>; color: string }[], [lo, hi]: [number, number]): void {
-  const [w, h, pad] = [640, 360, 36];
-  const sx = (x: number) => pad + ((x + 10) / 20) * (w - 2 * pad);
+/** A short label for an axis value: at most 3 significant digits. */
+const tick = (v: number) => String(Number(v.toPrecision(3)));
+
+function plot(
+  svg: Element,
+  xs: ArrayLike<number>,
+  half: number,
+  series: { values: ArrayLike<number>; color: string }[],
+  [lo, hi]: [number, number],
+): void {
+  const [w, h, pad] = [640, 360, 40];
+  const sx = (x: number) => pad + ((x + half) / (2 * half)) * (w - 2 * pad);
   const sy = (y: number) => h - pad - ((Math.min(Math.max(y, lo), hi) - lo) / (hi - lo)) * (h - 2 * pad);
-  const ticks = [lo, 0, hi].filter((t, i, a) => a.indexOf(t) === i);
+  const y0 = sy(Math.min(Math.max(0, lo), hi));
   const axes = [
-    `<line x1="${sx(-10)}" y1="${sy(0)}" x2="${sx(10)}" y2="${sy(0)}" stroke="#999"/>`,
+    `<line x1="${sx(-half)}" y1="${y0}" x2="${sx(half)}" y2="${y0}" stroke="#999"/>`,
     `<line x1="${sx(0)}" y1="${sy(lo)}" x2="${sx(0)}" y2="${sy(hi)}" stroke="#999"/>`,
-    ...[-10, -5, 5, 10].map((t) => `<text x="${sx(t)}" y="${sy(0) + 16}" font-size="12" text-anchor="middle">${t}</text>`),
-    ...ticks.filter((t) => t !== 0).map((t) => `<text x="${sx(0) - 6}" y="${sy(t) + 4}" font-size="12" text-anchor="end">${t}</text>`),
+    ...[-half, -half / 2, half / 2, half].map(
+      (t) => `<text x="${sx(t)}" y="${Math.min(y0 + 16, h - 4)}" font-size="12" text-anchor="middle">${tick(t)}</text>`,
+    ),
+    ...[lo, hi]
+      .filter((t) => t !== 0)
+      .map((t) => `<text x="${sx(0) - 6}" y="${sy(t) + 4}" font-size="12" text-anchor="end">${tick(t)}</text>`),
   ];
   const lines = series.map(({ values, color }) => {
     const points = Array.from(xs, (x, i) => `${sx(x).toFixed(1)},${sy(values[i]!).toFixed(1)}`).join(' ');
@@ -62,13 +102,40 @@ function plot(svg: Element, xs: Float32Array, series: { values: ArrayLike<number
   svg.innerHTML = [...axes, ...lines].join('');
 }
 
-/** y and dy/dx of every op at xs, on the library's backend. */
-async function computeAll(acts: Activations, xs: Float32Array): Promise<DemoReport['ops']> {
+/** The y range that shows these series, with a margin; fixed ranges for the full view. */
+function yRange(values: ArrayLike<number>[], fallback: [number, number]): [number, number] {
+  let [lo, hi] = [0, 0];
+  for (const v of values) {
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isFinite(v[i])) [lo, hi] = [Math.min(lo, v[i]!), Math.max(hi, v[i]!)];
+    }
+  }
+  if (hi - lo <= 0) return fallback;
+  const margin = 0.08 * (hi - lo);
+  return [lo - (lo < 0 ? margin : 0), hi + margin];
+}
+
+/**
+ * y and dy/dx of every elementwise op at xs, on the library's backend. Ops that cannot be run
+ * as y = op(x) on their own (a parameter tensor, a changed shape) are left out, with the reason.
+ */
+async function computeAll(acts: Activations, xs: Float32Array, skipped: Record<string, string>): Promise<Curves['ops']> {
   const x = acts.tensor(xs);
   const ones = acts.tensor(new Float32Array(xs.length).fill(1));
-  const out: DemoReport['ops'] = {};
-  for (const op of opNames) {
-    const y = acts.forward(op, x);
+  const out: Curves['ops'] = {};
+  for (const op of opNames as readonly OpName[]) {
+    let y;
+    try {
+      y = acts.forward(op, x);
+    } catch (e) {
+      skipped[op] = e instanceof Error ? e.message : String(e);
+      continue;
+    }
+    if (y.length !== x.length) {
+      skipped[op] = `changes the shape (${x.length} inputs, ${y.length} outputs)`;
+      y.dispose();
+      continue;
+    }
     const grad = acts.backward(op, { x, y, dy: ones });
     const [yv, gv] = await Promise.all([y.read(), grad.read()]);
     out[op] = { y: [...yv], grad: [...gv] };
@@ -80,64 +147,134 @@ async function computeAll(acts: Activations, xs: Float32Array): Promise<DemoRepo
   return out;
 }
 
-async function main(): Promise<void> {
-  const acts = await createActivations();
+/** The banner: the adapter and its f16 support, or why the page fell back to the CPU. */
+async function describeBackend(acts: Activations): Promise<Pick<DemoReport, 'banner' | 'adapter'>> {
   const banner = $('banner');
-  if (acts.backend === 'webgpu') {
-    const a = acts.adapterInfo;
-    const name = [a?.vendor, a?.architecture, a?.description].filter(Boolean).join(' · ') || 'an unnamed adapter';
-    banner.textContent = `Running on WebGPU: ${name}`;
-    banner.className = 'banner gpu';
-    $('where').textContent = 'GPU';
-  } else {
+  if (acts.backend !== 'webgpu') {
     banner.textContent = `WebGPU unavailable, running on the CPU backend: ${acts.fallbackReason ?? 'asked for'}`;
     banner.className = 'banner cpu';
     $('where').textContent = 'CPU (fallback)';
+    return { banner: banner.textContent };
+  }
+  const a = acts.adapterInfo ?? { vendor: '', architecture: '', device: '', description: '' };
+  // The library needs no shader-f16 (f16 tensors are packed halves computed in f32); ask an
+  // adapter whether it offers it anyway.
+  let f16Adapter = false;
+  try {
+    f16Adapter = (await navigator.gpu.requestAdapter())?.features.has('shader-f16') ?? false;
+  } catch {
+    // No second adapter to ask: report what the device has.
+  }
+  const f16Device = acts.device!.features.has('shader-f16');
+  const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' · ') || 'an unnamed adapter';
+  const f16 = f16Adapter
+    ? `shader-f16: the adapter has it${f16Device ? ', enabled on the device' : ''}; f16 tensors run as packed halves computed in f32`
+    : 'shader-f16: not offered by this adapter; f16 tensors still run (packed halves, computed in f32)';
+  banner.innerHTML = '';
+  banner.append(`Running on WebGPU: ${name}`, document.createElement('br'), f16);
+  banner.className = 'banner gpu';
+  $('where').textContent = 'GPU';
+  return { banner: banner.textContent, adapter: { ...a, f16Adapter, f16Device } };
+}
+
+function setupTabs(): void {
+  const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+  const show = (id: string) => {
+    for (const t of tabs) {
+      const on = t.id === id;
+      t.setAttribute('aria-selected', String(on));
+      $(t.getAttribute('aria-controls')!).hidden = !on;
+    }
+  };
+  for (const t of tabs) {
+    t.addEventListener('click', () => {
+      show(t.id);
+      history.replaceState(null, '', `#${t.id.replace('tab-', '')}`);
+    });
+  }
+  const fromHash = `tab-${location.hash.slice(1)}`;
+  if (tabs.some((t) => t.id === fromHash)) show(fromHash);
+}
+
+async function main(): Promise<void> {
+  setupTabs();
+  const acts = await createActivations();
+  const backend = await describeBackend(acts);
+
+  const skipped: Record<string, string> = {};
+  const ranges: Record<string, Curves> = {};
+  for (const half of RANGES) {
+    const xs = Float32Array.from({ length: 801 }, (_, i) => ((i - 400) * half) / 400);
+    ranges[String(half)] = { xs: [...xs], ops: await computeAll(acts, xs, skipped) };
+  }
+  const plotted = Object.keys(ranges['10']!.ops);
+  if (Object.keys(skipped).length) {
+    $('skipped').hidden = false;
+    $('skipped').textContent = `Not plotted: ${Object.entries(skipped)
+      .map(([op, why]) => `${op} (${why})`)
+      .join('; ')}.`;
   }
 
-  // 801 points from -10 to 10, exact 0 included.
-  const xs = Float32Array.from({ length: 801 }, (_, i) => -10 + i / 40);
-  const results = await computeAll(acts, xs);
-
   const picker = $('ops');
-  for (const op of opNames) {
+  for (const op of plotted) {
     const label = document.createElement('label');
     label.innerHTML = `<input type="checkbox" value="${op}" ${DEFAULT.includes(op) ? 'checked' : ''}/> ${op}`;
     picker.append(label);
   }
+  const rangePicker = $('range');
   const redraw = () => {
+    const half = Number(rangePicker.querySelector<HTMLInputElement>('input:checked')!.value);
+    const { xs, ops } = ranges[String(half)]!;
     const chosen = [...picker.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
     const series = chosen.map((op, i) => ({ op, color: COLORS[i % COLORS.length]! }));
+    const ys = series.map((s) => ops[s.op]!.y);
+    const grads = series.map((s) => ops[s.op]!.grad);
+    const full = half === 10;
     plot(
       $('plot-y'),
       xs,
-      series.map((s) => ({ values: results[s.op]!.y, color: s.color })),
-      [-2, 10],
+      half,
+      ys.map((values, i) => ({ values, color: series[i]!.color })),
+      full ? [-2, 10] : yRange(ys, [-1, 1]),
     );
     plot(
       $('plot-grad'),
       xs,
-      series.map((s) => ({ values: results[s.op]!.grad, color: s.color })),
-      [-0.5, 1.6],
+      half,
+      grads.map((values, i) => ({ values, color: series[i]!.color })),
+      full ? [-0.5, 1.6] : yRange(grads, [-0.5, 1.6]),
     );
+    for (const el of document.querySelectorAll('.range-label')) el.textContent = `${tick(-half)} to ${tick(half)}`;
     $('legend').innerHTML = series
       .map((s) => `<li><span style="color:${s.color}">■</span> <b>${s.op}</b> <code>${FORMULAS[s.op] ?? ''}</code></li>`)
       .join('');
   };
   picker.addEventListener('change', redraw);
+  rangePicker.addEventListener('change', redraw);
   redraw();
 
   const specials = new Float32Array([-Infinity, -3, -0, 0, 1e-45, 2.5, Infinity, NaN]);
   const sx = acts.tensor(specials);
+  const ones = acts.tensor(new Float32Array(specials.length).fill(1));
   const sy = await acts.forward('relu', sx).read();
-  const sg = await acts.backward('relu', { x: sx, dy: acts.tensor(new Float32Array(specials.length).fill(1)) }).read();
+  const sg = await acts.backward('relu', { x: sx, dy: ones }).read();
   $('specials').querySelector('tbody')!.innerHTML = Array.from(
     specials,
     (v, i) => `<tr><td>${fmt(v)}</td><td>${fmt(sy[i]!)}</td><td>${fmt(sg[i]!)}</td></tr>`,
   ).join('');
 
-  window.__demo = { backend: acts.backend, fallbackReason: acts.fallbackReason, xs: [...xs], ops: results };
-  acts.dispose();
+  const trainTab = new TrainTab(acts, acts.fallbackReason);
+  const report: DemoReport = {
+    backend: acts.backend,
+    fallbackReason: acts.fallbackReason,
+    ...backend,
+    ...ranges['10']!,
+    ranges,
+    skipped,
+    train: (options) => trainTab.train(options),
+  };
+  setupBench(acts, acts.fallbackReason, (rows) => (report.bench = rows));
+  window.__demo = report;
 }
 
 main().catch((e: unknown) => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 
 /** The Chromium the harness drives: CHROME_PATH, else Debian's /usr/bin/chromium. */
 export const chromePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -36,17 +36,12 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 /**
  * Serves pages with Vite on 127.0.0.1 (a secure context, so navigator.gpu exists) and launches
  * headless Chromium. 'repo' serves the repository root (the conformance page); 'demo' uses the
- * project's vite.config.ts, exactly what `npm run demo` serves.
+ * project's vite.config.ts, exactly what `npm run demo` serves; 'preview' builds the demo with
+ * that config (`vite build`, into dist-demo/) and serves the built files with `vite preview`.
  */
-export async function startHarness(serve: 'repo' | 'demo' = 'repo'): Promise<Harness> {
-  const server: ViteDevServer = await createServer({
-    ...(serve === 'repo' ? { configFile: false, root: repoRoot } : { configFile: resolve(repoRoot, 'vite.config.ts') }),
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-  });
-  await server.listen();
-  const origin = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
-  if (!origin) throw new Error('the Vite server reported no local URL');
+export async function startHarness(serve: 'repo' | 'demo' | 'preview' = 'repo'): Promise<Harness> {
+  const server = serve === 'preview' ? await previewDemo() : await devServer(serve);
+  const origin = server.origin;
   const profile = mkdtempSync(join(tmpdir(), 'wga-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: chromePath,
@@ -62,4 +57,27 @@ export async function startHarness(serve: 'repo' | 'demo' = 'repo'): Promise<Har
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Vite's dev server on a free port: the repository root, or the demo through vite.config.ts. */
+async function devServer(serve: 'repo' | 'demo'): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = await createServer({
+    ...(serve === 'repo' ? { configFile: false, root: repoRoot } : { configFile: resolve(repoRoot, 'vite.config.ts') }),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+  });
+  await server.listen();
+  const origin = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
+  if (!origin) throw new Error('the Vite server reported no local URL');
+  return { origin, close: () => server.close() };
+}
+
+/** `vite build` of the demo with the project's config (into dist-demo/), then `vite preview` of it on a free port. */
+async function previewDemo(): Promise<{ origin: string; close(): Promise<void> }> {
+  const configFile = resolve(repoRoot, 'vite.config.ts');
+  await build({ configFile, logLevel: 'warn' });
+  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const origin = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
+  if (!origin) throw new Error('vite preview reported no local URL');
+  return { origin, close: () => server.close() };
 }

@@ -1,0 +1,358 @@
+// A small multilayer perceptron trained entirely on the GPU: the demo's Train tab and
+// test/gpu/training.test.ts share it. The activations are the library's training layers
+// (layer.forwardBias / backwardBias: the bias fused in, a 1-bit mask for relu, dead-unit
+// telemetry); the matmuls, the loss head and SGD are the small WGSL kernels in ./kernels/,
+// which are demo code, not part of the library's API.
+//
+//   x [n, 2] → (· W₀ → act(· + b₀)) × hidden layers → · W_L + b_L → logits [n, k]
+//   k = 1: binary cross-entropy on a sigmoid; k > 1: softmax cross-entropy.
+
+import type { Activations, Layer, OpAttrs, OpName, Tensor } from '../src/index.js';
+import { normal, rng } from './datasets.js';
+import colsumWgsl from './kernels/colsum.wgsl?raw';
+import headWgsl from './kernels/head.wgsl?raw';
+import matmulWgsl from './kernels/matmul.wgsl?raw';
+import sgdWgsl from './kernels/sgd.wgsl?raw';
+
+/** The network's shape and activation. */
+export interface MlpOptions {
+  /** The activation of every hidden layer. */
+  readonly op: OpName;
+  /** Its attributes (defaults for those not given), e.g. { alpha: 0.1 } for leakyRelu. */
+  readonly attrs?: Readonly<Record<string, number | string>>;
+  /** Widths from input to output: [2, ...hidden, k]. k = 1 means two classes (BCE), k > 1 means k classes (softmax). */
+  readonly sizes: readonly number[];
+  /** Count dead units per hidden layer (needs an op that keeps a 1-bit mask: relu, thresholdedRelu). */
+  readonly telemetry?: boolean;
+  /** SGD momentum (default 0: plain SGD). */
+  readonly momentum?: number;
+}
+
+/** Weights [in, out] row-major and biases [out], per layer. */
+export interface MlpParams {
+  readonly weights: readonly Float32Array[];
+  readonly biases: readonly Float32Array[];
+}
+
+/** The mean loss and the fraction classified right, for the batch of the last step. */
+export interface MlpStats {
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+/**
+ * He-initialised parameters: weights N(0, 2/fan-in) drawn layer after layer from one seeded
+ * stream, hidden biases 0.01 (so ReLUs start alive), output biases 0.
+ */
+export function initParams(sizes: readonly number[], seed: number): MlpParams {
+  const gauss = normal(rng(seed));
+  const weights: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
+    weights.push(Float32Array.from({ length: fanIn * fanOut }, () => gauss() * Math.sqrt(2 / fanIn)));
+    biases.push(new Float32Array(fanOut).fill(l + 2 < sizes.length ? 0.01 : 0));
+  }
+  return { weights, biases };
+}
+
+/** Does `op` keep a 1-bit mask as a layer (and so can count dead units)? */
+export function keepsMask(acts: Activations, op: OpName): boolean {
+  const probe = acts.layer(op);
+  const masked = probe.keeps === 'mask';
+  probe.dispose();
+  return masked;
+}
+
+type Kernel = 'matmul' | 'head' | 'colsum' | 'sgd';
+const SOURCES: Record<Kernel, string> = { matmul: matmulWgsl, head: headWgsl, colsum: colsumWgsl, sgd: sgdWgsl };
+const UNIFORM = 0x40;
+const COPY_DST = 0x08;
+
+/** The forward buffers for a batch of a given size: pre-activations per hidden layer and the logits. */
+interface Pass {
+  readonly n: number;
+  readonly x: Tensor;
+  readonly z: Tensor[];
+  readonly logits: Tensor;
+  readonly layers: Layer[];
+}
+
+/** An MLP whose parameters, data and every step live on the GPU. See the file comment. */
+export class Mlp {
+  readonly acts: Activations;
+  readonly device: GPUDevice;
+  readonly sizes: readonly number[];
+  readonly op: OpName;
+  readonly attrs: Readonly<Record<string, number | string>> | undefined;
+  /** Samples in the training batch (the whole dataset: full-batch steps). */
+  readonly n: number;
+  /** Outputs of the last layer: 1 (BCE) or the number of classes (softmax). */
+  readonly k: number;
+  /** Whether the hidden layers count dead units (readActivity). */
+  readonly telemetry: boolean;
+  readonly #momentum: number;
+  readonly #pipelines: Record<Kernel, GPUComputePipeline>;
+  readonly #uniforms = new Map<string, GPUBuffer>();
+  readonly #w: Tensor[];
+  readonly #b: Tensor[];
+  readonly #vw: Tensor[];
+  readonly #vb: Tensor[];
+  readonly #dw: Tensor[];
+  readonly #dbOut: Tensor;
+  readonly #labels: Tensor;
+  readonly #train: Pass;
+  readonly #dz: Tensor;
+  readonly #da: Tensor[];
+  readonly #stats: Tensor;
+  #dbHidden: Tensor[] = [];
+  #eval: Pass | undefined;
+  #encoder: GPUCommandEncoder | undefined;
+  #pass: GPUComputePassEncoder | undefined;
+  #errors: Promise<GPUError | null>[] = [];
+  #disposed = false;
+
+  constructor(acts: Activations, options: MlpOptions, data: { readonly x: Float32Array; readonly y: Float32Array }, params: MlpParams) {
+    if (!acts.device) throw new Error('the MLP trains on WebGPU; this instance runs on the CPU backend');
+    this.acts = acts;
+    this.device = acts.device;
+    this.sizes = [...options.sizes];
+    this.op = options.op;
+    this.attrs = options.attrs;
+    this.n = data.y.length;
+    this.k = this.sizes[this.sizes.length - 1]!;
+    this.#momentum = options.momentum ?? 0;
+    this.telemetry = (options.telemetry ?? false) && keepsMask(acts, options.op);
+    const layerCount = this.sizes.length - 1;
+    if (layerCount < 1 || this.sizes[0] !== 2 || data.x.length !== 2 * this.n) throw new Error('the MLP takes 2-D points');
+    this.#pipelines = Object.fromEntries(
+      (Object.keys(SOURCES) as Kernel[]).map((name) => {
+        const module = this.device.createShaderModule({ label: `mlp.${name}`, code: SOURCES[name] });
+        return [name, this.device.createComputePipeline({ label: `mlp.${name}`, layout: 'auto', compute: { module, entryPoint: 'main' } })];
+      }),
+    ) as Record<Kernel, GPUComputePipeline>;
+    const zeros = (...shape: number[]) => acts.tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
+    this.#w = params.weights.map((w, l) => acts.tensor(w, [this.sizes[l]!, this.sizes[l + 1]!]));
+    this.#b = params.biases.map((b) => acts.tensor(b));
+    this.#vw = params.weights.map((w) => zeros(w.length));
+    this.#vb = params.biases.map((b) => zeros(b.length));
+    this.#dw = params.weights.map((w) => zeros(w.length));
+    this.#dbOut = zeros(this.k);
+    this.#labels = acts.tensor(data.y);
+    this.#train = this.#makePass(this.n, this.telemetry);
+    this.device.queue.writeBuffer(this.#train.x.gpuBuffer.buffer, 0, Float32Array.from(data.x));
+    this.#dz = zeros(this.n, this.k);
+    this.#da = this.sizes.slice(1, -1).map((width) => zeros(this.n, width));
+    this.#stats = zeros(2 * this.n);
+  }
+
+  /** The hidden layers' activation layers (for readActivity when telemetry is on). */
+  get layers(): readonly Layer[] {
+    return this.#train.layers;
+  }
+
+  /**
+   * The gradients of the last step, per layer: dW [in, out] and db [out]. They stay valid until
+   * the next step.
+   */
+  get grads(): readonly { readonly dw: Tensor; readonly db: Tensor }[] {
+    return this.#dw.map((dw, l) => ({ dw, db: l < this.#dbHidden.length ? this.#dbHidden[l]! : this.#dbOut }));
+  }
+
+  /**
+   * One full-batch step: forward, loss, backward, and (lr > 0) an SGD update. Nothing is read
+   * back; `stats()` reads the loss and accuracy of this step's forward.
+   */
+  step(lr: number): void {
+    this.#checkLive();
+    for (const db of this.#dbHidden) db.dispose();
+    this.#dbHidden = [];
+    const { n, k } = this;
+    const hidden = this.sizes.length - 2;
+    const act = this.#forward(this.#train);
+    const last = act[hidden - 1] ?? this.#train.x;
+    const inLast = this.sizes[hidden]!;
+    this.#dispatch('head', [n, k, 0, 0], [this.#train.logits, this.#labels, this.#b[hidden]!, this.#dz, this.#stats], n);
+    this.#matmul(last, this.#dz, this.#dw[hidden]!, inLast, n, k, 1); // dW = aᵀ dz
+    this.#dispatch('colsum', [n, k, 0, 0], [this.#dz, this.#dbOut], k); // db = Σ rows of dz
+    if (hidden > 0) this.#matmul(this.#dz, this.#w[hidden]!, this.#da[hidden - 1]!, n, k, inLast, 2); // da = dz Wᵀ
+    const used: Tensor[] = [...act];
+    const dbs: Tensor[] = [];
+    for (let l = hidden - 1; l >= 0; l--) {
+      this.#flush();
+      const { dx, db } = this.#train.layers[l]!.backwardBias(this.#da[l]!);
+      used.push(dx);
+      dbs[l] = db;
+      const input = l > 0 ? act[l - 1]! : this.#train.x;
+      this.#matmul(input, dx, this.#dw[l]!, this.sizes[l]!, n, this.sizes[l + 1]!, 1);
+      if (l > 0) this.#matmul(dx, this.#w[l]!, this.#da[l - 1]!, n, this.sizes[l + 1]!, this.sizes[l]!, 2);
+    }
+    this.#dbHidden = dbs;
+    if (lr > 0) {
+      this.#w.forEach((w, l) => this.#sgd(w, this.#dw[l]!, this.#vw[l]!, lr));
+      this.#b.forEach((b, l) => this.#sgd(b, l < hidden ? dbs[l]! : this.#dbOut, this.#vb[l]!, lr));
+    }
+    this.#flush();
+    for (const t of used) t.dispose();
+  }
+
+  /** The mean loss and accuracy of the last step's forward (before its update). */
+  async stats(): Promise<MlpStats> {
+    await this.#checkErrors();
+    const s = await this.#stats.read();
+    let loss = 0;
+    let right = 0;
+    for (let i = 0; i < this.n; i++) {
+      loss += s[i]!;
+      right += s[this.n + i]!;
+    }
+    return { loss: loss / this.n, accuracy: right / this.n };
+  }
+
+  /**
+   * Class probabilities at `points` ([g, 2]), from a forward pass on the GPU with the current
+   * parameters: [g] values of p(class 1) for k = 1, else [g, k] softmax rows.
+   */
+  async predict(points: Float32Array): Promise<Float32Array> {
+    this.#checkLive();
+    const g = points.length / 2;
+    if (this.#eval?.n !== g) {
+      this.#disposePass(this.#eval);
+      this.#eval = this.#makePass(g, false);
+    }
+    const pass = this.#eval;
+    this.device.queue.writeBuffer(pass.x.gpuBuffer.buffer, 0, Float32Array.from(points));
+    const act = this.#forward(pass);
+    this.#flush();
+    for (const t of act) t.dispose();
+    await this.#checkErrors();
+    const [logits, bias] = await Promise.all([pass.logits.read(), this.#b[this.#b.length - 1]!.read()]);
+    const { k } = this;
+    const out = new Float32Array(k === 1 ? g : g * k);
+    for (let i = 0; i < g; i++) {
+      if (k === 1) {
+        out[i] = 1 / (1 + Math.exp(-(logits[i]! + bias[0]!)));
+        continue;
+      }
+      let m = -Infinity;
+      for (let j = 0; j < k; j++) m = Math.max(m, logits[i * k + j]! + bias[j]!);
+      let s = 0;
+      for (let j = 0; j < k; j++) s += out[i * k + j] = Math.exp(logits[i * k + j]! + bias[j]! - m);
+      for (let j = 0; j < k; j++) out[i * k + j]! /= s;
+    }
+    return out;
+  }
+
+  /** The current parameters, read back. */
+  async readParams(): Promise<MlpParams> {
+    return { weights: await Promise.all(this.#w.map((w) => w.read())), biases: await Promise.all(this.#b.map((b) => b.read())) };
+  }
+
+  /** Frees every buffer and layer. The Activations instance stays usable. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#flush();
+    this.#disposePass(this.#train);
+    this.#disposePass(this.#eval);
+    for (const t of [...this.#w, ...this.#b, ...this.#vw, ...this.#vb, ...this.#dw, ...this.#da, ...this.#dbHidden]) t.dispose();
+    for (const t of [this.#dbOut, this.#labels, this.#dz, this.#stats]) t.dispose();
+    for (const u of this.#uniforms.values()) u.destroy();
+    this.#uniforms.clear();
+  }
+
+  /** The forward pass through every layer into pass.logits; returns the hidden activations (the caller disposes them). */
+  #forward(pass: Pass): Tensor[] {
+    const act: Tensor[] = [];
+    let input = pass.x;
+    const hidden = this.sizes.length - 2;
+    for (let l = 0; l < hidden; l++) {
+      this.#matmul(input, this.#w[l]!, pass.z[l]!, pass.n, this.sizes[l]!, this.sizes[l + 1]!);
+      this.#flush(); // the layer submits its own work: ours must go first
+      input = pass.layers[l]!.forwardBias(pass.z[l]!, this.#b[l]!);
+      act.push(input);
+    }
+    this.#matmul(input, this.#w[hidden]!, pass.logits, pass.n, this.sizes[hidden]!, this.k);
+    return act;
+  }
+
+  #makePass(n: number, telemetry: boolean): Pass {
+    const zeros = (...shape: number[]) => this.acts.tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
+    const widths = this.sizes.slice(1, -1);
+    return {
+      n,
+      x: zeros(n, 2),
+      z: widths.map((w) => zeros(n, w)),
+      logits: zeros(n, this.k),
+      layers: widths.map(() => this.acts.layer(this.op, this.attrs as OpAttrs<OpName> | undefined, telemetry ? { telemetry: true } : {})),
+    };
+  }
+
+  #disposePass(pass: Pass | undefined): void {
+    if (!pass) return;
+    for (const t of [pass.x, pass.logits, ...pass.z]) t.dispose();
+    for (const layer of pass.layers) layer.dispose();
+  }
+
+  /** C[m, n] = A[m, k] B[k, n]; flags 1: A stored [k, m], 2: B stored [n, k]. */
+  #matmul(a: Tensor, b: Tensor, c: Tensor, m: number, k: number, n: number, flags = 0): void {
+    this.#dispatch('matmul', [m, k, n, flags], [a, b, c], m * n);
+  }
+
+  #sgd(w: Tensor, grad: Tensor, velocity: Tensor, lr: number): void {
+    const u = new Uint32Array(4);
+    const f = new Float32Array(u.buffer);
+    u[0] = w.length;
+    f[1] = lr;
+    f[2] = this.#momentum;
+    this.#dispatch('sgd', u, [grad, w, velocity], w.length);
+  }
+
+  /** Encodes one dispatch of `kernel` over `invocations`, its uniform (4 words) at binding 0 and `tensors` from binding 1. */
+  #dispatch(kernel: Kernel, uniform: ArrayLike<number>, tensors: readonly Tensor[], invocations: number): void {
+    const pipeline = this.#pipelines[kernel];
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.#uniform(Uint32Array.from(uniform)) } }];
+    tensors.forEach((t, i) => entries.push({ binding: i + 1, resource: { buffer: t.gpuBuffer.buffer } }));
+    if (!this.#pass) {
+      this.device.pushErrorScope('validation');
+      this.#encoder = this.device.createCommandEncoder({ label: 'mlp' });
+      this.#pass = this.#encoder.beginComputePass({ label: 'mlp' });
+    }
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, this.device.createBindGroup({ label: `mlp.${kernel}`, layout: pipeline.getBindGroupLayout(0), entries }));
+    this.#pass.dispatchWorkgroups(Math.ceil(invocations / 64));
+  }
+
+  /** A uniform buffer holding these four words, made once per distinct content. */
+  #uniform(words: Uint32Array<ArrayBuffer>): GPUBuffer {
+    const key = words.join(',');
+    let buffer = this.#uniforms.get(key);
+    if (!buffer) {
+      buffer = this.device.createBuffer({ label: `mlp.uniform(${key})`, size: 16, usage: UNIFORM | COPY_DST });
+      this.device.queue.writeBuffer(buffer, 0, words);
+      this.#uniforms.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  /** Submits what we encoded (before any library call, which submits its own work). */
+  #flush(): void {
+    if (!this.#pass) return;
+    this.#pass.end();
+    this.device.queue.submit([this.#encoder!.finish()]);
+    this.#errors.push(this.device.popErrorScope());
+    this.#pass = undefined;
+    this.#encoder = undefined;
+  }
+
+  async #checkErrors(): Promise<void> {
+    const errors = await Promise.all(this.#errors);
+    this.#errors = [];
+    const first = errors.find((e) => e !== null);
+    if (first) throw new Error(`MLP kernel validation error: ${first.message}`);
+  }
+
+  #checkLive(): void {
+    if (this.#disposed) throw new Error('the MLP was disposed');
+  }
+}

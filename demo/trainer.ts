@@ -1,0 +1,76 @@
+// The Train tab's engine, free of the DOM: a dataset, an MLP on the GPU, and what was measured
+// as it learned. The tab drives it from animation frames; window.__demo.train drives it flat out.
+
+import type { Activations, OpName } from '../src/index.js';
+import { makeDataset, type Dataset, type DatasetName } from './datasets.js';
+import { initParams, Mlp } from './mlp.js';
+
+/** What a run is: the data, the network and the optimiser. The same config gives the same run. */
+export interface TrainConfig {
+  readonly dataset: DatasetName;
+  readonly op: OpName;
+  readonly lr: number;
+  /** Units per hidden layer. */
+  readonly width: number;
+  /** Hidden layers (1 to 3). */
+  readonly depth: number;
+  /** Seeds the data and the initial weights. */
+  readonly seed: number;
+  /** Points in the dataset (default 300). */
+  readonly points?: number;
+  /** SGD momentum (default 0.9). */
+  readonly momentum?: number;
+}
+
+/** One measurement: after `step` steps, the loss and accuracy of that step's forward, and dead units per hidden layer. */
+export interface Sample {
+  readonly step: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  /** Dead fraction per hidden layer; null when the op keeps no mask to count from. */
+  readonly dead: readonly number[] | null;
+}
+
+export class Trainer {
+  readonly config: Required<TrainConfig>;
+  readonly data: Dataset;
+  readonly mlp: Mlp;
+  readonly history: Sample[] = [];
+  steps = 0;
+
+  constructor(acts: Activations, config: TrainConfig) {
+    this.config = { points: 300, momentum: 0.9, ...config };
+    const { dataset, op, width, depth, seed, points, momentum } = this.config;
+    this.data = makeDataset(dataset, points, seed);
+    const k = this.data.classes === 2 ? 1 : this.data.classes;
+    const sizes = [2, ...Array.from({ length: depth }, () => width), k];
+    this.mlp = new Mlp(acts, { op, sizes, telemetry: true, momentum }, this.data, initParams(sizes, seed));
+  }
+
+  /** Encodes and submits `count` steps at learning rate `lr` (the GPU runs them while we return). */
+  run(count: number, lr = this.config.lr): void {
+    for (let i = 0; i < count; i++) this.mlp.step(lr);
+    this.steps += count;
+  }
+
+  /** Reads the last step's loss, accuracy and dead units (waits for the GPU) and records them. */
+  async sample(): Promise<Sample> {
+    const { loss, accuracy } = await this.mlp.stats();
+    const dead = this.mlp.telemetry ? (await Promise.all(this.mlp.layers.map((l) => l.readActivity()))).map((a) => a.deadFraction) : null;
+    const s = { step: this.steps, loss, accuracy, dead };
+    this.history.push(s);
+    return s;
+  }
+
+  /** The loss and accuracy of the current weights (one forward with no update; not counted as a step). */
+  async evaluate(): Promise<Sample> {
+    this.mlp.step(0);
+    const { loss, accuracy } = await this.mlp.stats();
+    const dead = this.mlp.telemetry ? (await Promise.all(this.mlp.layers.map((l) => l.readActivity()))).map((a) => a.deadFraction) : null;
+    return { step: this.steps, loss, accuracy, dead };
+  }
+
+  dispose(): void {
+    this.mlp.dispose();
+  }
+}
