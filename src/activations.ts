@@ -319,8 +319,21 @@ export class Activations implements TensorHost {
    * const alpha = acts.tensor([0.25, 0.1, 0.05]);          // one slope per channel
    * const y = acts.prelu(x, alpha);                         // x: [N, 3, H, W]
    */
-  prelu(x: Tensor, alpha: Tensor, options: PreluOptions = {}): Tensor {
+  prelu<D extends Dtype = 'f32'>(x: Tensor<D>, alpha: Tensor<D>, options?: PreluOptions): Tensor<D>;
+  prelu(x: Tensor<Dtype>, alpha: Tensor<Dtype>, options: PreluOptions = {}): Tensor<Dtype> {
     this.#checkLive();
+    if (isHalf(x)) {
+      const [wx, wa] = this.#widenAll([
+        ['x', x],
+        ['alpha', alpha],
+      ]);
+      try {
+        return this.#narrow(this.prelu(wx!, wa!, options));
+      } finally {
+        wx!.dispose();
+        wa!.dispose();
+      }
+    }
     const xs = this.#storage(x, 'x');
     const as = this.#storage(alpha, 'alpha');
     const b = preluBroadcast(x.shape, alpha.shape, optionsObject(options).axis);
@@ -345,13 +358,30 @@ export class Activations implements TensorHost {
    * @example
    * const { dx, dalpha } = acts.preluBackward({ x, alpha, dy });
    */
+  preluBackward<D extends Dtype = 'f32'>(
+    grads: { readonly x: Tensor<D>; readonly alpha: Tensor<D>; readonly dy: Tensor<D> },
+    options?: PreluOptions,
+  ): { dx: Tensor<D>; dalpha: Tensor<D> };
   preluBackward(
-    grads: { readonly x: Tensor; readonly alpha: Tensor; readonly dy: Tensor },
+    grads: { readonly x: Tensor<Dtype>; readonly alpha: Tensor<Dtype>; readonly dy: Tensor<Dtype> },
     options: PreluOptions = {},
-  ): { dx: Tensor; dalpha: Tensor } {
+  ): { dx: Tensor<Dtype>; dalpha: Tensor<Dtype> } {
     this.#checkLive();
     if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, alpha, dy }', describe(grads));
-    const { x, alpha, dy } = grads;
+    if (isHalf(grads.x)) {
+      const wide = this.#widenAll([
+        ['grads.x', grads.x],
+        ['grads.alpha', grads.alpha],
+        ['grads.dy', grads.dy],
+      ]);
+      try {
+        const r = this.preluBackward({ x: wide[0]!, alpha: wide[1]!, dy: wide[2]! }, options);
+        return { dx: this.#narrow(r.dx), dalpha: this.#narrow(r.dalpha) };
+      } finally {
+        for (const t of wide) t.dispose();
+      }
+    }
+    const { x, alpha, dy } = grads as { x: Tensor; alpha: Tensor; dy: Tensor };
     const xs = this.#storage(x, 'grads.x');
     const as = this.#storage(alpha, 'grads.alpha');
     const ds = this.#storage(dy, 'grads.dy');
@@ -397,8 +427,17 @@ export class Activations implements TensorHost {
    * @example
    * const y = acts.maxout(x, { pieces: 4 });                // x: [batch, 256] -> y: [batch, 64]
    */
-  maxout(x: Tensor, options: MaxoutOptions): Tensor {
+  maxout<D extends Dtype = 'f32'>(x: Tensor<D>, options: MaxoutOptions): Tensor<D>;
+  maxout(x: Tensor<Dtype>, options: MaxoutOptions): Tensor<Dtype> {
     this.#checkLive();
+    if (isHalf(x)) {
+      const [wx] = this.#widenAll([['x', x]]);
+      try {
+        return this.#narrow(this.maxout(wx!, options));
+      } finally {
+        wx!.dispose();
+      }
+    }
     const xs = this.#storage(x, 'x');
     const g = maxoutGrouping(x.shape, options);
     const count = x.length / Math.max(1, g.pieces);
@@ -421,10 +460,22 @@ export class Activations implements TensorHost {
    * @example
    * const dx = acts.maxoutBackward({ x, dy }, { pieces: 4 });
    */
-  maxoutBackward(grads: { readonly x: Tensor; readonly dy: Tensor }, options: MaxoutOptions): Tensor {
+  maxoutBackward<D extends Dtype = 'f32'>(grads: { readonly x: Tensor<D>; readonly dy: Tensor<D> }, options: MaxoutOptions): Tensor<D>;
+  maxoutBackward(grads: { readonly x: Tensor<Dtype>; readonly dy: Tensor<Dtype> }, options: MaxoutOptions): Tensor<Dtype> {
     this.#checkLive();
     if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
-    const { x, dy } = grads;
+    if (isHalf(grads.x)) {
+      const wide = this.#widenAll([
+        ['grads.x', grads.x],
+        ['grads.dy', grads.dy],
+      ]);
+      try {
+        return this.#narrow(this.maxoutBackward({ x: wide[0]!, dy: wide[1]! }, options));
+      } finally {
+        for (const t of wide) t.dispose();
+      }
+    }
+    const { x, dy } = grads as { x: Tensor; dy: Tensor };
     const xs = this.#storage(x, 'grads.x');
     const ds = this.#storage(dy, 'grads.dy');
     const g = maxoutGrouping(x.shape, options);
@@ -684,6 +735,44 @@ export class Activations implements TensorHost {
     return s;
   }
 
+  /**
+   * f16 tensors as new f32 tensors (exact), for the ops that run f16 through their f32 kernels;
+   * each must be f16. Nothing is made unless all pass.
+   */
+  #widenAll(tensors: readonly (readonly [string, Tensor<Dtype>])[]): Tensor[] {
+    const storages = tensors.map(([name, t]) => {
+      const s = this.#anyStorage(t, name);
+      if (t.dtype !== 'f16') throw new InvalidArgumentError(name, `an f16 tensor (as ${tensors[0]![0]} is)`, `an ${t.dtype} tensor`);
+      return s;
+    });
+    return tensors.map(([, t], i) => {
+      const s = storages[i]!;
+      if (s.kind === 'webgpu') {
+        const gpu = this.#gpu!;
+        const out = gpu.allocate(t.length, 'f16.widened', 'x');
+        gpu.convert('widen', s.buffer, out, t.length);
+        return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0, owner: gpu }, t.shape, t.length);
+      }
+      return this.#adopt({ kind: 'cpu', data: halvesToF32((s as { bits: Uint16Array }).bits) }, t.shape, t.length);
+    });
+  }
+
+  /** An f32 result rounded to a new f16 tensor (nearest even); the f32 tensor is disposed. */
+  #narrow(t: Tensor): Tensor<'f16'> {
+    try {
+      const s = this.#storage(t, 'x');
+      if (s.kind === 'webgpu') {
+        const gpu = this.#gpu!;
+        const out = gpu.allocateHalf(t.length, 'f16.narrowed', 'x');
+        gpu.convert('narrow', s.buffer, out, t.length);
+        return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0, owner: gpu }, t.shape, t.length, 'f16');
+      }
+      return this.#adopt({ kind: 'cpu16', bits: f32ToHalves(s.data) }, t.shape, t.length, 'f16');
+    } finally {
+      t.dispose();
+    }
+  }
+
   /** A tensor's storage, f32 or f16, checking it belongs to this instance and its current device. */
   #anyStorage(t: unknown, argument: string): TensorStorage {
     const s = ownStorage(this, t, argument);
@@ -931,6 +1020,11 @@ function savedOperand(op: OpDefinition, given: unknown, argument: string): ['x' 
     );
   }
   return [name, value];
+}
+
+/** true for an f16 tensor (anything else goes on to the f32 path and its checks). */
+function isHalf(t: unknown): t is Tensor<'f16'> {
+  return t instanceof Tensor && (t as Tensor<Dtype>).dtype === 'f16';
 }
 
 /** A Float16Array (ES2025), where the runtime has one: 2 bytes an element. */

@@ -2,6 +2,7 @@ import { ShaderCompileError } from '../errors.js';
 import type { OpDefinition } from '../ops/registry.js';
 import { BufferUsage, ShaderStage } from './constants.js';
 import {
+  convertSource,
   elementwiseSource,
   fusedSource,
   groupedSource,
@@ -191,6 +192,24 @@ export class DeviceCache {
       compute: {
         module: this.#module(`${op.name}.f16`, () => halfSource(op)),
         entryPoint: `${direction}_main`,
+        constants: { WORKGROUP_SIZE: workgroupSize },
+      },
+    });
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** The f16 <-> f32 conversion pipelines (shaders/convert-f16.wgsl). */
+  convertPipeline(kernel: 'widen' | 'narrow', workgroupSize: number): GPUComputePipeline {
+    const key = `convert.${kernel}.wg${workgroupSize}`;
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline({
+      label: `convert.${kernel}`,
+      layout: 'auto',
+      compute: {
+        module: this.#module('convert-f16', convertSource),
+        entryPoint: `${kernel}_main`,
         constants: { WORKGROUP_SIZE: workgroupSize },
       },
     });

@@ -217,6 +217,33 @@ export class GpuBackend implements BufferOwner {
     });
   }
 
+  /**
+   * Converts `length` elements between an f16 buffer (packed halves) and an f32 buffer, both ours
+   * and bound whole: 'widen' reads halves into f32s, 'narrow' rounds f32s to halves.
+   */
+  convert(kernel: 'widen' | 'narrow', input: GPUBuffer, out: GPUBuffer, length: number): void {
+    this.checkAlive();
+    if (length === 0) return;
+    this.checkOneBinding(length, 'an f16 conversion');
+    const pipeline = this.#cache.convertPipeline(kernel, this.limits.workgroupSize);
+    const words = Math.ceil(length / 2);
+    const group = this.device.createBindGroup({
+      label: `convert.${kernel}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.#cache.params([words, 0, 0, 0, 0, 0, 0, 0]) } },
+        { binding: 1, resource: { buffer: input } },
+        { binding: 3, resource: { buffer: out } },
+      ],
+    });
+    const [x, y] = grid(Math.ceil(words / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    this.#encode(`convert.${kernel}`, undefined, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    });
+  }
+
   /** Reads `length` halves back. */
   async readHalf(buffer: GPUBuffer, length: number): Promise<Uint16Array> {
     const words = await this.read(buffer, 0, Math.ceil(length / 2));

@@ -7,6 +7,7 @@ import perChannel from '../../shaders/per-channel.wgsl?raw';
 import grouped from '../../shaders/grouped.wgsl?raw';
 import treeSum from '../../shaders/tree-sum.wgsl?raw';
 import halfSkeleton from '../../shaders/elementwise-f16.wgsl?raw';
+import convertHalf from '../../shaders/convert-f16.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
 
 // Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
@@ -76,6 +77,11 @@ export function perChannelSource(op: OpFile): ShaderSource {
 /** Kernels for an op over groups of entries along an axis (maxout), scalar. */
 export function groupedSource(op: OpFile): ShaderSource {
   return assemble(op, 1, { path: 'shaders/grouped.wgsl', text: grouped });
+}
+
+/** f16 <-> f32 tensor conversions: no op in it, only the shared helpers (scalar preamble). */
+export function convertSource(): ShaderSource {
+  return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/convert-f16.wgsl', text: convertHalf }]);
 }
 
 /** The deterministic row sums: no op in it, only the shared helpers (scalar preamble). */

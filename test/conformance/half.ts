@@ -223,17 +223,59 @@ export const halfCases: readonly ConformanceCase[] = [
     },
   },
   {
-    name: 'f16: mixing f16 and f32 tensors, and f16 where only f32 is taken, are refused by name',
+    name: 'f16: mixing f16 and f32 tensors, and f16 where only f32 is taken (layers, your buffers), are refused by name',
     async run({ acts }) {
       const h = acts.tensor(Uint16Array.of(1, 2, 3));
       const f = acts.tensor([1, 2, 3]);
       await expectError(() => acts.backward('relu', { x: h, dy: f as never }), InvalidArgumentError, 'dy');
       await expectError(() => acts.backward('relu', { x: h, dy: acts.tensor(Uint16Array.of(1, 2)) }), ShapeMismatchError, 'dy');
       await expectError(() => acts.layer('relu').forward(h as never), InvalidArgumentError, 'x');
-      await expectError(() => acts.prelu(h as never, f), InvalidArgumentError, 'x');
-      await expectError(() => acts.maxout(h as never, { pieces: 1 }), InvalidArgumentError, 'x');
+      await expectError(() => acts.prelu(h, f as never), InvalidArgumentError, 'alpha');
+      await expectError(() => acts.forwardInto('relu', { x: h as never, y: f }), InvalidArgumentError, 'x');
       h.dispose();
       f.dispose();
+    },
+  },
+  {
+    name: 'f16: prelu (dx, dalpha) and maxout on all 65536 halves: their f32 kernels on the widened values, rounded once, bit for bit',
+    async run({ acts, kind }) {
+      const wideTensor = (h: Uint16Array, shape: number[]) =>
+        acts.tensor(new Float32Array(Uint32Array.from(h, (v) => halfToF32Bits(v)).buffer), shape);
+      const narrowed = (f: Float32Array) => {
+        const b = bitsOf(f);
+        return Uint16Array.from(b, (v, i) => (Number.isNaN(f[i]!) ? nanToHalf(v) : halfOfF32(v)));
+      };
+      const dyh = dyHalves();
+      const alphaH = Uint16Array.from({ length: 256 }, (_, i) => encodeHalf((i - 128) / 64));
+      const x = acts.tensor(ALL, [256, 256]);
+      const alpha = acts.tensor(alphaH);
+      const dy = acts.tensor(dyh, [256, 256]);
+      const y = await readHalf(acts.prelu(x, alpha));
+      const g = acts.preluBackward({ x, alpha, dy });
+      const [dx, dalpha] = [await readHalf(g.dx), await readHalf(g.dalpha)];
+      const xw = wideTensor(ALL, [256, 256]);
+      const aw = wideTensor(alphaH, [256]);
+      const dyw = wideTensor(dyh, [256, 256]);
+      const yw = await acts.prelu(xw, aw).read();
+      const gw = acts.preluBackward({ x: xw, alpha: aw, dy: dyw });
+      compare(`prelu f16 forward on ${kind}`, y, narrowed(yw), ALL, 0);
+      compare(`prelu f16 dx on ${kind}`, dx, narrowed(await gw.dx.read()), ALL, 0);
+      compare(`prelu f16 dalpha on ${kind}`, dalpha, narrowed(await gw.dalpha.read()), alphaH, 0);
+      const mx = acts.tensor(ALL, [32768, 2]);
+      const mdy = acts.tensor(dyh.subarray(0, 32768), [32768, 1]);
+      const m = await readHalf(acts.maxout(mx, { pieces: 2 }));
+      const mdx = await readHalf(acts.maxoutBackward({ x: mx, dy: mdy }, { pieces: 2 }));
+      const mxw = wideTensor(ALL, [32768, 2]);
+      const mdyw = wideTensor(dyh.subarray(0, 32768), [32768, 1]);
+      compare(`maxout f16 forward on ${kind}`, m, narrowed(await acts.maxout(mxw, { pieces: 2 }).read()), ALL, 0);
+      compare(
+        `maxout f16 backward on ${kind}`,
+        mdx,
+        narrowed(await acts.maxoutBackward({ x: mxw, dy: mdyw }, { pieces: 2 }).read()),
+        ALL,
+        0,
+      );
+      for (const t of [x, alpha, dy, xw, aw, dyw, gw.dx, gw.dalpha, mx, mdy, mxw, mdyw]) t.dispose();
     },
   },
   ...specs.map((s) => halfCase(s.op, s.attrSets[s.attrSets.length - 1]!)),
