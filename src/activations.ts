@@ -531,7 +531,7 @@ export class Activations implements TensorHost {
 
   /**
    * The op as a training layer whose forward keeps only what backward needs: a 1-bit mask for
-   * relu and thresholdedRelu, else the tensor the gradient reads. See {@link Layer}.
+   * relu, thresholdedRelu, leakyRelu, relu6 and hardtanh, else the tensor the gradient reads. See {@link Layer}.
    *
    * @example
    * const act = acts.layer('relu');
@@ -570,7 +570,7 @@ export class Activations implements TensorHost {
       const kept = keep === 'tensor' ? 'the tensor' : def.backwardFrom;
       throw new InvalidArgumentError(
         'options.telemetry',
-        'a layer that keeps a 1-bit mask (relu, thresholdedRelu; keep: auto)',
+        'a layer that keeps a 1-bit mask (relu, thresholdedRelu, leakyRelu, relu6, hardtanh; keep: auto)',
         `${op} keeping ${kept}`,
       );
     }

@@ -18,3 +18,13 @@ fn forward(x: V) -> V {
 fn backward(x: V, dy: V) -> V {
   return select_bits(V(0.0), dy, exact_inside(x, hardtanh_bound(params.attrs.x), hardtanh_bound(params.attrs.y)));
 }
+
+// The training layer's 1-bit mask (shaders/masked.wgsl): whether min < x < max or x is NaN, the
+// one bit backward needs.
+fn mask_keep(x: V) -> B {
+  return exact_inside(x, hardtanh_bound(params.attrs.x), hardtanh_bound(params.attrs.y));
+}
+
+fn masked_backward(keep: B, dy: V) -> V {
+  return select_bits(V(0.0), dy, keep);
+}

@@ -25,3 +25,13 @@ fn forward(x: V) -> V {
 fn backward(x: V, dy: V) -> V {
   return select_bits(leaky_scale(dy), dy, leaky_positive(x));
 }
+
+// The training layer's 1-bit mask (shaders/masked.wgsl): x > 0 is all backward needs. Equal to
+// backward(x, dy) bit for bit.
+fn mask_keep(x: V) -> B {
+  return leaky_positive(x);
+}
+
+fn masked_backward(keep: B, dy: V) -> V {
+  return select_bits(leaky_scale(dy), dy, keep);
+}

@@ -12,3 +12,13 @@ fn forward(x: V) -> V {
 fn backward(x: V, dy: V) -> V {
   return select_bits(V(0.0), dy, exact_inside(x, V(0.0), V(6.0)));
 }
+
+// The training layer's 1-bit mask (shaders/masked.wgsl): whether x is strictly inside (0, 6) or
+// NaN, the one bit backward needs.
+fn mask_keep(x: V) -> B {
+  return exact_inside(x, V(0.0), V(6.0));
+}
+
+fn masked_backward(keep: B, dy: V) -> V {
+  return select_bits(V(0.0), dy, keep);
+}

@@ -16,6 +16,15 @@ export function orderedKey(b: number): number {
   return b >>> 31 ? -(b & 0x7fffffff) : b;
 }
 
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
+/** The f32 value with bits b (a NaN's payload may not survive as a JS number: keep the bits). */
+export function f32FromBits(b: number): number {
+  scratchBits[0] = b;
+  return scratch[0]!;
+}
+
 /** The bits of an f32 value. */
 export function f32Bits(value: number): number {
   return new Uint32Array(Float32Array.of(value).buffer)[0]!;

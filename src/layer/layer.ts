@@ -68,15 +68,17 @@ export interface LayerActivity {
 /** Options for `acts.layer()`. */
 export interface LayerOptions {
   /**
-   * 'auto' (default): a 1-bit mask where the op's gradient needs no more (relu, thresholdedRelu),
+   * 'auto' (default): a 1-bit mask where the op's gradient needs no more (relu, thresholdedRelu,
+   * leakyRelu, relu6, hardtanh),
    * else the tensor backward reads (x, or y for sigmoid and tanh). 'tensor': always the tensor.
    */
   readonly keep?: 'auto' | 'tensor';
   /** The channel (unit) axis: a bias is broadcast along it, telemetry counts per entry of it (default -1, the last). */
   readonly axis?: number;
   /**
-   * Count, after each forward, how many outputs of each unit were active (from the mask, so relu
-   * and thresholdedRelu only): `await layer.readActivity()` gives counts and the dead fraction.
+   * Count, after each forward, how many outputs of each unit were active: mask bits set (x > 0 for
+   * relu and leakyRelu, x > theta for thresholdedRelu, strictly inside the clip for relu6 and
+   * hardtanh). `await layer.readActivity()` gives the counts and the dead fraction.
    */
   readonly telemetry?: boolean;
 }

@@ -15,6 +15,11 @@ export const hardtanh = defineOp({
   backwardFrom: 'x',
   checkAttrs: ({ min, max }) => (min >= max ? { argument: 'attrs.min', expected: 'min below max' } : undefined),
   accuracy: { kind: 'exact' },
+  // The layer keeps min < x < max (or NaN), one bit: backward is dy there, +0 elsewhere.
+  mask: {
+    keep: (b, [min, max]) => exactInside(b, f32Bits(min!), f32Bits(max!)),
+    backward: (keep, d) => (keep ? d : 0),
+  },
   cpu: {
     forward(x, y, [min, max]) {
       const lo = f32Bits(min!);

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/leaky-relu.wgsl?raw';
-import { bits, f32Bits, isNanBits } from '../cpu/bits.js';
+import { bits, f32Bits, f32FromBits, isNanBits } from '../cpu/bits.js';
 import { exactMulBits } from '../cpu/exact.js';
 import { defineOp } from './define.js';
 
@@ -14,6 +14,11 @@ export const leakyRelu = defineOp({
   attrs: { alpha: { default: 0.01 } },
   backwardFrom: 'x',
   accuracy: { kind: 'exact' },
+  // The layer keeps x > 0, one bit: backward is dy there, alpha * dy elsewhere.
+  mask: {
+    keep: (b) => !isNanBits(b) && (b | 0) > 0,
+    backward: (keep, d, [alpha]) => (keep ? d : exactMulBits(f32FromBits(d), d, alpha!, f32Bits(alpha!))),
+  },
   cpu: {
     forward(x, y, [alpha]) {
       const a = alpha!;

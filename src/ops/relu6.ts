@@ -14,6 +14,11 @@ export const relu6 = defineOp({
   attrs: {},
   backwardFrom: 'x',
   accuracy: { kind: 'exact' },
+  // The layer keeps 0 < x < 6 (or NaN), one bit: backward is dy there, +0 elsewhere.
+  mask: {
+    keep: (b) => exactInside(b, ZERO, SIX),
+    backward: (keep, d) => (keep ? d : 0),
+  },
   cpu: {
     forward(x, y) {
       const xb = bits(x);

@@ -63,6 +63,27 @@ export const layerCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'layer: leakyRelu, relu6 and hardtanh keep a 1-bit mask too; backward from it equals backward from x bit for bit',
+    async run({ acts }) {
+      const { x, dy } = pairs();
+      for (const alpha of [0.01, 0.2, -1.5, 1e-40]) await maskEqualsX(acts, 'leakyRelu', { alpha }, x, dy, `leakyRelu alpha ${alpha}`);
+      await maskEqualsX(acts, 'relu6', {}, x, dy, 'relu6');
+      for (const [min, max] of [
+        [-1, 1],
+        [0, 6],
+        [-0, 1e-40],
+        [-3e38, 3e38],
+      ] as const) {
+        await maskEqualsX(acts, 'hardtanh', { min, max }, x, dy, `hardtanh [${min}, ${max}]`);
+      }
+      for (const n of [33, 2049]) {
+        const rx = uniformFloats(n, n, 8);
+        const rdy = randomFloats(n, n + 2);
+        for (const op of ['leakyRelu', 'relu6', 'hardtanh'] as const) await maskEqualsX(acts, op, {}, rx, rdy, `${op} length ${n}`);
+      }
+    },
+  },
+  {
     name: 'layer: ops without a mask keep x (or y), and backward equals the plain backward',
     async run({ acts }) {
       const x = randomFloats(1000, 3);
