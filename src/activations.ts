@@ -133,6 +133,8 @@ export class Activations implements TensorHost {
   readonly #recovery: Recovery | undefined;
   #ready: Promise<void> = Promise.resolve();
   readonly #live = new Set<Tensor<Dtype>>();
+  /** What to free with a tensor: buffers that work encoded into a caller's encoder still reads. */
+  readonly #releaseWith = new WeakMap<Tensor<Dtype>, (() => void)[]>();
   #disposed = false;
 
   /** @internal Use {@link createActivations}. */
@@ -579,8 +581,8 @@ export class Activations implements TensorHost {
 
   readonly #layerHost: LayerHost = {
     // Layers take f32 tensors (#storage refuses f16 with a clear error).
-    forward: (op, x, attrs) => (this.#storage(x, 'x'), this.#apply(op, 'forward', [['x', x]], attrs) as Tensor),
-    backward: (op, saved, dy, attrs) => (
+    forward: (op, x, attrs, encoder) => (this.#storage(x, 'x'), this.#apply(op, 'forward', [['x', x]], attrs, encoder) as Tensor),
+    backward: (op, saved, dy, attrs, encoder) => (
       this.#storage(dy, 'dy'),
       this.#apply(
         op,
@@ -590,9 +592,23 @@ export class Activations implements TensorHost {
           ['dy', dy],
         ],
         attrs,
+        encoder,
       ) as Tensor
     ),
-    forwardMasked: (op, x, attrs) => {
+    checkEncoder: (encoder) => {
+      if (encoder === undefined) return undefined;
+      if (!this.#gpu) throw new InvalidArgumentError('options.encoder', 'no encoder on the CPU backend', describe(encoder));
+      if (typeof (encoder as GPUCommandEncoder | null)?.beginComputePass !== 'function') {
+        throw new InvalidArgumentError('options.encoder', 'a GPUCommandEncoder', describe(encoder));
+      }
+      return encoder as GPUCommandEncoder;
+    },
+    releaseWith: (t, release) => {
+      const list = this.#releaseWith.get(t);
+      if (list) list.push(release);
+      else this.#releaseWith.set(t, [release]);
+    },
+    forwardMasked: (op, x, attrs, encoder) => {
       this.#checkLive();
       const s = this.#storage(x, 'x');
       const n = x.length;
@@ -600,14 +616,14 @@ export class Activations implements TensorHost {
         const gpu = this.#gpu!;
         const y = gpu.allocate(n, `${op.name}.forward`, 'x');
         const mask = gpu.allocateMask(n, `${op.name}.mask`);
-        gpu.runMasked(op, 'forward_mask', { input: s.buffer, out: y, mask }, n, attrs);
+        gpu.runMasked(op, 'forward_mask', { input: s.buffer, out: y, mask }, n, attrs, encoder);
         return { y: this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, x.shape, n), mask: gpuMask(gpu, mask, n) };
       }
       const y = new Float32Array(n);
       op.cpu.forward(s.data, y, attrs);
       return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: cpuMask(op, s.data, attrs) };
     },
-    forwardBias: (op, x, b, shape, attrs, keep) => {
+    forwardBias: (op, x, b, shape, attrs, keep, encoder) => {
       this.#checkLive();
       const xs = this.#storage(x, 'x');
       const bs = this.#storage(b, 'b');
@@ -621,15 +637,15 @@ export class Activations implements TensorHost {
         const adopt = (buffer: GPUBuffer) => this.#adopt({ kind: 'webgpu', buffer, offset: 0, owner: gpu }, x.shape, n);
         if (keep === 'mask') {
           const mask = gpu.allocateMask(n, `${op.name}.mask`);
-          gpu.runFused(op, 'fused_forward_mask', { input: xs.buffer, bias: bs.buffer, out: y, mask }, n, shape, attrs);
+          gpu.runFused(op, 'fused_forward_mask', { input: xs.buffer, bias: bs.buffer, out: y, mask }, n, shape, attrs, encoder);
           return { y: adopt(y), mask: gpuMask(gpu, mask, n) };
         }
         if (keep === 'x') {
           const z = gpu.allocate(n, `${op.name}.z`, 'x');
-          gpu.runFused(op, 'fused_forward', { input: xs.buffer, bias: bs.buffer, out: y, kept: z }, n, shape, attrs);
+          gpu.runFused(op, 'fused_forward', { input: xs.buffer, bias: bs.buffer, out: y, kept: z }, n, shape, attrs, encoder);
           return { y: adopt(y), z: adopt(z) };
         }
-        gpu.runFused(op, 'fused_forward_y', { input: xs.buffer, bias: bs.buffer, out: y }, n, shape, attrs);
+        gpu.runFused(op, 'fused_forward_y', { input: xs.buffer, bias: bs.buffer, out: y }, n, shape, attrs, encoder);
         return { y: adopt(y) };
       }
       const xd = (xs as { data: Float32Array }).data;
@@ -642,12 +658,12 @@ export class Activations implements TensorHost {
       if (keep === 'mask') return { y: adopt(y), mask: cpuMask(op, z, attrs) };
       return keep === 'x' ? { y: adopt(y), z: adopt(z) } : { y: adopt(y) };
     },
-    countActive: (mask, shape) => {
+    countActive: (mask, shape, encoder) => {
       const m = mask as MaskHandle;
       if (m.owner && m.buffer) {
         const gpu = m.owner;
         const counts = gpu.allocate(shape.channels, 'telemetry.counts', 'x');
-        gpu.countActive(m.buffer, counts, shape);
+        gpu.countActive(m.buffer, counts, shape, encoder);
         return { read: () => gpu.readU32(counts, shape.channels), release: () => gpu.release(counts) };
       }
       // The CPU twin of shaders/telemetry.wgsl.
@@ -661,13 +677,17 @@ export class Activations implements TensorHost {
       }
       return { read: () => Promise.resolve(active.slice()), release: () => undefined };
     },
-    biasGrad: (op, dz, shape) => {
+    biasGrad: (op, dz, shape, _attrs, encoder) => {
       const s = this.#storage(dz, 'dy');
       const len = shape.outer * shape.inner;
       if (s.kind === 'webgpu') {
         const gpu = this.#gpu!;
-        const db = gpu.treeSum(s.buffer, shape.channels, len, `${op.name}.db`, shape.inner);
-        return this.#adopt({ kind: 'webgpu', buffer: db, offset: 0, owner: gpu }, [shape.channels], shape.channels);
+        const partials: GPUBuffer[] = [];
+        const db = gpu.treeSum(s.buffer, shape.channels, len, `${op.name}.db`, shape.inner, encoder && { encoder, partials });
+        const t = this.#adopt({ kind: 'webgpu', buffer: db, offset: 0, owner: gpu }, [shape.channels], shape.channels);
+        // Partial sums the caller's encoder still reads: freed with db.
+        if (partials.length > 0) this.#releaseWith.set(t, [() => partials.forEach((b) => gpu.release(b))]);
+        return t;
       }
       // The GPU's sum (shaders/tree-sum.wgsl): channel c's values in index order, in a binary tree.
       const zb = new Uint32Array(s.data.buffer, s.data.byteOffset, s.data.length);
@@ -677,7 +697,7 @@ export class Activations implements TensorHost {
       }
       return this.#adopt({ kind: 'cpu', data: new Float32Array(db.buffer) }, [shape.channels], shape.channels);
     },
-    backwardMasked: (op, mask, dy, attrs) => {
+    backwardMasked: (op, mask, dy, attrs, encoder) => {
       this.#checkLive();
       const s = this.#storage(dy, 'dy');
       const n = dy.length;
@@ -687,7 +707,7 @@ export class Activations implements TensorHost {
           throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
         const gpu = this.#gpu!;
         const dx = gpu.allocate(n, `${op.name}.backward`, 'dy');
-        gpu.runMasked(op, 'backward_mask', { input: s.buffer, out: dx, mask: m.buffer! }, n, attrs);
+        gpu.runMasked(op, 'backward_mask', { input: s.buffer, out: dx, mask: m.buffer! }, n, attrs, encoder);
         return this.#adopt({ kind: 'webgpu', buffer: dx, offset: 0, owner: gpu }, dy.shape, n);
       }
       const words = (mask as MaskHandle).words;
@@ -720,6 +740,11 @@ export class Activations implements TensorHost {
   /** @internal */
   releaseStorage(storage: TensorStorage, tensor: Tensor<Dtype>): void {
     this.#live.delete(tensor);
+    const also = this.#releaseWith.get(tensor);
+    if (also) {
+      this.#releaseWith.delete(tensor);
+      for (const release of also) release();
+    }
     if (storage.kind === 'webgpu') storage.owner.release(storage.buffer);
   }
 
@@ -800,6 +825,7 @@ export class Activations implements TensorHost {
     direction: Direction,
     inputs: readonly (readonly [string, Tensor<Dtype>])[],
     attrs: readonly number[],
+    encoder?: GPUCommandEncoder,
   ): Tensor<Dtype> {
     this.#checkLive();
     const [first, x] = inputs[0]!;
@@ -818,7 +844,7 @@ export class Activations implements TensorHost {
         offset: (s as { offset: number }).offset,
       }));
       operands.push({ buffer: out, offset: 0 });
-      this.#gpu.run(op, direction, operands, x.length, attrs);
+      this.#gpu.run(op, direction, operands, x.length, attrs, encoder);
       return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0, owner: this.#gpu }, x.shape, x.length);
     }
     const out = new Float32Array(x.length);

@@ -316,6 +316,7 @@ export class GpuBackend implements BufferOwner {
     length: number,
     shape: { readonly channels: number; readonly inner: number; readonly outer: number },
     attrs: readonly number[],
+    encoder?: GPUCommandEncoder,
   ): void {
     this.checkAlive();
     if (length === 0) return;
@@ -338,7 +339,7 @@ export class GpuBackend implements BufferOwner {
     });
     const invocations = kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
     const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode(`${op.name}.f32.${kernel}`, undefined, (pass) => {
+    this.#encode(`${op.name}.f32.${kernel}`, encoder, (pass) => {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(x, y);
@@ -408,8 +409,16 @@ export class GpuBackend implements BufferOwner {
    * Sums each row of `input` in the fixed binary tree of shaders/tree-sum.wgsl, one pass per
    * 128-fold reduction, into a new buffer of `rows` values (+0 for empty rows). Rows are
    * contiguous ([rows, len]) when `inner` is len, else input is [len / inner, rows, inner].
+   * With `encoder`, the passes go into it and the partial-sum buffers into `partials`.
    */
-  treeSum(input: GPUBuffer, rows: number, len: number, label: string, inner = len): GPUBuffer {
+  treeSum(
+    input: GPUBuffer,
+    rows: number,
+    len: number,
+    label: string,
+    inner = len,
+    encoder?: { readonly encoder: GPUCommandEncoder; readonly partials: GPUBuffer[] },
+  ): GPUBuffer {
     this.checkAlive();
     const result = this.allocate(rows, label, 'alpha');
     if (rows === 0 || len === 0) return result;
@@ -428,12 +437,17 @@ export class GpuBackend implements BufferOwner {
         ],
       });
       const [x, y] = grid(rows * blocks, this.limits.maxWorkgroupsPerDimension);
-      this.#encode(label, undefined, (pass) => {
+      this.#encode(label, encoder?.encoder, (pass) => {
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, group);
         pass.dispatchWorkgroups(x, y);
       });
-      if (current !== input) this.release(current);
+      // Work in a caller's encoder reads the partial sums whenever it is submitted: the caller
+      // keeps them (attached to the result tensor) instead.
+      if (current !== input) {
+        if (encoder) encoder.partials.push(current);
+        else this.release(current);
+      }
       if (blocks === 1) return result;
       current = out;
       len = blocks;
@@ -476,6 +490,7 @@ export class GpuBackend implements BufferOwner {
     mask: GPUBuffer,
     counts: GPUBuffer,
     shape: { readonly channels: number; readonly inner: number; readonly outer: number },
+    encoder?: GPUCommandEncoder,
   ): void {
     this.checkAlive();
     if (shape.channels === 0) return;
@@ -490,7 +505,7 @@ export class GpuBackend implements BufferOwner {
       ],
     });
     const [x, y] = grid(Math.ceil(shape.channels / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode('telemetry.active_count', undefined, (pass) => {
+    this.#encode('telemetry.active_count', encoder, (pass) => {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(x, y);

@@ -9,14 +9,24 @@ export interface Retained {
   release(): void;
 }
 
-/** The instance side of a layer (implemented by Activations). */
+/**
+ * The instance side of a layer (implemented by Activations). With `encoder`, work is encoded there
+ * and nothing is submitted.
+ */
 export interface LayerHost {
   /** y = op(x), and the 1-bit mask backward needs. */
-  forwardMasked(op: OpDefinition, x: Tensor, attrs: readonly number[]): { y: Tensor; mask: Retained };
+  forwardMasked(op: OpDefinition, x: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): { y: Tensor; mask: Retained };
   /** dx from the mask and dy alone. */
-  backwardMasked(op: OpDefinition, mask: Retained, dy: Tensor, attrs: readonly number[]): Tensor;
-  forward(op: OpDefinition, x: Tensor, attrs: readonly number[]): Tensor;
-  backward(op: OpDefinition, saved: Tensor, dy: Tensor, attrs: readonly number[]): Tensor;
+  backwardMasked(op: OpDefinition, mask: Retained, dy: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
+  forward(op: OpDefinition, x: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
+  backward(op: OpDefinition, saved: Tensor, dy: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
+  /** Checks an encoder option: a GPUCommandEncoder, on a WebGPU instance (undefined passes). */
+  checkEncoder(encoder: unknown): GPUCommandEncoder | undefined;
+  /**
+   * Runs `release` when `t` is disposed instead of now: what work encoded into a caller's encoder
+   * still reads (the mask, z) lives until the tensor that work wrote is freed.
+   */
+  releaseWith(t: Tensor, release: () => void): void;
   /**
    * y = op(x + b), b broadcast along `axis`, in one pass, keeping the mask of z = x + b, z itself
    * ('x': the gradient reads the op's input) or nothing ('y': the caller's y is kept).
@@ -28,11 +38,12 @@ export interface LayerHost {
     shape: BiasShape,
     attrs: readonly number[],
     keep: 'mask' | 'x' | 'y',
+    encoder?: GPUCommandEncoder,
   ): { y: Tensor; mask?: Retained; z?: Tensor };
   /** Starts counting, per unit, the mask bits set (active outputs); read later, released by the layer. */
-  countActive(mask: Retained, shape: BiasShape): { read(): Promise<Uint32Array>; release(): void };
+  countActive(mask: Retained, shape: BiasShape, encoder?: GPUCommandEncoder): { read(): Promise<Uint32Array>; release(): void };
   /** db: dz summed over each channel, in a fixed order (deterministic). */
-  biasGrad(op: OpDefinition, dz: Tensor, shape: BiasShape, attrs: readonly number[]): Tensor;
+  biasGrad(op: OpDefinition, dz: Tensor, shape: BiasShape, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
 }
 
 /** x seen as [outer, channels, inner] around the bias (or unit) axis. */
@@ -63,6 +74,12 @@ export interface LayerActivity {
   readonly deadUnits: number;
   /** deadUnits over the number of units. */
   readonly deadFraction: number;
+}
+
+/** Options of a layer's forward and backward calls. */
+export interface LayerEncodeOptions {
+  /** Encode into this encoder and submit nothing; you submit it (WebGPU instances only). */
+  readonly encoder?: GPUCommandEncoder;
 }
 
 /** Options for `acts.layer()`. */
@@ -149,18 +166,22 @@ export class Layer {
   /**
    * y = op(x), keeping what backward needs (a second forward replaces what the first kept). With
    * a mask, x may be disposed at once; when the layer keeps x (or y), keep it alive until backward.
+   *
+   * With `options.encoder`, the work is encoded there and nothing is submitted (as the `*Into`
+   * calls): keep x alive until you submit, and submit before this layer's next forward or dispose.
    */
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
+    const encoder = this.#host.checkEncoder(options.encoder);
     this.#release();
     if (this.#masked) {
       const shape = this.#telemetry ? unitShape(x.shape, this.#axis) : undefined;
-      const { y, mask } = this.#host.forwardMasked(this.#op, x, this.#attrs);
+      const { y, mask } = this.#host.forwardMasked(this.#op, x, this.#attrs, encoder);
       this.#kept = { shape: x.shape, mask };
-      if (shape) this.#count(mask, shape);
+      if (shape) this.#count(mask, shape, encoder);
       return y;
     }
-    const y = this.#host.forward(this.#op, x, this.#attrs);
+    const y = this.#host.forward(this.#op, x, this.#attrs, encoder);
     this.#kept = { shape: x.shape, tensor: this.#op.backwardFrom === 'y' ? y : x };
     return y;
   }
@@ -175,13 +196,14 @@ export class Layer {
    * const h = act.forwardBias(xw, b);
    * const { dx, db } = act.backwardBias(dh);
    */
-  forwardBias(x: Tensor, b: Tensor): Tensor {
+  forwardBias(x: Tensor, b: Tensor, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
+    const encoder = this.#host.checkEncoder(options.encoder);
     this.#release();
     const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
     const shape = unitShape(x.shape, this.#axis);
-    const r = this.#host.forwardBias(this.#op, x, b, shape, this.#attrs, keep);
-    if (r.mask && this.#telemetry) this.#count(r.mask, shape);
+    const r = this.#host.forwardBias(this.#op, x, b, shape, this.#attrs, keep, encoder);
+    if (r.mask && this.#telemetry) this.#count(r.mask, shape, encoder);
     this.#kept = {
       shape: x.shape,
       bias: shape,
@@ -192,26 +214,42 @@ export class Layer {
   }
 
   /** dx and db (the bias gradient, summed over each channel in a fixed order) after forwardBias. */
-  backwardBias(dy: Tensor): { dx: Tensor; db: Tensor } {
+  backwardBias(dy: Tensor, options: LayerEncodeOptions = {}): { dx: Tensor; db: Tensor } {
     this.#checkLive();
+    const encoder = this.#host.checkEncoder(options.encoder);
     const bias = this.#kept?.bias;
     if (!bias) throw new InvalidArgumentError('layer', 'forwardBias(x, b) before backwardBias(dy)', 'no bias forward state kept');
-    const dx = this.backward(dy);
-    return { dx, db: this.#host.biasGrad(this.#op, dx, bias, this.#attrs) };
+    const dx = this.backward(dy, options);
+    return { dx, db: this.#host.biasGrad(this.#op, dx, bias, this.#attrs, encoder) };
   }
 
-  /** dx from dy and what forward kept, which it then releases. */
-  backward(dy: Tensor): Tensor {
+  /**
+   * dx from dy and what forward kept, which it then releases. With `options.encoder`, what the
+   * encoded work still reads (the mask, or z) is released when you dispose dx instead.
+   */
+  backward(dy: Tensor, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
+    const encoder = this.#host.checkEncoder(options.encoder);
     const kept = this.#kept;
     if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
     if (dy.shape.length !== kept.shape.length || dy.shape.some((d, i) => d !== kept.shape[i])) {
       throw new ShapeMismatchError('dy', `shape [${kept.shape.join(', ')}] (the shape of forward's x)`, `[${dy.shape.join(', ')}]`);
     }
     const dx = kept.mask
-      ? this.#host.backwardMasked(this.#op, kept.mask, dy, this.#attrs)
-      : this.#host.backward(this.#op, kept.tensor!, dy, this.#attrs);
-    this.#release();
+      ? this.#host.backwardMasked(this.#op, kept.mask, dy, this.#attrs, encoder)
+      : this.#host.backward(this.#op, kept.tensor!, dy, this.#attrs, encoder);
+    if (encoder) {
+      // The encoded backward reads the mask (or z) when the caller submits: free it with dx.
+      const mask = kept.mask;
+      const z = kept.owned ? kept.tensor : undefined;
+      this.#host.releaseWith(dx, () => {
+        mask?.release();
+        z?.dispose();
+      });
+      this.#kept = undefined;
+    } else {
+      this.#release();
+    }
     return dx;
   }
 
@@ -243,9 +281,9 @@ export class Layer {
     this.#disposed = true;
   }
 
-  #count(mask: Retained, shape: BiasShape): void {
+  #count(mask: Retained, shape: BiasShape, encoder?: GPUCommandEncoder): void {
     this.#activity?.counts.release();
-    this.#activity = { counts: this.#host.countActive(mask, shape), samples: shape.outer * shape.inner };
+    this.#activity = { counts: this.#host.countActive(mask, shape, encoder), samples: shape.outer * shape.inner };
   }
 
   #release(): void {

@@ -361,6 +361,20 @@ export const badInputs: readonly BadInput[] = [
     argument: 'op',
     call: (a) => a.forwardInto('prelu' as OpName, { x: a.tensor([1]), y: a.tensor([1]) }),
   },
+  {
+    what: 'a layer given an encoder that is not a GPUCommandEncoder',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'webgpu',
+    call: (a) => a.layer('relu').forward(a.tensor([1]), { encoder: {} as GPUCommandEncoder }),
+  },
+  {
+    what: 'a layer given an encoder on the CPU backend',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'cpu',
+    call: (a) => a.layer('relu').forward(a.tensor([1]), { encoder: {} as GPUCommandEncoder }),
+  },
 ];
 
 export const badInputCases: readonly ConformanceCase[] = badInputs.map((row) => ({

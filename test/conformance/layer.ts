@@ -254,4 +254,55 @@ export const layerCases: readonly ConformanceCase[] = [
       await expectError(() => acts.layer('relu', {}, { telemetry: true }).readActivity(), InvalidArgumentError, 'layer');
     },
   },
+  {
+    name: "layer: forward, backward and the fused bias encoded into the caller's encoder: nothing runs before submit, results equal the submitted path bit for bit",
+    gpuOnly: true,
+    async run({ acts }) {
+      const device = acts.device!;
+      const shape = [300, 7]; // db sums 300 values a unit: two tree passes, partial sums kept for the encoder
+      const n = 2100;
+      const x = randomFloats(n, 31, 4);
+      const b = randomFloats(7, 32, 2);
+      const dy = randomFloats(n, 33, 3);
+      for (const op of ['relu', 'sigmoid', 'gelu'] as const) {
+        const options = op === 'relu' ? { telemetry: true } : {};
+        const [tx, tb, tdy] = [acts.tensor(x, shape), acts.tensor(b), acts.tensor(dy, shape)];
+        // The reference: the same layer calls, each submitted by us.
+        const ref = acts.layer(op, {}, options);
+        const yRef = ref.forwardBias(tx, tb);
+        const gRef = ref.backwardBias(tdy);
+        const plain = acts.layer(op, {}, options);
+        const hRef = plain.forward(tx);
+        const dhRef = plain.backward(tdy);
+        // Encoded: forwardBias + backwardBias in one encoder, forward + backward in another.
+        const layer = acts.layer(op, {}, options);
+        const encoder = device.createCommandEncoder();
+        const y = layer.forwardBias(tx, tb, { encoder });
+        const g = layer.backwardBias(tdy, { encoder });
+        assert(layer.retainedBytes === 0, `${op}: the layer still counts ${layer.retainedBytes} bytes after an encoded backward`);
+        const before = await y.read();
+        assert(
+          before.every((v) => Object.is(v, 0)),
+          `${op}: y holds results before the encoder was submitted`,
+        );
+        device.queue.submit([encoder.finish()]);
+        expectBits(`${op} encoded forwardBias`, await y.read(), bitsOf(await yRef.read()), { x });
+        expectBits(`${op} encoded backwardBias dx`, await g.dx.read(), bitsOf(await gRef.dx.read()), { x, dy });
+        expectBits(`${op} encoded backwardBias db`, await g.db.read(), bitsOf(await gRef.db.read()), {});
+        if (op === 'relu') {
+          const a = await layer.readActivity();
+          const r = await ref.readActivity();
+          assert(a.active.join() === r.active.join(), `relu: encoded telemetry ${a.active.join()} vs ${r.active.join()}`);
+        }
+        const second = device.createCommandEncoder();
+        const h = layer.forward(tx, { encoder: second });
+        const dh = layer.backward(tdy, { encoder: second });
+        device.queue.submit([second.finish()]);
+        expectBits(`${op} encoded forward`, await h.read(), bitsOf(await hRef.read()), { x });
+        expectBits(`${op} encoded backward`, await dh.read(), bitsOf(await dhRef.read()), { x, dy });
+        for (const t of [tx, tb, tdy, yRef, gRef.dx, gRef.db, hRef, dhRef, y, g.dx, g.db, h, dh]) t.dispose();
+        for (const l of [ref, plain, layer]) l.dispose();
+      }
+    },
+  },
 ];
