@@ -93,7 +93,9 @@ export class GpuOperationError extends ActivationsError {
   constructor(
     readonly label: string,
     readonly gpuMessage: string,
+    /** Which error scope caught it: a validation error, or the device running out of memory. */
+    readonly kind: 'validation' | 'out-of-memory' = 'validation',
   ) {
-    super(`${label} failed on the GPU: ${gpuMessage}`);
+    super(`${label} failed on the GPU${kind === 'out-of-memory' ? ' (out of memory)' : ''}: ${gpuMessage}`);
   }
 }

@@ -121,7 +121,23 @@ export class GpuBackend implements BufferOwner {
         `${length} elements`,
       );
     }
-    return this.device.createBuffer({ label, size: bytes, usage: TENSOR_USAGE });
+    return this.#createBuffer({ label, size: bytes, usage: TENSOR_USAGE });
+  }
+
+  /**
+   * createBuffer inside an out-of-memory error scope: the device says so asynchronously, so a
+   * failure rejects the next read with a GpuOperationError (kind 'out-of-memory') naming the label.
+   */
+  #createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer(descriptor);
+    this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${descriptor.size} bytes`, 'out-of-memory');
+    return buffer;
+  }
+
+  /** Pops the innermost error scope into the list the next read settles. */
+  #watchScope(label: string, kind: 'validation' | 'out-of-memory'): void {
+    this.#scopes.push(this.device.popErrorScope().then((e) => (e ? new GpuOperationError(label, e.message, kind) : undefined)));
   }
 
   /** A new buffer holding `data`. */
@@ -253,7 +269,7 @@ export class GpuBackend implements BufferOwner {
   /** A new buffer for the 1-bit mask of `length` elements (one u32 word per 32). */
   allocateMask(length: number, label: string): GPUBuffer {
     const bytes = Math.max(16, Math.ceil(Math.ceil(length / 32) / 4) * 16);
-    return this.device.createBuffer({ label, size: bytes, usage: TENSOR_USAGE });
+    return this.#createBuffer({ label, size: bytes, usage: TENSOR_USAGE });
   }
 
   /**
@@ -526,13 +542,15 @@ export class GpuBackend implements BufferOwner {
       pass.end();
       return;
     }
+    this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
     const enc = this.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label });
     body(pass);
     pass.end();
     this.device.queue.submit([enc.finish()]);
-    this.#scopes.push(this.device.popErrorScope().then((e) => (e ? new GpuOperationError(label, e.message) : undefined)));
+    this.#watchScope(label, 'validation');
+    this.#watchScope(label, 'out-of-memory');
   }
 
   /** Copies `length` f32s from `buffer` at byte `offset` back to the CPU. */
