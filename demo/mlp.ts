@@ -6,23 +6,31 @@
 //
 //   x [n, 2] → (· W₀ → act(· + b₀)) × hidden layers → · W_L + b_L → logits [n, k]
 //   k = 1: binary cross-entropy on a sigmoid; k > 1: softmax cross-entropy.
+//
+// PReLU (acts.layer('prelu', { alpha, axis: -1 })) has one learnable slope per hidden unit,
+// 0.25 to start as in PyTorch, updated by the same SGD from the layer's dalpha. Its layer has no
+// fused bias, so the bias is our kernel (bias.wgsl, in place on z) and db our column sum.
 
-import type { Activations, Layer, OpAttrs, OpName, Tensor } from '../src/index.js';
+import { PreluLayer, type Activations, type Layer, type OpAttrs, type OpName, type Tensor } from '../src/index.js';
 import { normal, rng } from './datasets.js';
+import biasWgsl from './kernels/bias.wgsl?raw';
 import colsumWgsl from './kernels/colsum.wgsl?raw';
 import headWgsl from './kernels/head.wgsl?raw';
 import matmulWgsl from './kernels/matmul.wgsl?raw';
 import sgdWgsl from './kernels/sgd.wgsl?raw';
 
+/** A hidden activation: an elementwise op of the registry, or 'prelu' (learned slopes). */
+export type MlpOp = OpName | 'prelu';
+
 /** The network's shape and activation. */
 export interface MlpOptions {
-  /** The activation of every hidden layer. */
-  readonly op: OpName;
-  /** Its attributes (defaults for those not given), e.g. { alpha: 0.1 } for leakyRelu. */
+  /** The activation of every hidden layer ('prelu': a learned slope per unit, see the file comment). */
+  readonly op: MlpOp;
+  /** Its attributes (defaults for those not given), e.g. { alpha: 0.1 } for leakyRelu. Not for prelu. */
   readonly attrs?: Readonly<Record<string, number | string>>;
   /** Widths from input to output: [2, ...hidden, k]. k = 1 means two classes (BCE), k > 1 means k classes (softmax). */
   readonly sizes: readonly number[];
-  /** Count dead units per hidden layer (needs an op that keeps a 1-bit mask: relu, thresholdedRelu). */
+  /** Count dead units per hidden layer (only where units can die: see {@link countsDeadUnits}). */
   readonly telemetry?: boolean;
   /** SGD momentum (default 0: plain SGD). */
   readonly momentum?: number;
@@ -56,16 +64,31 @@ export function initParams(sizes: readonly number[], seed: number): MlpParams {
   return { weights, biases };
 }
 
-/** Does `op` keep a 1-bit mask as a layer (and so can count dead units)? */
-export function keepsMask(acts: Activations, op: OpName): boolean {
+/** PReLU's slopes start here (PyTorch's default). */
+export const PRELU_INIT = 0.25;
+
+/** Does `op` keep a 1-bit mask as a layer? (prelu keeps x and its own slopes.) */
+export function keepsMask(acts: Activations, op: MlpOp): boolean {
+  if (op === 'prelu') return false;
   const probe = acts.layer(op);
   const masked = probe.keeps === 'mask';
   probe.dispose();
   return masked;
 }
 
-type Kernel = 'matmul' | 'head' | 'colsum' | 'sgd';
-const SOURCES: Record<Kernel, string> = { matmul: matmulWgsl, head: headWgsl, colsum: colsumWgsl, sgd: sgdWgsl };
+/**
+ * Can `op`'s units die, and can its layer count them? A dead unit is off for every sample and so
+ * gets no gradient and never learns again. Counting needs the 1-bit mask (readActivity counts
+ * from it), and the op must pass nothing where the bit is off: relu and thresholdedRelu do, and
+ * relu6 and hardtanh outside their clip. leakyRelu's layer keeps a mask too, but it passes 0.01·dy
+ * below 0, and prelu its learned slope times dy: a unit off on every sample still learns.
+ */
+export function countsDeadUnits(acts: Activations, op: MlpOp): boolean {
+  return op !== 'leakyRelu' && keepsMask(acts, op);
+}
+
+type Kernel = 'matmul' | 'head' | 'colsum' | 'sgd' | 'bias';
+const SOURCES: Record<Kernel, string> = { matmul: matmulWgsl, head: headWgsl, colsum: colsumWgsl, sgd: sgdWgsl, bias: biasWgsl };
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 
@@ -75,7 +98,7 @@ interface Pass {
   readonly x: Tensor;
   readonly z: Tensor[];
   readonly logits: Tensor;
-  readonly layers: Layer[];
+  readonly layers: (Layer | PreluLayer)[];
 }
 
 /** An MLP whose parameters, data and every step live on the GPU. See the file comment. */
@@ -83,7 +106,7 @@ export class Mlp {
   readonly acts: Activations;
   readonly device: GPUDevice;
   readonly sizes: readonly number[];
-  readonly op: OpName;
+  readonly op: MlpOp;
   readonly attrs: Readonly<Record<string, number | string>> | undefined;
   /** Samples in the training batch (the whole dataset: full-batch steps). */
   readonly n: number;
@@ -91,6 +114,8 @@ export class Mlp {
   readonly k: number;
   /** Whether the hidden layers count dead units (readActivity). */
   readonly telemetry: boolean;
+  /** Whether the hidden layers are PReLU with learned slopes. */
+  readonly prelu: boolean;
   readonly #momentum: number;
   readonly #pipelines: Record<Kernel, GPUComputePipeline>;
   readonly #uniforms = new Map<string, GPUBuffer>();
@@ -99,12 +124,17 @@ export class Mlp {
   readonly #vw: Tensor[];
   readonly #vb: Tensor[];
   readonly #dw: Tensor[];
+  /** PReLU only, per hidden layer: the slopes [width], their velocity, and db (our column sum). */
+  readonly #alpha: Tensor[];
+  readonly #valpha: Tensor[];
+  readonly #dbPrelu: Tensor[];
   readonly #dbOut: Tensor;
   readonly #labels: Tensor;
   readonly #train: Pass;
   readonly #dz: Tensor;
   readonly #da: Tensor[];
   readonly #stats: Tensor;
+  /** The hidden layers' db from backwardBias (ours to dispose), or #dbPrelu. */
   #dbHidden: Tensor[] = [];
   #eval: Pass | undefined;
   #encoder: GPUCommandEncoder | undefined;
@@ -122,7 +152,8 @@ export class Mlp {
     this.n = data.y.length;
     this.k = this.sizes[this.sizes.length - 1]!;
     this.#momentum = options.momentum ?? 0;
-    this.telemetry = (options.telemetry ?? false) && keepsMask(acts, options.op);
+    this.prelu = options.op === 'prelu';
+    this.telemetry = (options.telemetry ?? false) && countsDeadUnits(acts, options.op);
     const layerCount = this.sizes.length - 1;
     if (layerCount < 1 || this.sizes[0] !== 2 || data.x.length !== 2 * this.n) throw new Error('the MLP takes 2-D points');
     this.#pipelines = Object.fromEntries(
@@ -137,6 +168,10 @@ export class Mlp {
     this.#vw = params.weights.map((w) => zeros(w.length));
     this.#vb = params.biases.map((b) => zeros(b.length));
     this.#dw = params.weights.map((w) => zeros(w.length));
+    const widths = this.prelu ? this.sizes.slice(1, -1) : [];
+    this.#alpha = widths.map((width) => acts.tensor(new Float32Array(width).fill(PRELU_INIT)));
+    this.#valpha = widths.map((width) => zeros(width));
+    this.#dbPrelu = widths.map((width) => zeros(width));
     this.#dbOut = zeros(this.k);
     this.#labels = acts.tensor(data.y);
     this.#train = this.#makePass(this.n, this.telemetry);
@@ -146,17 +181,35 @@ export class Mlp {
     this.#stats = zeros(2 * this.n);
   }
 
-  /** The hidden layers' activation layers (for readActivity when telemetry is on). */
-  get layers(): readonly Layer[] {
+  /** The hidden layers' activation layers (PreluLayer for prelu). */
+  get layers(): readonly (Layer | PreluLayer)[] {
     return this.#train.layers;
   }
 
   /**
-   * The gradients of the last step, per layer: dW [in, out] and db [out]. They stay valid until
-   * the next step.
+   * The gradients of the last step, per layer: dW [in, out] and db [out], and for a PReLU hidden
+   * layer dalpha [out] (else null). They stay valid until the next step.
    */
-  get grads(): readonly { readonly dw: Tensor; readonly db: Tensor }[] {
-    return this.#dw.map((dw, l) => ({ dw, db: l < this.#dbHidden.length ? this.#dbHidden[l]! : this.#dbOut }));
+  get grads(): readonly { readonly dw: Tensor; readonly db: Tensor; readonly dalpha: Tensor | null }[] {
+    return this.#dw.map((dw, l) => {
+      const layer = this.#train.layers[l];
+      const dalpha = layer instanceof PreluLayer ? (layer.dalpha ?? null) : null;
+      return { dw, db: l < this.#dbHidden.length ? this.#dbHidden[l]! : this.#dbOut, dalpha };
+    });
+  }
+
+  /** The dead fraction per hidden layer after the last forward, or null without telemetry. */
+  async readDead(): Promise<number[] | null> {
+    if (!this.telemetry) return null;
+    const activity = await Promise.all(this.#train.layers.map((l) => (l as Layer).readActivity()));
+    return activity.map((a) => a.deadFraction);
+  }
+
+  /** PReLU's current slopes, per hidden layer ([width] each), or null for other ops. */
+  async readSlopes(): Promise<Float32Array[] | null> {
+    if (!this.prelu) return null;
+    await this.#checkErrors();
+    return Promise.all(this.#alpha.map((a) => a.read()));
   }
 
   /**
@@ -165,7 +218,7 @@ export class Mlp {
    */
   step(lr: number): void {
     this.#checkLive();
-    for (const db of this.#dbHidden) db.dispose();
+    if (!this.prelu) for (const db of this.#dbHidden) db.dispose();
     this.#dbHidden = [];
     const { n, k } = this;
     const hidden = this.sizes.length - 2;
@@ -180,9 +233,19 @@ export class Mlp {
     const dbs: Tensor[] = [];
     for (let l = hidden - 1; l >= 0; l--) {
       this.#flush();
-      const { dx, db } = this.#train.layers[l]!.backwardBias(this.#da[l]!);
+      const layer = this.#train.layers[l]!;
+      let dx: Tensor;
+      if (layer instanceof PreluLayer) {
+        dx = layer.backward(this.#da[l]!); // and layer.dalpha
+        const db = this.#dbPrelu[l]!;
+        this.#dispatch('colsum', [n, this.sizes[l + 1]!, 0, 0], [dx, db], this.sizes[l + 1]!);
+        dbs[l] = db;
+      } else {
+        const g = layer.backwardBias(this.#da[l]!);
+        dx = g.dx;
+        dbs[l] = g.db;
+      }
       used.push(dx);
-      dbs[l] = db;
       const input = l > 0 ? act[l - 1]! : this.#train.x;
       this.#matmul(input, dx, this.#dw[l]!, this.sizes[l]!, n, this.sizes[l + 1]!, 1);
       if (l > 0) this.#matmul(dx, this.#w[l]!, this.#da[l - 1]!, n, this.sizes[l + 1]!, this.sizes[l]!, 2);
@@ -191,6 +254,7 @@ export class Mlp {
     if (lr > 0) {
       this.#w.forEach((w, l) => this.#sgd(w, this.#dw[l]!, this.#vw[l]!, lr));
       this.#b.forEach((b, l) => this.#sgd(b, l < hidden ? dbs[l]! : this.#dbOut, this.#vb[l]!, lr));
+      this.#alpha.forEach((a, l) => this.#sgd(a, (this.#train.layers[l] as PreluLayer).dalpha!, this.#valpha[l]!, lr));
     }
     this.#flush();
     for (const t of used) t.dispose();
@@ -245,6 +309,7 @@ export class Mlp {
 
   /** The current parameters, read back. */
   async readParams(): Promise<MlpParams> {
+    await this.#checkErrors();
     return { weights: await Promise.all(this.#w.map((w) => w.read())), biases: await Promise.all(this.#b.map((b) => b.read())) };
   }
 
@@ -255,7 +320,9 @@ export class Mlp {
     this.#flush();
     this.#disposePass(this.#train);
     this.#disposePass(this.#eval);
-    for (const t of [...this.#w, ...this.#b, ...this.#vw, ...this.#vb, ...this.#dw, ...this.#da, ...this.#dbHidden]) t.dispose();
+    if (!this.prelu) for (const t of this.#dbHidden) t.dispose();
+    for (const t of [...this.#w, ...this.#b, ...this.#vw, ...this.#vb, ...this.#dw, ...this.#da]) t.dispose();
+    for (const t of [...this.#alpha, ...this.#valpha, ...this.#dbPrelu]) t.dispose();
     for (const t of [this.#dbOut, this.#labels, this.#dz, this.#stats]) t.dispose();
     for (const u of this.#uniforms.values()) u.destroy();
     this.#uniforms.clear();
@@ -267,9 +334,11 @@ export class Mlp {
     let input = pass.x;
     const hidden = this.sizes.length - 2;
     for (let l = 0; l < hidden; l++) {
-      this.#matmul(input, this.#w[l]!, pass.z[l]!, pass.n, this.sizes[l]!, this.sizes[l + 1]!);
+      const [z, layer, width] = [pass.z[l]!, pass.layers[l]!, this.sizes[l + 1]!];
+      this.#matmul(input, this.#w[l]!, z, pass.n, this.sizes[l]!, width);
+      if (layer instanceof PreluLayer) this.#dispatch('bias', [pass.n, width, 0, 0], [this.#b[l]!, z], pass.n * width); // z += b
       this.#flush(); // the layer submits its own work: ours must go first
-      input = pass.layers[l]!.forwardBias(pass.z[l]!, this.#b[l]!);
+      input = layer instanceof PreluLayer ? layer.forward(z) : layer.forwardBias(z, this.#b[l]!); // prelu keeps z (ours) until backward
       act.push(input);
     }
     this.#matmul(input, this.#w[hidden]!, pass.logits, pass.n, this.sizes[hidden]!, this.k);
@@ -284,7 +353,11 @@ export class Mlp {
       x: zeros(n, 2),
       z: widths.map((w) => zeros(n, w)),
       logits: zeros(n, this.k),
-      layers: widths.map(() => this.acts.layer(this.op, this.attrs as OpAttrs<OpName> | undefined, telemetry ? { telemetry: true } : {})),
+      layers: widths.map((_, l) =>
+        this.prelu
+          ? this.acts.layer('prelu', { alpha: this.#alpha[l]!, axis: -1 })
+          : this.acts.layer(this.op as OpName, this.attrs as OpAttrs<OpName> | undefined, telemetry ? { telemetry: true } : {}),
+      ),
     };
   }
 

@@ -1,15 +1,17 @@
 // The Train tab: controls, the live loop (a few steps per animation frame, then a readback), and
 // the drawings; and `train()`, the same run flat out for tests (window.__demo.train).
 
-import { opNames, type Activations, type OpName } from '../src/index.js';
+import { opNames, type Activations } from '../src/index.js';
 import { boundsOf, drawBoundary, drawLines, gridPoints, type Bounds } from './charts.js';
 import { datasetNames, type DatasetName } from './datasets.js';
+import type { MlpOp } from './mlp.js';
 import { Trainer, type Sample, type TrainConfig } from './trainer.js';
 
-/** Activations offered for training, in this order (those the registry has). */
+/** Activations offered for training, in this order (prelu, and those the registry has). */
 const TRAIN_OPS = [
   'relu',
   'leakyRelu',
+  'prelu',
   'gelu',
   'silu',
   'tanh',
@@ -50,8 +52,11 @@ export interface TrainReport {
   readonly loss: number;
   /** Every sample taken: loss, accuracy and dead fraction per layer (null without a mask). */
   readonly history: readonly Sample[];
-  /** Dead fraction per hidden layer of the final weights, or null when the op keeps no mask. */
+  /** Dead fraction per hidden layer of the final weights, or null when its units cannot die or it keeps no mask. */
   readonly dead: readonly number[] | null;
+  /** PReLU: the final mean slope per hidden layer, and every slope (per layer, per unit); else null. */
+  readonly slopes: readonly number[] | null;
+  readonly alpha: readonly (readonly number[])[] | null;
   /** The first sampled step whose forward was at least 95% right, or null. */
   readonly firstStepAt95: number | null;
   /** Wall time of the run, in ms. */
@@ -87,7 +92,7 @@ export class TrainTab {
     fill('dataset', datasetNames, DEFAULTS.dataset);
     fill(
       'op',
-      TRAIN_OPS.filter((op) => (opNames as readonly string[]).includes(op)),
+      TRAIN_OPS.filter((op) => op === 'prelu' || (opNames as readonly string[]).includes(op)),
       DEFAULTS.op,
     );
     fill('lr', LEARNING_RATES, DEFAULTS.lr);
@@ -127,6 +132,7 @@ export class TrainTab {
       if (firstStepAt95 === null && s.accuracy >= 0.95) firstStepAt95 = s.step;
     }
     const final = await trainer.evaluate();
+    const alpha = await trainer.mlp.readSlopes();
     const ms = performance.now() - t0;
     await this.#drawBoundary();
     this.#drawCurves();
@@ -138,6 +144,8 @@ export class TrainTab {
       loss: final.loss,
       history: trainer.history,
       dead: final.dead,
+      slopes: final.slopes,
+      alpha: alpha?.map((a) => [...a]) ?? null,
       firstStepAt95,
       ms,
     };
@@ -147,7 +155,7 @@ export class TrainTab {
     const value = (name: string) => (this.#form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
     return {
       dataset: value('dataset') as DatasetName,
-      op: value('op') as OpName,
+      op: value('op') as MlpOp,
       lr: Number(value('lr')),
       width: Number(value('width')),
       depth: Number(value('depth')),
@@ -255,10 +263,7 @@ export class TrainTab {
       h.length ? undefined : 'Press Start',
     );
     const { op, depth } = trainer.config;
-    const na = trainer.mlp.telemetry
-      ? undefined
-      : `n/a: ${op} keeps no 1-bit mask to count from\n(dead-unit telemetry needs relu or thresholdedRelu)` +
-        (op === 'leakyRelu' ? ',\nand leakyRelu passes 0.01·dy below 0: its units cannot die' : '');
+    const na = trainer.mlp.telemetry ? undefined : deadNa(op);
     drawLines(
       this.#canvases.dead,
       Array.from({ length: depth }, (_, l) => ({
@@ -275,6 +280,17 @@ export class TrainTab {
 
   #showStatus(s: Sample): void {
     const dead = s.dead ? s.dead.map((d, l) => `layer ${l + 1} ${pct(d)}`).join(', ') : 'n/a';
-    this.#status.textContent = `step ${s.step} · loss ${s.loss.toPrecision(3)} · accuracy ${pct(s.accuracy)} · dead units: ${dead}`;
+    const slopes = s.slopes ? ` · mean slope: ${s.slopes.map((a, l) => `layer ${l + 1} ${a.toFixed(3)}`).join(', ')}` : '';
+    const loss = Number.isFinite(s.loss) ? s.loss.toPrecision(3) : `${s.loss} (diverged)`;
+    this.#status.textContent = `step ${s.step} · loss ${loss} · accuracy ${pct(s.accuracy)} · dead units: ${dead}${slopes}`;
   }
+}
+
+/** Why the dead-unit chart is empty for `op` (see countsDeadUnits in mlp.ts). */
+function deadNa(op: MlpOp): string {
+  if (op === 'leakyRelu') return 'n/a: leakyRelu passes 0.01·dy below 0,\nso its units cannot die';
+  if (op === 'prelu') {
+    return 'n/a: prelu passes slope·dy below 0 (one learned\nslope per unit, mean per layer in the status line),\nso its units cannot die unless a slope reaches 0';
+  }
+  return `n/a: ${op}'s layer keeps no 1-bit mask to count from`;
 }

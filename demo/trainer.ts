@@ -1,14 +1,14 @@
 // The Train tab's engine, free of the DOM: a dataset, an MLP on the GPU, and what was measured
 // as it learned. The tab drives it from animation frames; window.__demo.train drives it flat out.
 
-import type { Activations, OpName } from '../src/index.js';
+import type { Activations } from '../src/index.js';
 import { makeDataset, type Dataset, type DatasetName } from './datasets.js';
-import { initParams, Mlp } from './mlp.js';
+import { initParams, Mlp, type MlpOp } from './mlp.js';
 
 /** What a run is: the data, the network and the optimiser. The same config gives the same run. */
 export interface TrainConfig {
   readonly dataset: DatasetName;
-  readonly op: OpName;
+  readonly op: MlpOp;
   readonly lr: number;
   /** Units per hidden layer. */
   readonly width: number;
@@ -22,14 +22,21 @@ export interface TrainConfig {
   readonly momentum?: number;
 }
 
-/** One measurement: after `step` steps, the loss and accuracy of that step's forward, and dead units per hidden layer. */
+/**
+ * One measurement: after `step` steps, the loss and accuracy of that step's forward, dead units
+ * per hidden layer, and for prelu the mean slope per hidden layer.
+ */
 export interface Sample {
   readonly step: number;
   readonly loss: number;
   readonly accuracy: number;
-  /** Dead fraction per hidden layer; null when the op keeps no mask to count from. */
+  /** Dead fraction per hidden layer; null when its units cannot die or there is no mask to count from. */
   readonly dead: readonly number[] | null;
+  /** PReLU's mean learned slope per hidden layer; null for other ops. */
+  readonly slopes: readonly number[] | null;
 }
+
+const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
 export class Trainer {
   readonly config: Required<TrainConfig>;
@@ -53,11 +60,9 @@ export class Trainer {
     this.steps += count;
   }
 
-  /** Reads the last step's loss, accuracy and dead units (waits for the GPU) and records them. */
+  /** Reads the last step's loss, accuracy, dead units and slopes (waits for the GPU) and records them. */
   async sample(): Promise<Sample> {
-    const { loss, accuracy } = await this.mlp.stats();
-    const dead = this.mlp.telemetry ? (await Promise.all(this.mlp.layers.map((l) => l.readActivity()))).map((a) => a.deadFraction) : null;
-    const s = { step: this.steps, loss, accuracy, dead };
+    const s = await this.#measure();
     this.history.push(s);
     return s;
   }
@@ -65,9 +70,13 @@ export class Trainer {
   /** The loss and accuracy of the current weights (one forward with no update; not counted as a step). */
   async evaluate(): Promise<Sample> {
     this.mlp.step(0);
+    return this.#measure();
+  }
+
+  async #measure(): Promise<Sample> {
     const { loss, accuracy } = await this.mlp.stats();
-    const dead = this.mlp.telemetry ? (await Promise.all(this.mlp.layers.map((l) => l.readActivity()))).map((a) => a.deadFraction) : null;
-    return { step: this.steps, loss, accuracy, dead };
+    const [dead, slopes] = await Promise.all([this.mlp.readDead(), this.mlp.readSlopes()]);
+    return { step: this.steps, loss, accuracy, dead, slopes: slopes?.map(mean) ?? null };
   }
 
   dispose(): void {

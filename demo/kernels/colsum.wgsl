@@ -1,5 +1,6 @@
-// The output layer's bias gradient: db[j] = Σ_i dz[i, j] over the rows of dz [rows, cols], one
-// invocation per column, summed in row order (the same bits every run).
+// A bias gradient, db[j] = Σ_i dz[i, j] over the rows of dz [rows, cols]: the output layer's, and
+// a PReLU layer's (whose library layer has no fused bias). One invocation per column, summed in row
+// order (the same bits every run).
 
 struct Dims {
   rows: u32,

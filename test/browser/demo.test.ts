@@ -10,12 +10,16 @@ import { describeIfAvailable } from '../helpers/requirements.js';
 // Builds the demo (vite build) and opens the built page (vite preview) in headless Chromium:
 // it must run on the GPU and name the adapter, plot the values the CPU backend computes (the
 // zoom around 0 included), train an MLP on the spiral to 95% on the GPU with dead units counted
-// per layer, run the benchmark, and fit a phone's width. Console errors fail it. Screenshots of
+// per layer, train PReLU's slopes too, say what lr 1 does to relu, leakyRelu and prelu as the page
+// does, run the benchmark, and fit a phone's width. Console errors fail it. Screenshots of
 // each tab go to test/artifacts/ for review.
 const missing = chromiumMissing();
 
 /** The spiral run: 3 classes, 300 points, full batch, 2 hidden layers of 32 relu units, SGD with momentum 0.9. */
 const SPIRAL = { dataset: 'spiral', op: 'relu', steps: 300, seed: 1, lr: 0.1, momentum: 0.9, width: 32, depth: 2 } as const;
+
+/** PReLU's slopes start at 0.25 (one per hidden unit, learned by the same SGD). */
+const PRELU_INIT = 0.25;
 
 /** Ops the plots may leave out: they take a parameter tensor or change the shape. */
 const NOT_ELEMENTWISE = ['prelu', 'maxout'];
@@ -142,7 +146,51 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     expect(r.accuracy).toBeLessThan(0.95);
   });
 
-  it('says n/a for dead units when the op keeps no mask (leakyRelu)', async () => {
+  it(`prelu learns its slopes: the same spiral run reaches >= 95% in ${SPIRAL.steps} steps and the slopes move from ${PRELU_INIT}`, async () => {
+    const r = await page.evaluate((o) => window.__demo!.train(o), { ...SPIRAL, op: 'prelu' as const });
+    const moved = r.alpha?.map((a) => a.filter((v) => Math.abs(v - PRELU_INIT) > 0.05).length);
+    console.log(
+      `[demo] spiral, prelu ${SPIRAL.depth}x${SPIRAL.width}, lr ${SPIRAL.lr}: accuracy ${r.accuracy.toFixed(3)}, loss ` +
+        `${r.history[0]!.loss.toFixed(3)} -> ${r.loss.toFixed(4)}, first >= 95% at step ${r.firstStepAt95}, mean slopes ` +
+        `${r.slopes?.map((a) => a.toFixed(3)).join('/')}, slopes off 0.25 by > 0.05: ${moved?.join('/')} of ${SPIRAL.width}, ` +
+        `${r.steps} steps in ${r.ms.toFixed(0)} ms`,
+    );
+    expect(r.steps).toBe(SPIRAL.steps);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(r.loss).toBeLessThan(r.history[0]!.loss / 4);
+    // One slope per hidden unit, all finite, and the run learned them: most moved well away from 0.25.
+    expect(r.alpha).toHaveLength(SPIRAL.depth);
+    for (const a of r.alpha!) {
+      expect(a).toHaveLength(SPIRAL.width);
+      for (const v of a) expect(Number.isFinite(v), `slope ${v}`).toBe(true);
+      expect(a.filter((v) => Math.abs(v - PRELU_INIT) > 0.05).length).toBeGreaterThanOrEqual(SPIRAL.width / 2);
+    }
+    expect(r.slopes).toHaveLength(SPIRAL.depth);
+    r.slopes!.forEach((m, l) => expect(m).toBeCloseTo(r.alpha![l]!.reduce((s, v) => s + v, 0) / SPIRAL.width, 5));
+    expect(r.history.every((s) => s.slopes?.length === SPIRAL.depth)).toBe(true);
+    // PReLU's units cannot die (below 0 they pass slope·dy): no dead count, the slopes instead.
+    expect(r.dead).toBeNull();
+    const status = await page.$eval('#train-status', (el) => el.textContent ?? '');
+    expect(status).toMatch(/dead units: n\/a · mean slope: layer 1 -?[\d.]+, layer 2 -?[\d.]+$/);
+    await page.screenshot({ path: `${dir}/demo-train-prelu.png`, fullPage: true });
+  });
+
+  it('at lr 1 leakyRelu keeps its units but does not learn the spiral, and prelu diverges (as the page says)', async () => {
+    const leaky = await page.evaluate((o) => window.__demo!.train(o), { ...SPIRAL, op: 'leakyRelu' as const, lr: 1, steps: 100 });
+    const prelu = await page.evaluate((o) => window.__demo!.train(o), { ...SPIRAL, op: 'prelu' as const, lr: 1, steps: 50 });
+    console.log(
+      `[demo] spiral, lr 1: leakyRelu accuracy ${leaky.accuracy.toFixed(3)} after 100 steps; prelu loss ` +
+        `${prelu.history.map((s) => (Number.isFinite(s.loss) ? s.loss.toPrecision(3) : 'NaN')).join(' ')} (every 10 steps)`,
+    );
+    expect(leaky.accuracy).toBeLessThan(0.95);
+    expect(Number.isFinite(leaky.loss)).toBe(true);
+    // NaN comes back through page.evaluate's JSON as null: not finite either way.
+    expect(Number.isFinite(prelu.loss)).toBe(false);
+    expect(Number.isFinite(prelu.history[0]!.loss)).toBe(true);
+    expect(await page.$eval('#train-status', (el) => el.textContent ?? '')).toContain('loss NaN (diverged)');
+  });
+
+  it('says n/a for dead units where units cannot die (leakyRelu, though its layer keeps a mask)', async () => {
     const r = await page.evaluate((o) => window.__demo!.train(o), { ...SPIRAL, op: 'leakyRelu' as const, steps: 20 });
     expect(r.dead).toBeNull();
     expect(r.history.every((s) => s.dead === null)).toBe(true);
