@@ -133,6 +133,8 @@ export class Activations implements TensorHost {
   readonly #recovery: Recovery | undefined;
   #ready: Promise<void> = Promise.resolve();
   readonly #live = new Set<Tensor<Dtype>>();
+  /** Layers not yet disposed: their masks and telemetry counts are buffers too. */
+  readonly #layers = new Set<Layer>();
   /** What to free with a tensor: buffers that work encoded into a caller's encoder still reads. */
   readonly #releaseWith = new WeakMap<Tensor<Dtype>, (() => void)[]>();
   #disposed = false;
@@ -576,7 +578,9 @@ export class Activations implements TensorHost {
         `${op} keeping ${kept}`,
       );
     }
-    return new Layer(def, resolveAttrs(def, attrs), masked, this.#layerHost, axis, telemetry);
+    const made = new Layer(def, resolveAttrs(def, attrs), masked, this.#layerHost, axis, telemetry);
+    this.#layers.add(made);
+    return made;
   }
 
   readonly #layerHost: LayerHost = {
@@ -603,6 +607,7 @@ export class Activations implements TensorHost {
       }
       return encoder as GPUCommandEncoder;
     },
+    layerDisposed: (layer) => this.#layers.delete(layer),
     releaseWith: (t, release) => {
       const list = this.#releaseWith.get(t);
       if (list) list.push(release);
@@ -723,7 +728,9 @@ export class Activations implements TensorHost {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    // Tensor.dispose() calls back into releaseStorage, which removes it from #live.
+    // Tensor.dispose() calls back into releaseStorage, which removes it from #live; a layer's
+    // dispose() frees its mask and telemetry counts and removes it from #layers.
+    for (const layer of this.#layers) layer.dispose();
     for (const t of this.#live) t.dispose();
     this.#gpu?.dispose();
   }

@@ -556,14 +556,19 @@ export class GpuBackend implements BufferOwner {
   /** Copies `length` f32s from `buffer` at byte `offset` back to the CPU. */
   async read(buffer: GPUBuffer, offset: number, length: number): Promise<Float32Array> {
     this.checkAlive();
-    await this.#settle();
-    if (length === 0) return new Float32Array(0);
+    if (length === 0) {
+      await this.#settle();
+      return new Float32Array(0);
+    }
     const bytes = length * 4;
+    // The copy is queued at once, behind the work that wrote the buffer: disposing the tensor
+    // while the read is pending cannot make it copy from a destroyed buffer.
     const staging = this.device.createBuffer({ label: 'readback', size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     try {
       const enc = this.device.createCommandEncoder({ label: 'readback' });
       enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
       this.device.queue.submit([enc.finish()]);
+      await this.#settle();
       try {
         await Promise.race([staging.mapAsync(MapMode.READ), this.#lostPromise]);
       } catch (e) {

@@ -27,6 +27,8 @@ export interface LayerHost {
    * still reads (the mask, z) lives until the tensor that work wrote is freed.
    */
   releaseWith(t: Tensor, release: () => void): void;
+  /** The layer was disposed: the instance no longer needs to free what it holds. */
+  layerDisposed(layer: Layer): void;
   /**
    * y = op(x + b), b broadcast along `axis`, in one pass, keeping the mask of z = x + b, z itself
    * ('x': the gradient reads the op's input) or nothing ('y': the caller's y is kept).
@@ -273,12 +275,14 @@ export class Layer {
     return { active, samples: activity.samples, deadUnits, deadFraction: active.length ? deadUnits / active.length : 0 };
   }
 
-  /** Releases anything kept. Calling it again does nothing. */
+  /** Releases anything kept (`acts.dispose()` does this for every layer it made). Calling it again does nothing. */
   dispose(): void {
+    if (this.#disposed) return;
     this.#release();
     this.#activity?.counts.release();
     this.#activity = undefined;
     this.#disposed = true;
+    this.#host.layerDisposed(this);
   }
 
   #count(mask: Retained, shape: BiasShape, encoder?: GPUCommandEncoder): void {

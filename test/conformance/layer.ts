@@ -305,4 +305,30 @@ export const layerCases: readonly ConformanceCase[] = [
       }
     },
   },
+  {
+    name: 'a read in flight is not affected by disposing its tensor, or its layer, before it resolves',
+    async run({ acts }) {
+      const x = randomFloats(5000, 41);
+      const tx = acts.tensor(x);
+      const y = acts.forward('relu', tx);
+      const pending = y.read();
+      y.dispose();
+      const ref = acts.forward('relu', tx);
+      expectBits('read, then dispose', await pending, bitsOf(await ref.read()), { x });
+      const layer = acts.layer('relu', {}, { telemetry: true });
+      const h = layer.forward(tx);
+      const activity = layer.readActivity();
+      const dy = acts.tensor(x);
+      const dx = layer.backward(dy);
+      const dxPending = dx.read();
+      dx.dispose();
+      layer.dispose();
+      const counts = await activity;
+      const positives = x.reduce((n, v) => n + (v > 0 || Number.isNaN(v) ? 1 : 0), 0);
+      const total = counts.active.reduce((n, c) => n + c, 0);
+      assert(total === positives, `telemetry read after dispose: ${total} active, expected ${positives}`);
+      expectBits('dx read, then dispose', await dxPending, bitsOf(await acts.backward('relu', { x: tx, dy }).read()), { x });
+      for (const t of [tx, ref, h, dy]) t.dispose();
+    },
+  },
 ];
