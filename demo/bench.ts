@@ -1,10 +1,13 @@
 // The Benchmark tab: relu forward against copyBufferToBuffer of the same bytes, on the
-// visitor's GPU, at sizes 2^from .. 2^to elements.
+// visitor's GPU, at sizes 2^from .. 2^to elements. Without WebGPU (the library fell back to its
+// CPU backend) it times that backend instead: acts.forward('relu') against Float32Array.set.
 
 import type { Activations } from '../src/index.js';
 
 /** One size's result. */
 export interface BenchRow {
+  /** Where it ran: the GPU (forwardInto against copyBufferToBuffer) or the CPU backend (forward against Float32Array.set). */
+  readonly backend: 'webgpu' | 'cpu';
   readonly elements: number;
   readonly bytes: number;
   /** Per call, best of 3, in ms. */
@@ -35,10 +38,61 @@ async function time(device: GPUDevice, reps: number, encode: (enc: GPUCommandEnc
   return best;
 }
 
+/**
+ * Milliseconds per call of `run` on the CPU, best of 3 rounds after a warm-up, each round as many
+ * calls as take 10 ms or more (performance.now() may be coarse).
+ */
+function timeCpu(run: () => void): number {
+  run();
+  let reps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    if (performance.now() - t0 >= 10 || reps >= 2 ** 16) break;
+    reps *= 2;
+  }
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  return best;
+}
+
+/** The row of a size from its two timings. */
+function row(backend: BenchRow['backend'], n: number, reluMs: number, copyMs: number): BenchRow {
+  const bytes = 4 * n;
+  const gbs = (ms: number) => (2 * bytes) / (ms * 1e6);
+  return { backend, elements: n, bytes, reluMs, copyMs, reluGBs: gbs(reluMs), copyGBs: gbs(copyMs), ratio: reluMs / copyMs };
+}
+
+/**
+ * The CPU backend's relu forward (acts.forward: a new tensor per call, disposed) against
+ * Float32Array.set of the same bytes, at 2^e elements for each e in `exponents`.
+ */
+async function runCpuBench(acts: Activations, exponents: readonly number[], onRow?: (row: BenchRow) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const e of exponents) {
+    const n = 2 ** e;
+    const values = Float32Array.from({ length: n }, (_, i) => (i % 7) - 3);
+    const x = acts.tensor(values);
+    const copy = new Float32Array(n);
+    const reluMs = timeCpu(() => acts.forward('relu', x).dispose());
+    const copyMs = timeCpu(() => copy.set(values));
+    x.dispose();
+    const r = row('cpu', n, reluMs, copyMs);
+    rows.push(r);
+    onRow?.(r);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let the page draw the row
+  }
+  return rows;
+}
+
 /** Times relu forward and a copy at 2^e elements for each e in `exponents`; `onRow` sees each result as it comes. */
 export async function runBench(acts: Activations, exponents: readonly number[], onRow?: (row: BenchRow) => void): Promise<BenchRow[]> {
   const device = acts.device;
-  if (!device) throw new Error('the benchmark needs WebGPU');
+  if (!device) return runCpuBench(acts, exponents, onRow);
   const rows: BenchRow[] = [];
   for (const e of exponents) {
     const n = 2 ** e;
@@ -59,10 +113,9 @@ export async function runBench(acts: Activations, exponents: readonly number[], 
     const copyMs = await time(device, reps, (enc) => enc.copyBufferToBuffer(x, 0, y, 0, bytes));
     x.destroy();
     y.destroy();
-    const gbs = (ms: number) => (2 * bytes) / (ms * 1e6);
-    const row = { elements: n, bytes, reluMs, copyMs, reluGBs: gbs(reluMs), copyGBs: gbs(copyMs), ratio: reluMs / copyMs };
-    rows.push(row);
-    onRow?.(row);
+    const r = row('webgpu', n, reluMs, copyMs);
+    rows.push(r);
+    onRow?.(r);
   }
   return rows;
 }
@@ -82,10 +135,17 @@ export function setupBench(acts: Activations | undefined, unavailable: string | 
       .map((e) => `<option value="${e}" ${e === chosen ? 'selected' : ''}>${e}</option>`)
       .join('');
   }
-  if (!acts?.device) {
-    status.textContent = `The benchmark needs WebGPU, and this page has none: ${unavailable ?? 'no device'}.`;
+  if (!acts) {
+    status.textContent = `The benchmark needs the library, and it did not start: ${unavailable ?? 'no instance'}.`;
     button.disabled = true;
     return;
+  }
+  if (!acts.device) {
+    document.getElementById('bench-where')!.textContent = 'the CPU (no WebGPU here)';
+    document.getElementById('bench-note')!.textContent =
+      "No WebGPU on this page, so this times the library's CPU backend instead: at each size, relu forward (acts.forward, a new " +
+      'tensor per call, then disposed) against Float32Array.prototype.set of the same bytes, each repeated for at least 10 ms, best ' +
+      'of 3, timed with performance.now(). Throughput counts the bytes read and written. Not a GPU number: what this page runs on.';
   }
   const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   const size = (bytes: number) => (bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes / 2 ** 10} KiB`);

@@ -2,7 +2,8 @@
 // test/gpu/training.test.ts share it. The activations are the library's training layers
 // (layer.forwardBias / backwardBias: the bias fused in, a 1-bit mask for relu, dead-unit
 // telemetry); the matmuls, the loss head and SGD are the small WGSL kernels in ./kernels/,
-// which are demo code, not part of the library's API.
+// which are demo code, not part of the library's API. Without WebGPU the tab trains the same
+// network with ./cpu-mlp.ts (the library's layers on its CPU backend, these kernels in JS).
 //
 //   x [n, 2] → (· W₀ → act(· + b₀)) × hidden layers → · W_L + b_L → logits [n, k]
 //   k = 1: binary cross-entropy on a sigmoid; k > 1: softmax cross-entropy.
@@ -46,6 +47,38 @@ export interface MlpParams {
 export interface MlpStats {
   readonly loss: number;
   readonly accuracy: number;
+}
+
+/**
+ * What the Train tab needs of a network, on either side: {@link Mlp} (WebGPU) or CpuMlp
+ * (demo/cpu-mlp.ts, the CPU fallback). `step` queues a step and returns at once; the reads wait
+ * for every step queued before them.
+ */
+export interface Network {
+  /** Widths from input to output: [2, ...hidden, k]. */
+  readonly sizes: readonly number[];
+  /** Samples in the training batch. */
+  readonly n: number;
+  /** Outputs of the last layer: 1 (BCE) or the number of classes (softmax). */
+  readonly k: number;
+  /** Whether the hidden layers count dead units (readActivity). */
+  readonly telemetry: boolean;
+  /** Whether the hidden layers are PReLU with learned slopes. */
+  readonly prelu: boolean;
+  /** One full-batch step: forward, loss, backward, and (lr > 0) an SGD update. */
+  step(lr: number): void;
+  /** The mean loss and accuracy of the last step's forward (before its update). */
+  stats(): Promise<MlpStats>;
+  /** The dead fraction per hidden layer after the last forward, or null without telemetry. */
+  readDead(): Promise<number[] | null>;
+  /** PReLU's current slopes per hidden layer, or null for other ops. */
+  readSlopes(): Promise<Float32Array[] | null>;
+  /** Class probabilities at `points` ([g, 2]): [g] values of p(class 1) for k = 1, else [g, k] softmax rows. */
+  predict(points: Float32Array): Promise<Float32Array>;
+  /** The current parameters. */
+  readParams(): Promise<MlpParams>;
+  /** Frees what the network holds. The Activations instance stays usable. */
+  dispose(): void;
 }
 
 /**
@@ -102,7 +135,7 @@ interface Pass {
 }
 
 /** An MLP whose parameters, data and every step live on the GPU. See the file comment. */
-export class Mlp {
+export class Mlp implements Network {
   readonly acts: Activations;
   readonly device: GPUDevice;
   readonly sizes: readonly number[];

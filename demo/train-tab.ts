@@ -1,5 +1,6 @@
 // The Train tab: controls, the live loop (a few steps per animation frame, then a readback), and
-// the drawings; and `train()`, the same run flat out for tests (window.__demo.train).
+// the drawings; and `train()`, the same run flat out for tests (window.__demo.train). It trains on
+// the GPU, or on the CPU where the library fell back to its CPU backend.
 
 import { opNames, type Activations } from '../src/index.js';
 import { boundsOf, drawBoundary, drawLines, gridPoints, type Bounds } from './charts.js';
@@ -34,6 +35,14 @@ const DEFAULTS = { dataset: 'spiral', op: 'relu', lr: 0.1, width: 32, depth: 2, 
 const GRID = 64;
 /** The live loop stops by itself here. */
 const MAX_STEPS = 20_000;
+/** Most steps per animation frame: the GPU's and the CPU's (each step there blocks the page). */
+const MAX_BATCH = { gpu: 64, cpu: 16 } as const;
+/** What the tab's note says of where the steps run, on the CPU (the page's text is the GPU's). */
+const CPU_HOW =
+  "No WebGPU on this page, so every step runs on the CPU instead, full batch: the hidden activations are the library's " +
+  'training layers on its CPU backend (bias fused in, a 1-bit mask for relu, the same dead-unit counts), and the matmuls, the loss ' +
+  "(cross-entropy) and SGD are plain JavaScript over Float32Arrays, the formulas of the demo's WGSL kernels, from the same seeded " +
+  'weights as on the GPU.';
 const LAYER_COLORS = ['#2b6cb0', '#d9480f', '#2f9e44'];
 
 /** A run for window.__demo.train: a config and a number of steps. */
@@ -68,6 +77,8 @@ const pct = (v: number) => `${Number((100 * v).toFixed(1))}%`;
 
 export class TrainTab {
   readonly #acts: Activations | undefined;
+  /** Where it trains: on the GPU, or on the CPU where the library fell back. */
+  readonly #on: 'gpu' | 'cpu';
   readonly #form: HTMLFormElement;
   readonly #startButton: HTMLButtonElement;
   readonly #status: HTMLElement;
@@ -79,7 +90,8 @@ export class TrainTab {
   #loop: Promise<void> | undefined;
 
   constructor(acts: Activations | undefined, unavailable: string | undefined) {
-    this.#acts = acts?.device ? acts : undefined;
+    this.#acts = acts;
+    this.#on = acts?.device ? 'gpu' : 'cpu';
     const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
     this.#form = $('train-controls');
     this.#startButton = $('train-start');
@@ -100,9 +112,13 @@ export class TrainTab {
     fill('depth', DEPTHS, DEFAULTS.depth);
     fill('momentum', MOMENTA, DEFAULTS.momentum);
     if (!this.#acts) {
-      this.#status.textContent = `Training runs on WebGPU, and this page has none: ${unavailable ?? 'no device'}.`;
+      this.#status.textContent = `Training needs the library, and it did not start: ${unavailable ?? 'no instance'}.`;
       for (const el of this.#form.querySelectorAll<HTMLInputElement | HTMLButtonElement>('select, input, button')) el.disabled = true;
       return;
+    }
+    if (this.#on === 'cpu') {
+      for (const el of document.querySelectorAll('.train-where')) el.textContent = 'CPU';
+      $('train-how').textContent = CPU_HOW;
     }
     this.#form.addEventListener('change', (e) => {
       if ((e.target as HTMLElement).getAttribute('name') === 'lr') return; // applies live
@@ -115,11 +131,11 @@ export class TrainTab {
   }
 
   /**
-   * Trains `options.steps` full-batch steps as fast as the GPU goes (no animation frames),
+   * Trains `options.steps` full-batch steps as fast as the GPU (or the CPU) goes (no animation frames),
    * sampling every `options.every` steps, then draws the result and reports it.
    */
   async train(options: TrainOptions): Promise<TrainReport> {
-    if (!this.#acts) throw new Error('training needs WebGPU');
+    if (!this.#acts) throw new Error('training needs the library, and it did not start');
     await this.#stop();
     this.#setControls(options);
     const trainer = await this.#reset(options);
@@ -189,7 +205,8 @@ export class TrainTab {
     this.#grid = gridPoints(this.#bounds, GRID);
     drawBoundary(this.#canvases.boundary, trainer.data, this.#bounds, GRID);
     this.#drawCurves();
-    this.#status.textContent = `Ready: ${trainer.data.y.length} points, ${trainer.config.depth} × ${trainer.config.width} ${trainer.config.op} units.`;
+    const where = trainer.on === 'cpu' ? ', training on the CPU (no WebGPU)' : '';
+    this.#status.textContent = `Ready: ${trainer.data.y.length} points, ${trainer.config.depth} × ${trainer.config.width} ${trainer.config.op} units${where}.`;
     return trainer;
   }
 
@@ -212,14 +229,15 @@ export class TrainTab {
 
   /** A few steps per frame (as many as keep a frame near 30-80 ms), then a readback and a redraw. */
   async #animate(trainer: Trainer): Promise<void> {
-    let batch = 2;
+    const maxBatch = MAX_BATCH[trainer.on];
+    let batch = trainer.on === 'cpu' ? 1 : 2;
     let boundaryAt = 0;
     while (this.#running && trainer.steps < MAX_STEPS) {
       const t0 = performance.now();
       trainer.run(batch, this.#config().lr);
       const s = await trainer.sample();
       const dt = performance.now() - t0;
-      batch = dt < 30 ? Math.min(batch * 2, 64) : dt > 80 ? Math.max(1, batch >> 1) : batch;
+      batch = dt < 30 ? Math.min(batch * 2, maxBatch) : dt > 80 ? Math.max(1, batch >> 1) : batch;
       if (performance.now() - boundaryAt > 300) {
         await this.#drawBoundary();
         boundaryAt = performance.now();

@@ -1,9 +1,11 @@
-// The Train tab's engine, free of the DOM: a dataset, an MLP on the GPU, and what was measured
-// as it learned. The tab drives it from animation frames; window.__demo.train drives it flat out.
+// The Train tab's engine, free of the DOM: a dataset, an MLP (on the GPU, or on the CPU where the
+// library fell back to its CPU backend), and what was measured as it learned. The tab drives it
+// from animation frames; window.__demo.train drives it flat out.
 
 import type { Activations } from '../src/index.js';
 import { makeDataset, type Dataset, type DatasetName } from './datasets.js';
-import { initParams, Mlp, type MlpOp } from './mlp.js';
+import { CpuMlp } from './cpu-mlp.js';
+import { initParams, Mlp, type MlpOp, type Network } from './mlp.js';
 
 /** What a run is: the data, the network and the optimiser. The same config gives the same run. */
 export interface TrainConfig {
@@ -41,7 +43,10 @@ const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 export class Trainer {
   readonly config: Required<TrainConfig>;
   readonly data: Dataset;
-  readonly mlp: Mlp;
+  /** Mlp on WebGPU, CpuMlp on the CPU backend: the same network from the same seeded weights. */
+  readonly mlp: Network;
+  /** Where it trains. */
+  readonly on: 'gpu' | 'cpu';
   readonly history: Sample[] = [];
   steps = 0;
 
@@ -51,16 +56,20 @@ export class Trainer {
     this.data = makeDataset(dataset, points, seed);
     const k = this.data.classes === 2 ? 1 : this.data.classes;
     const sizes = [2, ...Array.from({ length: depth }, () => width), k];
-    this.mlp = new Mlp(acts, { op, sizes, telemetry: true, momentum }, this.data, initParams(sizes, seed));
+    const options = { op, sizes, telemetry: true, momentum };
+    this.on = acts.device ? 'gpu' : 'cpu';
+    this.mlp = acts.device
+      ? new Mlp(acts, options, this.data, initParams(sizes, seed))
+      : new CpuMlp(acts, options, this.data, initParams(sizes, seed));
   }
 
-  /** Encodes and submits `count` steps at learning rate `lr` (the GPU runs them while we return). */
+  /** Queues `count` steps at learning rate `lr`: submitted to the GPU, or chained on the CPU; `sample()` waits for them. */
   run(count: number, lr = this.config.lr): void {
     for (let i = 0; i < count; i++) this.mlp.step(lr);
     this.steps += count;
   }
 
-  /** Reads the last step's loss, accuracy, dead units and slopes (waits for the GPU) and records them. */
+  /** Reads the last step's loss, accuracy, dead units and slopes (waits for the queued steps) and records them. */
   async sample(): Promise<Sample> {
     const s = await this.#measure();
     this.history.push(s);

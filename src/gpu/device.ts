@@ -82,9 +82,11 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
     throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`);
   }
   if (!adapter) {
-    throw new WebGPUUnavailableError(
-      'requestAdapter() returned null: no WebGPU adapter is available (in Node, is VK_ICD_FILENAMES set to a Vulkan driver?)',
-    );
+    const hint =
+      typeof window === 'undefined'
+        ? ' (is VK_ICD_FILENAMES set to a Vulkan driver?)'
+        : ' (WebGPU may be disabled or blocklisted for this GPU; see chrome://gpu)';
+    throw new WebGPUUnavailableError(`requestAdapter() returned null: no WebGPU adapter is available${hint}`);
   }
   let device: GPUDevice;
   try {

@@ -1,18 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivations, opNames } from '../../src/index.js';
 import { getOp } from '../../src/ops/registry.js';
-import { chromiumMissing, startHarness, type Harness } from '../helpers/chromium.js';
+import { chromiumMissing, launchChromium, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 
 // Builds the demo (vite build) and opens the built page (vite preview) in headless Chromium:
 // it must run on the GPU and name the adapter, plot the values the CPU backend computes (the
 // zoom around 0 included), train an MLP on the spiral to 95% on the GPU with dead units counted
 // per layer, train PReLU's slopes too, say what lr 1 does to relu, leakyRelu and prelu as the page
-// does, run the benchmark, and fit a phone's width. Console errors fail it. Screenshots of
-// each tab go to test/artifacts/ for review.
+// does, run the benchmark, and fit a phone's width. Then the same built page in a Chromium with
+// no WebGPU adapter: it must say it fell back to the CPU and why, plot the same values, train the
+// same spiral on the CPU (the library's layers on its CPU backend, the demo's matmuls, loss and
+// SGD in JS) to 95% from the same weights, time the CPU backend on the Benchmark tab, and fit a
+// phone. Console errors fail it. Screenshots of each tab go to test/artifacts/ for review.
 const missing = chromiumMissing();
 
 /** The spiral run: 3 classes, 300 points, full batch, 2 hidden layers of 32 relu units, SGD with momentum 0.9. */
@@ -25,22 +28,71 @@ const PRELU_INIT = 0.25;
 const NOT_ELEMENTWISE = ['prelu', 'maxout'];
 
 type Demo = Omit<NonNullable<Window['__demo']>, 'train'>;
+type TrainReport = Awaited<ReturnType<NonNullable<Window['__demo']>['train']>>;
+
+/** Every plotted op, at every x range, must show what the CPU backend computes (exact ops bit for bit). */
+async function expectCpuValues(demo: Demo): Promise<void> {
+  const cpu = await createActivations({ backend: 'cpu' });
+  const plotted = Object.keys(demo.ops);
+  expect([...plotted, ...Object.keys(demo.skipped)].sort()).toEqual([...opNames].sort());
+  for (const op of Object.keys(demo.skipped)) expect(NOT_ELEMENTWISE, `${op} left out: ${demo.skipped[op]}`).toContain(op);
+  expect(Object.keys(demo.ranges).sort()).toEqual(['0.1', '1', '10']);
+  expect(demo.ranges['0.1']!.xs.at(0)).toBeCloseTo(-0.1, 7);
+  for (const [range, { xs, ops }] of Object.entries(demo.ranges)) {
+    expect(Object.keys(ops).sort()).toEqual([...plotted].sort());
+    const x = cpu.tensor(xs);
+    const ones = cpu.tensor(xs.map(() => 1));
+    for (const op of plotted as (typeof opNames)[number][]) {
+      const y = await cpu.forward(op, x).read();
+      const grad = await cpu.backward(op, { x, y: cpu.tensor(y), dy: ones }).read();
+      const shown = ops[op]!;
+      const exact = getOp(op).accuracy.kind === 'exact';
+      const close = (a: number, b: number) => Object.is(a, b) || (!exact && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)));
+      shown.y.forEach((v, i) => expect(close(v, y[i]!), `[±${range}] ${op}(${xs[i]}) = ${v}, CPU ${y[i]}`).toBe(true));
+      shown.grad.forEach((v, i) => expect(close(v, grad[i]!), `[±${range}] ${op}'(${xs[i]}) = ${v}, CPU ${grad[i]}`).toBe(true));
+    }
+  }
+  // Hand-worked points: relu(-10) = 0, relu(0) = 0 with gradient 0, relu(10) = 10 with gradient 1;
+  // zoomed in, relu's gradient steps from 0 to 1 right after 0 and leakyRelu's from 0.01.
+  const at = (v: number) => demo.xs.indexOf(v);
+  const relu = demo.ops.relu!;
+  expect([relu.y[at(-10)], relu.y[at(0)], relu.grad[at(0)], relu.y[at(10)], relu.grad[at(10)]]).toEqual([0, 0, 0, 10, 1]);
+  const zoom = demo.ranges['0.1']!;
+  const mid = zoom.xs.indexOf(0);
+  expect([zoom.ops.relu!.grad[mid - 1], zoom.ops.relu!.grad[mid], zoom.ops.relu!.grad[mid + 1]]).toEqual([0, 0, 1]);
+  expect(zoom.ops.leakyRelu!.grad[mid - 1]).toBeCloseTo(0.01, 7);
+  cpu.dispose();
+}
+
+/** One line about a spiral run, for the log. */
+const describeRun = (where: string, r: TrainReport) =>
+  `[demo] ${where}: spiral, ${r.config.op} ${r.config.depth}x${r.config.width}, lr ${r.config.lr}: accuracy ${r.accuracy.toFixed(3)}, ` +
+  `loss ${r.history[0]!.loss.toFixed(3)} -> ${r.loss.toFixed(4)}, first >= 95% at step ${r.firstStepAt95}, ` +
+  `dead ${r.dead?.map((d) => d.toFixed(3)).join('/')}, ${r.steps} steps in ${r.ms.toFixed(0)} ms`;
 
 describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
   let harness: Harness | undefined;
   let page: Page;
   const consoleErrors: string[] = [];
   let demo: Demo;
+  /** The GPU's spiral run, for the CPU's to be compared with. */
+  let gpuSpiral: TrainReport | undefined;
   const dir = resolve(import.meta.dirname, '../artifacts');
 
-  const open = async (width: number, height: number, mobile = false): Promise<Page> => {
-    const p = await harness!.browser.newPage();
+  const open = async (
+    width: number,
+    height: number,
+    mobile = false,
+    browser: Browser = harness!.browser,
+    errors: string[] = consoleErrors,
+  ): Promise<Page> => {
+    const p = await browser.newPage();
     await p.setViewport({ width, height, isMobile: mobile, hasTouch: mobile });
     p.on('console', (msg) => {
       console.log(`[demo] ${msg.text()}`);
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
+      if (msg.type() === 'error') errors.push(msg.text());
     });
-    p.on('pageerror', (err) => consoleErrors.push(String(err)));
+    p.on('pageerror', (err) => errors.push(String(err)));
     await p.goto(`${harness!.origin}/`);
     // Ready, or failed: main() writes 'Error: …' into the banner.
     await p.waitForFunction(() => window.__demo ?? document.getElementById('banner')!.textContent.startsWith('Error'), {
@@ -73,36 +125,7 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
   });
 
   it('plots, for every op and every x range (the zoom on [-0.1, 0.1] too), the values the CPU backend computes', async () => {
-    const cpu = await createActivations({ backend: 'cpu' });
-    const plotted = Object.keys(demo.ops);
-    expect([...plotted, ...Object.keys(demo.skipped)].sort()).toEqual([...opNames].sort());
-    for (const op of Object.keys(demo.skipped)) expect(NOT_ELEMENTWISE, `${op} left out: ${demo.skipped[op]}`).toContain(op);
-    expect(Object.keys(demo.ranges).sort()).toEqual(['0.1', '1', '10']);
-    expect(demo.ranges['0.1']!.xs.at(0)).toBeCloseTo(-0.1, 7);
-    for (const [range, { xs, ops }] of Object.entries(demo.ranges)) {
-      expect(Object.keys(ops).sort()).toEqual([...plotted].sort());
-      const x = cpu.tensor(xs);
-      const ones = cpu.tensor(xs.map(() => 1));
-      for (const op of plotted as (typeof opNames)[number][]) {
-        const y = await cpu.forward(op, x).read();
-        const grad = await cpu.backward(op, { x, y: cpu.tensor(y), dy: ones }).read();
-        const shown = ops[op]!;
-        const exact = getOp(op).accuracy.kind === 'exact';
-        const close = (a: number, b: number) => Object.is(a, b) || (!exact && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)));
-        shown.y.forEach((v, i) => expect(close(v, y[i]!), `[±${range}] ${op}(${xs[i]}) = ${v}, CPU ${y[i]}`).toBe(true));
-        shown.grad.forEach((v, i) => expect(close(v, grad[i]!), `[±${range}] ${op}'(${xs[i]}) = ${v}, CPU ${grad[i]}`).toBe(true));
-      }
-    }
-    // Hand-worked points: relu(-10) = 0, relu(0) = 0 with gradient 0, relu(10) = 10 with gradient 1;
-    // zoomed in, relu's gradient steps from 0 to 1 right after 0 and leakyRelu's from 0.01.
-    const at = (v: number) => demo.xs.indexOf(v);
-    const relu = demo.ops.relu!;
-    expect([relu.y[at(-10)], relu.y[at(0)], relu.grad[at(0)], relu.y[at(10)], relu.grad[at(10)]]).toEqual([0, 0, 0, 10, 1]);
-    const zoom = demo.ranges['0.1']!;
-    const mid = zoom.xs.indexOf(0);
-    expect([zoom.ops.relu!.grad[mid - 1], zoom.ops.relu!.grad[mid], zoom.ops.relu!.grad[mid + 1]]).toEqual([0, 0, 1]);
-    expect(zoom.ops.leakyRelu!.grad[mid - 1]).toBeCloseTo(0.01, 7);
-    cpu.dispose();
+    await expectCpuValues(demo);
     // The zoomed view is what the range control shows.
     await page.click('#range input[value="0.1"]');
     expect(await page.$eval('.range-label', (el) => el.textContent)).toBe('-0.1 to 0.1');
@@ -113,12 +136,9 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
   it(`trains on the spiral to >= 95% accuracy in ${SPIRAL.steps} steps on the GPU, counting dead relu units per layer`, async () => {
     await showTab(page, 'train');
     const r = await page.evaluate((o) => window.__demo!.train(o), SPIRAL);
+    gpuSpiral = r;
     const last = r.history[r.history.length - 1]!;
-    console.log(
-      `[demo] spiral, ${SPIRAL.op} ${SPIRAL.depth}x${SPIRAL.width}, lr ${SPIRAL.lr}: accuracy ${r.accuracy.toFixed(3)}, loss ` +
-        `${r.history[0]!.loss.toFixed(3)} -> ${r.loss.toFixed(4)}, first >= 95% at step ${r.firstStepAt95}, ` +
-        `dead ${r.dead?.map((d) => d.toFixed(3)).join('/')}, ${r.steps} steps in ${r.ms.toFixed(0)} ms`,
-    );
+    console.log(describeRun('GPU', r));
     expect(r.steps).toBe(SPIRAL.steps);
     expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(r.loss).toBeLessThan(r.history[0]!.loss / 4);
@@ -244,5 +264,112 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
 
   it('logs no errors', () => {
     expect(consoleErrors).toEqual([]);
+  });
+
+  describe('without WebGPU: the CPU fallback', () => {
+    let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
+    let cpuPage: Page;
+    let cpuDemo: Demo;
+    /** What the page itself sees of WebGPU (asked again after the library asked). */
+    let probe: string;
+    const cpuErrors: string[] = [];
+
+    beforeAll(async () => {
+      chromium = await launchChromium({ webgpu: false });
+      cpuPage = await open(1000, 900, false, chromium.browser, cpuErrors);
+      probe = await cpuPage.evaluate(async () => {
+        if (!('gpu' in navigator)) return 'no navigator.gpu';
+        const adapter = await navigator.gpu.requestAdapter();
+        return adapter ? `an adapter: ${adapter.info.vendor} ${adapter.info.description}` : 'requestAdapter() resolved to null';
+      });
+      cpuDemo = await cpuPage.evaluate(() => JSON.parse(JSON.stringify(window.__demo)) as Demo);
+    });
+    afterAll(async () => chromium?.close());
+
+    it('the browser offers no WebGPU adapter, and the banner says the page fell back to the CPU, and why', async () => {
+      console.log(`[demo] no-WebGPU Chromium: ${probe}; the library's reason: ${cpuDemo.fallbackReason}`);
+      expect(['no navigator.gpu', 'requestAdapter() resolved to null']).toContain(probe);
+      expect(cpuDemo.backend).toBe('cpu');
+      expect(cpuDemo.fallbackReason).toMatch(/requestAdapter|navigator\.gpu/);
+      const banner = await cpuPage.$eval('#banner', (el) => el.textContent ?? '');
+      expect(banner).toContain('running on the CPU backend');
+      expect(banner).toContain(cpuDemo.fallbackReason);
+      expect(await cpuPage.$eval('#banner', (el) => el.className)).toBe('banner cpu');
+      expect(await cpuPage.$eval('#where', (el) => el.textContent)).toBe('CPU (fallback)');
+    });
+
+    it('plots the values the CPU backend computes, at every x range', async () => {
+      await expectCpuValues(cpuDemo);
+    });
+
+    it(`trains the spiral on the CPU to >= 95% in ${SPIRAL.steps} steps, from the same weights as on the GPU`, async () => {
+      await showTab(cpuPage, 'train');
+      expect(await cpuPage.$eval('#panel-train h2', (el) => el.textContent)).toBe('Train a small MLP on the CPU');
+      expect(await cpuPage.$eval('#train-how', (el) => el.textContent)).toMatch(/^No WebGPU on this page, so every step runs on the CPU/);
+      expect(await cpuPage.$eval('#train-status', (el) => el.textContent)).toMatch(/training on the CPU \(no WebGPU\)\.$/);
+      const r = await cpuPage.evaluate((o) => window.__demo!.train(o), SPIRAL);
+      console.log(describeRun('CPU', r));
+      expect(r.steps).toBe(SPIRAL.steps);
+      expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
+      expect(r.loss).toBeLessThan(r.history[0]!.loss / 4);
+      expect(r.history.length).toBe(SPIRAL.steps / 10);
+      // Dead relu units are counted on the CPU too (the library's layer, its 1-bit mask and readActivity).
+      expect(r.dead).toHaveLength(SPIRAL.depth);
+      for (const s of [...r.history, { dead: r.dead }]) for (const d of s.dead!) expect(d >= 0 && d <= 1).toBe(true);
+      // The same seeded weights and data: after 10 steps the loss is the GPU's but for f32 rounding
+      // (the CPU sums in f64, the GPU in f32).
+      if (gpuSpiral) {
+        const [cpu10, gpu10] = [r.history[0]!.loss, gpuSpiral.history[0]!.loss];
+        expect(Math.abs(cpu10 - gpu10), `loss at step 10: CPU ${cpu10}, GPU ${gpu10}`).toBeLessThanOrEqual(1e-3 * gpu10);
+      }
+      const status = await cpuPage.$eval('#train-status', (el) => el.textContent ?? '');
+      expect(status).toMatch(/^step 300 · .* dead units: layer 1 [\d.]+%, layer 2 [\d.]+%/);
+      await cpuPage.screenshot({ path: `${dir}/demo-cpu.png`, fullPage: true });
+    });
+
+    it('Start runs the live loop on the CPU and Stop stops it', async () => {
+      await cpuPage.click('#train-reset');
+      await cpuPage.click('#train-start');
+      await cpuPage.waitForFunction(() => /^step ([2-9]\d|\d{3,}) /.test(document.getElementById('train-status')!.textContent), {
+        timeout: 30_000,
+      });
+      await cpuPage.click('#train-start');
+      await cpuPage.waitForFunction(() => document.getElementById('train-start')!.textContent === 'Start');
+      const stopped = await cpuPage.$eval('#train-status', (el) => el.textContent);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await cpuPage.$eval('#train-status', (el) => el.textContent)).toBe(stopped);
+    });
+
+    it('the benchmark times the CPU backend (relu forward against Float32Array.set) and says so', async () => {
+      await showTab(cpuPage, 'bench');
+      expect(await cpuPage.$eval('#panel-bench h2', (el) => el.textContent)).toContain('on the CPU (no WebGPU here)');
+      expect(await cpuPage.$eval('#bench-note', (el) => el.textContent)).toContain("times the library's CPU backend");
+      await cpuPage.select('#bench-controls select[name=from]', '10');
+      await cpuPage.select('#bench-controls select[name=to]', '12');
+      await cpuPage.click('#bench-run');
+      const rows = (await (await cpuPage.waitForFunction(() => window.__demo?.bench, { timeout: 60_000 })).jsonValue())!;
+      expect(rows.map((r) => [r.backend, r.elements])).toEqual([
+        ['cpu', 2 ** 10],
+        ['cpu', 2 ** 12],
+      ]);
+      for (const r of rows) {
+        for (const v of [r.reluMs, r.copyMs, r.reluGBs, r.copyGBs, r.ratio])
+          expect(Number.isFinite(v) && v > 0, JSON.stringify(r)).toBe(true);
+      }
+    });
+
+    it('fits a 390x844 phone: no horizontal scroll on any tab', async () => {
+      const phone = await open(390, 844, true, chromium!.browser, cpuErrors);
+      for (const tab of ['train', 'bench', 'plots'] as const) {
+        await showTab(phone, tab);
+        const [scrollWidth, innerWidth] = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+        expect(scrollWidth, `${tab} tab`).toBeLessThanOrEqual(innerWidth!);
+      }
+      await phone.close();
+    });
+
+    it('logs no errors', () => {
+      expect(cpuErrors).toEqual([]);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { badInputCases } from './bad-inputs.js';
 import { familyCases } from './family.js';
 import { halfCases } from './half.js';
 import { layerCases } from './layer.js';
+import { leakCases } from './leaks.js';
 import { opCases } from './ops.js';
 import { propertyCases } from './properties.js';
 import { reluCases, type ConformanceCase } from './relu.js';
@@ -15,6 +16,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...layerCases,
   ...badInputCases,
   ...propertyCases,
+  ...leakCases,
 ];
 
 /** The cases a runner of this kind runs: GPU-only cases need WebGPU, CPU-only ones the CPU backend. */

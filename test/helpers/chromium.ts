@@ -25,6 +25,37 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
 ];
 
+/** The flags of {@link CHROMIUM_FLAGS} that turn WebGPU on. */
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'];
+
+/**
+ * Flags for a Chromium with no WebGPU adapter: CHROMIUM_FLAGS without the WebGPU ones, and the GPU
+ * process's hardware access off. navigator.gpu may still exist, but requestAdapter() resolves to
+ * null (headless Linux Chromium offers no adapter unless told to), so the library falls back to
+ * its CPU backend. Tests check that in the page rather than trust the flags.
+ */
+export const NO_WEBGPU_FLAGS = [...CHROMIUM_FLAGS.filter((f) => !WEBGPU_FLAGS.includes(f)), '--disable-gpu'];
+
+/** How to launch the harness's Chromium. */
+export interface LaunchOptions {
+  /** WebGPU on SwiftShader (default true); false launches with {@link NO_WEBGPU_FLAGS}. */
+  readonly webgpu?: boolean;
+}
+
+/** A headless Chromium with its own throwaway profile; close() removes the profile. */
+export async function launchChromium(options: LaunchOptions = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'wga-chromium-'));
+  const flags = (options.webgpu ?? true) ? CHROMIUM_FLAGS : NO_WEBGPU_FLAGS;
+  const browser = await puppeteer.launch({ executablePath: chromePath, headless: true, args: [...flags, `--user-data-dir=${profile}`] });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface Harness {
   readonly browser: Browser;
   readonly origin: string;
@@ -38,23 +69,19 @@ const repoRoot = resolve(import.meta.dirname, '../..');
  * headless Chromium. 'repo' serves the repository root (the conformance page); 'demo' uses the
  * project's vite.config.ts, exactly what `npm run demo` serves; 'preview' builds the demo with
  * that config (`vite build`, into dist-demo/) and serves the built files with `vite preview`.
+ * `options.webgpu: false` launches Chromium without WebGPU (see {@link NO_WEBGPU_FLAGS}); to
+ * open the same server in both, launch the second with {@link launchChromium}.
  */
-export async function startHarness(serve: 'repo' | 'demo' | 'preview' = 'repo'): Promise<Harness> {
+export async function startHarness(serve: 'repo' | 'demo' | 'preview' = 'repo', options: LaunchOptions = {}): Promise<Harness> {
   const server = serve === 'preview' ? await previewDemo() : await devServer(serve);
   const origin = server.origin;
-  const profile = mkdtempSync(join(tmpdir(), 'wga-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: chromePath,
-    headless: true,
-    args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`],
-  });
+  const chromium = await launchChromium(options);
   return {
-    browser,
+    browser: chromium.browser,
     origin,
     async close() {
-      await browser.close();
+      await chromium.close();
       await server.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

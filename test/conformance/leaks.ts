@@ -1,0 +1,99 @@
+// The leak check as a conformance case, so it runs on every WebGPU stack (Dawn and its
+// compatibility mode, Chromium, Deno): an instance on the suite's device behind a wrapper that
+// counts buffers runs mixed cycles of ops, layers, PReLU/maxout and f16, then is disposed, and
+// nothing it made may be left alive. The long runs (100,000 cycles and more) are Node's
+// test/gpu/reliability.test.ts; this one is short enough for every stack.
+import type { Activations } from '../../src/index.js';
+import { assert, expectBits } from '../helpers/compare.js';
+import { countingDevice } from '../helpers/counting-device.js';
+import { rng, uniformFloats } from '../helpers/float.js';
+import { reluReference } from '../helpers/reference.js';
+import type { ConformanceCase } from './relu.js';
+
+const UNIFORM = 0x40;
+const CYCLES = 1500;
+
+async function cycle(acts: Activations, next: () => number, i: number): Promise<void> {
+  const rows = 1 + Math.floor(next() * 40);
+  const units = 1 + Math.floor(next() * 12);
+  const n = rows * units;
+  const data = uniformFloats(n, i, 3);
+  const x = acts.tensor(data, [rows, units]);
+  const dy = acts.tensor(uniformFloats(n, i + 1, 2), [rows, units]);
+  switch (i % 6) {
+    case 0: {
+      const y = acts.forward('relu', x);
+      if (i % 60 === 0) expectBits(`cycle ${i}: relu`, await y.read(), reluReference(data), { x: data });
+      acts.backward('gelu', { x, dy }).dispose();
+      y.dispose();
+      break;
+    }
+    case 1: {
+      const layer = acts.layer('relu', {}, { telemetry: true });
+      const b = acts.tensor(uniformFloats(units, i + 2, 1));
+      layer.forwardBias(x, b).dispose();
+      const { dx, db } = layer.backwardBias(dy);
+      if (i % 60 === 1) await layer.readActivity();
+      for (const t of [dx, db, b]) t.dispose();
+      layer.dispose();
+      break;
+    }
+    case 2: {
+      const layer = acts.layer('sigmoid');
+      layer.forward(x).dispose(); // keeps y: released by dispose without a backward
+      layer.dispose();
+      const pending = acts.layer('leakyRelu');
+      pending.forward(x).dispose(); // a mask left pending: the instance's dispose must free it
+      break;
+    }
+    case 3: {
+      const alpha = acts.tensor(uniformFloats(units, i + 3, 0.5));
+      const y = acts.prelu(x, alpha, { axis: -1 });
+      const { dx, dalpha } = acts.preluBackward({ x, alpha, dy }, { axis: -1 });
+      for (const t of [alpha, y, dx, dalpha]) t.dispose();
+      break;
+    }
+    case 4: {
+      const m = acts.maxout(x, { pieces: 1 + (units % 2 === 0 ? 1 : 0) });
+      const mdy = acts.tensor(uniformFloats(m.length, i + 4, 1), m.shape);
+      acts.maxoutBackward({ x, dy: mdy }, { pieces: m.shape[1] === units ? 1 : 2 }).dispose();
+      m.dispose();
+      mdy.dispose();
+      break;
+    }
+    default: {
+      const h = acts.tensor(Uint16Array.from({ length: n }, (_, k) => (k * 2654435761) & 0xffff));
+      const y = acts.forward('tanh', h);
+      // The dy, slope and prelu output made inline are left to the instance's dispose().
+      acts.backward('tanh', { y, dy: acts.tensor(Uint16Array.from({ length: n }, () => 0x3c00)) }).dispose();
+      acts.maxout(acts.prelu(h, acts.tensor(new Uint16Array(1).fill(0x3400))), { pieces: 1 }).dispose();
+      y.dispose();
+      h.dispose();
+    }
+  }
+  x.dispose();
+  dy.dispose();
+}
+
+export const leakCases: readonly ConformanceCase[] = [
+  {
+    name: `leaks: ${CYCLES} mixed cycles (ops, layers with masks and telemetry, fused bias, prelu, maxout, f16) leave nothing alive after dispose`,
+    gpuOnly: true,
+    async run({ acts: shared, create }) {
+      const { device, counts } = countingDevice(shared.device!);
+      const acts = await create({ device });
+      const next = rng(0x1ea5);
+      for (let i = 0; i < CYCLES; i++) await cycle(acts, next, i);
+      const before = counts.live().filter((b) => !(b.usage & UNIFORM)).length;
+      acts.dispose();
+      await shared.device!.queue.onSubmittedWorkDone();
+      const left = counts.live().filter((b) => !(b.usage & UNIFORM));
+      console.log(
+        `[leaks] ${CYCLES} cycles: ${counts.created} buffers created, ${before} non-uniform live before dispose, ${left.length} after`,
+      );
+      assert(left.length === 0, `buffers left alive after dispose: ${left.map((b) => b.label).join(', ')}`);
+      assert(counts.live().length <= 1024, `${counts.live().length} uniforms live, more than the params cache's 1024`);
+      assert(counts.created > CYCLES * 4, `only ${counts.created} buffers were created: the wrapper did not see the allocations`);
+    },
+  },
+];
