@@ -11,10 +11,13 @@ declare global {
 
 const log = document.getElementById('log')!;
 
+// ?featureLevel=compatibility runs the suite on a compatibility-mode device.
+const level = new URLSearchParams(location.search).get('featureLevel') === 'compatibility' ? 'compatibility' : 'core';
+
 runAllOnNavigatorGpu((line) => {
   log.textContent += `${line}\n`;
   console.log(line);
-}).then(
+}, level).then(
   (report) => (window.__conformance = report),
   (e: unknown) => (window.__conformance = { fatal: e instanceof Error ? `${e.name}: ${e.message}` : String(e), results: [] }),
 );

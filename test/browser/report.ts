@@ -5,6 +5,8 @@ export interface BrowserReport {
   readonly fatal?: string;
   readonly backend?: BackendName;
   readonly adapter?: AdapterSummary | undefined;
+  /** The device's maxComputeInvocationsPerWorkgroup, and whether it has core features (not compatibility mode). */
+  readonly limits?: { readonly invocations: number; readonly core: boolean };
   readonly results: readonly CaseResult[];
 }
 

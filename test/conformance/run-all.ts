@@ -8,11 +8,14 @@ import { runCase } from './run-case.js';
  * Runs every WebGPU conformance case on the runtime's navigator.gpu and reports each verdict: the
  * Chromium page (test/browser/page.ts) and the Deno bundle (test/deno/suite.ts) both use it.
  */
-export async function runAllOnNavigatorGpu(log: (line: string) => void): Promise<BrowserReport> {
+export async function runAllOnNavigatorGpu(
+  log: (line: string) => void,
+  featureLevel: 'core' | 'compatibility' = 'core',
+): Promise<BrowserReport> {
   const gpu = navigator.gpu;
   if (!gpu) return { fatal: 'navigator.gpu is missing', results: [] };
-  const acts = await createActivations({ backend: 'webgpu' });
-  log(`backend ${acts.backend}, adapter ${JSON.stringify(acts.adapterInfo)}`);
+  const acts = await createActivations({ backend: 'webgpu', featureLevel });
+  log(`backend ${acts.backend} (${featureLevel}), adapter ${JSON.stringify(acts.adapterInfo)}`);
   const ctx: ConformanceContext = {
     kind: 'webgpu',
     acts,
@@ -20,6 +23,7 @@ export async function runAllOnNavigatorGpu(log: (line: string) => void): Promise
     create: (options: { tuning?: Tuning; device?: GPUDevice } = {}) =>
       createActivations({
         backend: 'webgpu',
+        featureLevel,
         ...(options.device ? { device: options.device } : {}),
         ...(options.tuning ? { tuning: options.tuning } : {}),
       }),
@@ -36,7 +40,9 @@ export async function runAllOnNavigatorGpu(log: (line: string) => void): Promise
       log(`FAIL ${c.name}\n${error}`);
     }
   }
-  const report = { backend: acts.backend, adapter: acts.adapterInfo, results };
+  const device = acts.device!;
+  const limits = { invocations: device.limits.maxComputeInvocationsPerWorkgroup, core: device.features.has('core-features-and-limits') };
+  const report = { backend: acts.backend, adapter: acts.adapterInfo, limits, results };
   acts.dispose();
   return report;
 }
