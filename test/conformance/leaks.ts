@@ -3,7 +3,8 @@
 // counts buffers runs mixed cycles of ops, layers, PReLU/maxout and f16, then is disposed, and
 // nothing it made may be left alive. The long runs (100,000 cycles and more) are Node's
 // test/gpu/reliability.test.ts; this one is short enough for every stack.
-import type { Activations } from '../../src/index.js';
+import { GpuOperationError, type Activations } from '../../src/index.js';
+import { FAIL_AT_BYTES, failingDevice } from '../helpers/failing-device.js';
 import { assert, expectBits } from '../helpers/compare.js';
 import { countingDevice } from '../helpers/counting-device.js';
 import { rng, uniformFloats } from '../helpers/float.js';
@@ -94,6 +95,42 @@ export const leakCases: readonly ConformanceCase[] = [
       assert(left.length === 0, `buffers left alive after dispose: ${left.map((b) => b.label).join(', ')}`);
       assert(counts.live().length <= 1024, `${counts.live().length} uniforms live, more than the params cache's 1024`);
       assert(counts.created > CYCLES * 4, `only ${counts.created} buffers were created: the wrapper did not see the allocations`);
+    },
+  },
+  {
+    name: 'out of memory: an allocation the device cannot make rejects the next read with GpuOperationError (kind out-of-memory) naming it, then work goes on',
+    gpuOnly: true,
+    async run({ acts: shared, create }) {
+      const acts = await create({ device: failingDevice(shared.device!) });
+      const big = acts.tensor(new Float32Array(FAIL_AT_BYTES / 4)); // exactly the failing size
+      const small = acts.tensor([1, -2, 3]);
+      const y = acts.forward('relu', small);
+      const error = await y.read().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert(error instanceof GpuOperationError, `expected a GpuOperationError, got ${String(error)}`);
+      assert(error.kind === 'out-of-memory', `kind ${error.kind}`);
+      assert(error.label.includes(`allocating ${FAIL_AT_BYTES} bytes`), `label ${error.label}`);
+      assert(error.message.includes('out of memory'), error.message);
+      const again = Array.from(await y.read());
+      assert(again.join() === '1,0,3', `after the error, relu([1, -2, 3]) reads ${again.join()}`);
+      const x = acts.tensor(new Float32Array(FAIL_AT_BYTES / 8).fill(-1)); // half: fine
+      const ok = acts.forward('relu', x);
+      assert(
+        (await ok.read()).every((v) => v === 0),
+        'relu of -1s',
+      );
+      const big2 = acts.forward('relu', acts.tensor(new Float32Array(FAIL_AT_BYTES / 4 + 4))); // input and output fail
+      let rejected = false;
+      await ok.read().catch((e: unknown) => (rejected = e instanceof GpuOperationError));
+      assert(rejected, 'the failed allocations inside an op reject the next read');
+      assert(
+        (await ok.read()).every((v) => v === 0),
+        'no stale or partial data after the error',
+      );
+      for (const t of [big, small, y, x, ok, big2]) t.dispose();
+      acts.dispose();
     },
   },
 ];
