@@ -608,6 +608,27 @@ export class Activations implements TensorHost {
       return encoder as GPUCommandEncoder;
     },
     layerDisposed: (layer) => this.#layers.delete(layer),
+    input: (value, argument, encoder, defaultShape) => {
+      if (value instanceof Tensor) return { tensor: value as Tensor, temporary: false };
+      if (!this.#gpu) {
+        throw new InvalidArgumentError(argument, 'a Tensor (views of GPU buffers need a WebGPU instance)', describe(value));
+      }
+      const view = this.#view(value, argument);
+      if ((view.buffer.usage & 0x04) === 0) {
+        throw new InvalidArgumentError(
+          `${argument}.buffer`,
+          'a GPUBuffer with COPY_SRC usage (a layer copies a view into a tensor of its own)',
+          `one with usage 0x${view.buffer.usage.toString(16)}`,
+        );
+      }
+      const given = (value as { shape?: unknown }).shape;
+      const fallback = defaultShape && defaultShape.reduce((a, b) => a * b, 1) === view.length ? defaultShape : [view.length];
+      const dims = given === undefined ? fallback : checkShape(given, view.length, `${argument}.shape`);
+      const gpu = this.#gpu;
+      const buffer = gpu.allocate(view.length, `${argument}.copy`, argument);
+      gpu.copy(view.buffer, view.offset, buffer, view.length * 4, encoder);
+      return { tensor: this.#adopt({ kind: 'webgpu', buffer, offset: 0, owner: gpu }, dims, view.length), temporary: true };
+    },
     releaseWith: (t, release) => {
       const list = this.#releaseWith.get(t);
       if (list) list.push(release);
@@ -1090,18 +1111,18 @@ function attrsObject(attrs: unknown, op: string, shape: string): Record<string, 
   return attrs as Record<string, unknown>;
 }
 
-function checkShape(shape: unknown, length: number): readonly number[] {
-  if (!Array.isArray(shape)) throw new InvalidArgumentError('shape', 'an array of non-negative integers', describe(shape));
+function checkShape(shape: unknown, length: number, argument = 'shape'): readonly number[] {
+  if (!Array.isArray(shape)) throw new InvalidArgumentError(argument, 'an array of non-negative integers', describe(shape));
   const dims = shape as unknown[];
   dims.forEach((d, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new InvalidArgumentError(`shape[${i}]`, 'a non-negative integer', describe(d));
+      throw new InvalidArgumentError(`${argument}[${i}]`, 'a non-negative integer', describe(d));
     }
   });
   const product = (dims as number[]).reduce((a, b) => a * b, 1);
   if (product !== length) {
     throw new ShapeMismatchError(
-      'shape',
+      argument,
       `dimensions whose product is the data's length, ${length}`,
       `[${dims.join(', ')}] (product ${product})`,
     );

@@ -13,7 +13,7 @@ export type {
 export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
 export { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
-export type { LayerActivity, LayerEncodeOptions, LayerOptions } from './layer/layer.js';
+export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype, TensorData } from './tensor.js';
 export { opAliases, opNames } from './ops/registry.js';
 export type { OpAttrs, OpName } from './ops/registry.js';

@@ -260,6 +260,21 @@ export class GpuBackend implements BufferOwner {
     });
   }
 
+  /** Copies `bytes` from `source` at `offset` to the start of `target`, in `encoder` or submitted by us. */
+  copy(source: GPUBuffer, offset: number, target: GPUBuffer, bytes: number, encoder?: GPUCommandEncoder): void {
+    this.checkAlive();
+    if (bytes === 0) return;
+    if (encoder) {
+      encoder.copyBufferToBuffer(source, offset, target, 0, bytes);
+      return;
+    }
+    this.device.pushErrorScope('validation');
+    const enc = this.device.createCommandEncoder({ label: 'copy' });
+    enc.copyBufferToBuffer(source, offset, target, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    this.#watchScope('copy', 'validation');
+  }
+
   /** Reads `length` halves back. */
   async readHalf(buffer: GPUBuffer, length: number): Promise<Uint16Array> {
     const words = await this.read(buffer, 0, Math.ceil(length / 2));

@@ -1,6 +1,12 @@
 import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
 import type { OpDefinition, OpName } from '../ops/registry.js';
-import type { Tensor } from '../tensor.js';
+import type { BufferView, Tensor } from '../tensor.js';
+
+/**
+ * What a layer takes as an input: one of our tensors (used in place), or a range of your
+ * GPUBuffer (`shape` defaults to `[length]`), copied into a temporary tensor first.
+ */
+export type LayerInput = Tensor | (BufferView & { readonly shape?: readonly number[] });
 
 /** What a layer keeps between forward and backward, released by backward or dispose. */
 export interface Retained {
@@ -27,6 +33,16 @@ export interface LayerHost {
    * still reads (the mask, z) lives until the tensor that work wrote is freed.
    */
   releaseWith(t: Tensor, release: () => void): void;
+  /**
+   * A layer input as a tensor: ours as it is, or a view of the caller's buffer copied into a new
+   * tensor of ours (`temporary`: the layer frees it), in `encoder` when given.
+   */
+  input(
+    value: unknown,
+    argument: string,
+    encoder?: GPUCommandEncoder,
+    defaultShape?: readonly number[],
+  ): { tensor: Tensor; temporary: boolean };
   /** The layer was disposed: the instance no longer needs to free what it holds. */
   layerDisposed(layer: Layer): void;
   /**
@@ -78,6 +94,16 @@ export interface LayerActivity {
   readonly deadFraction: number;
 }
 
+/** What a layer keeps between forward and backward. */
+interface Kept {
+  readonly shape: readonly number[];
+  readonly mask?: Retained;
+  readonly tensor?: Tensor;
+  /** The layer made this tensor (z, or a copy of a view) and disposes it on release. */
+  readonly owned?: boolean;
+  readonly bias?: BiasShape;
+}
+
 /** Options of a layer's forward and backward calls. */
 export interface LayerEncodeOptions {
   /** Encode into this encoder and submit nothing; you submit it (WebGPU instances only). */
@@ -121,16 +147,7 @@ export class Layer {
   readonly #axis: number;
   readonly #telemetry: boolean;
   #activity: { counts: { read(): Promise<Uint32Array>; release(): void }; samples: number } | undefined;
-  #kept:
-    | {
-        readonly shape: readonly number[];
-        readonly mask?: Retained;
-        readonly tensor?: Tensor;
-        /** The layer made this tensor (z) and disposes it on release. */
-        readonly owned?: boolean;
-        readonly bias?: BiasShape;
-      }
-    | undefined;
+  #kept: Kept | undefined;
   #disposed = false;
 
   /** @internal Use `acts.layer()`. */
@@ -172,19 +189,23 @@ export class Layer {
    * With `options.encoder`, the work is encoded there and nothing is submitted (as the `*Into`
    * calls): keep x alive until you submit, and submit before this layer's next forward or dispose.
    */
-  forward(x: Tensor, options: LayerEncodeOptions = {}): Tensor {
+  forward(input: LayerInput, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
     const encoder = this.#host.checkEncoder(options.encoder);
+    const { tensor: x, temporary } = this.#host.input(input, 'x', encoder);
     this.#release();
     if (this.#masked) {
       const shape = this.#telemetry ? unitShape(x.shape, this.#axis) : undefined;
       const { y, mask } = this.#host.forwardMasked(this.#op, x, this.#attrs, encoder);
       this.#kept = { shape: x.shape, mask };
       if (shape) this.#count(mask, shape, encoder);
+      if (temporary) this.#free(x, y, encoder);
       return y;
     }
     const y = this.#host.forward(this.#op, x, this.#attrs, encoder);
-    this.#kept = { shape: x.shape, tensor: this.#op.backwardFrom === 'y' ? y : x };
+    const keepsX = this.#op.backwardFrom === 'x';
+    this.#kept = { shape: x.shape, tensor: keepsX ? x : y, ...(temporary && keepsX ? { owned: true } : {}) };
+    if (temporary && !keepsX) this.#free(x, y, encoder);
     return y;
   }
 
@@ -198,9 +219,11 @@ export class Layer {
    * const h = act.forwardBias(xw, b);
    * const { dx, db } = act.backwardBias(dh);
    */
-  forwardBias(x: Tensor, b: Tensor, options: LayerEncodeOptions = {}): Tensor {
+  forwardBias(input: LayerInput, bias: LayerInput, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
     const encoder = this.#host.checkEncoder(options.encoder);
+    const { tensor: x, temporary } = this.#host.input(input, 'x', encoder);
+    const { tensor: b, temporary: bTemporary } = this.#host.input(bias, 'b', encoder);
     this.#release();
     const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
     const shape = unitShape(x.shape, this.#axis);
@@ -212,11 +235,13 @@ export class Layer {
       ...(r.mask ? { mask: r.mask } : {}),
       ...(r.z ? { tensor: r.z, owned: true } : keep === 'y' ? { tensor: r.y } : {}),
     };
+    if (temporary) this.#free(x, r.y, encoder);
+    if (bTemporary) this.#free(b, r.y, encoder);
     return r.y;
   }
 
   /** dx and db (the bias gradient, summed over each channel in a fixed order) after forwardBias. */
-  backwardBias(dy: Tensor, options: LayerEncodeOptions = {}): { dx: Tensor; db: Tensor } {
+  backwardBias(dy: LayerInput, options: LayerEncodeOptions = {}): { dx: Tensor; db: Tensor } {
     this.#checkLive();
     const encoder = this.#host.checkEncoder(options.encoder);
     const bias = this.#kept?.bias;
@@ -229,11 +254,30 @@ export class Layer {
    * dx from dy and what forward kept, which it then releases. With `options.encoder`, what the
    * encoded work still reads (the mask, or z) is released when you dispose dx instead.
    */
-  backward(dy: Tensor, options: LayerEncodeOptions = {}): Tensor {
+  backward(gradient: LayerInput, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
     const encoder = this.#host.checkEncoder(options.encoder);
     const kept = this.#kept;
     if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
+    const { tensor: dy, temporary } = this.#host.input(gradient, 'dy', encoder, kept.shape);
+    let dx: Tensor;
+    try {
+      dx = this.#backward(kept, dy, encoder);
+    } catch (e) {
+      if (temporary) dy.dispose(); // nothing was encoded
+      throw e;
+    }
+    if (temporary) this.#free(dy, dx, encoder);
+    return dx;
+  }
+
+  /** Frees a temporary copy now, or, when work in the caller's encoder still reads it, with `output`. */
+  #free(temporary: Tensor, output: Tensor, encoder: GPUCommandEncoder | undefined): void {
+    if (encoder) this.#host.releaseWith(output, () => temporary.dispose());
+    else temporary.dispose();
+  }
+
+  #backward(kept: Kept, dy: Tensor, encoder: GPUCommandEncoder | undefined): Tensor {
     if (dy.shape.length !== kept.shape.length || dy.shape.some((d, i) => d !== kept.shape[i])) {
       throw new ShapeMismatchError('dy', `shape [${kept.shape.join(', ')}] (the shape of forward's x)`, `[${dy.shape.join(', ')}]`);
     }

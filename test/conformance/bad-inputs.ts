@@ -369,6 +369,20 @@ export const badInputs: readonly BadInput[] = [
     call: (a) => a.layer('relu').forward(a.tensor([1]), { encoder: {} as GPUCommandEncoder }),
   },
   {
+    what: 'a layer given a view of a buffer without COPY_SRC usage',
+    error: InvalidArgumentError,
+    argument: 'x.buffer',
+    only: 'webgpu',
+    call: (a) => a.layer('relu').forward({ buffer: buffer(a, STORAGE | COPY_DST), length: 4 }),
+  },
+  {
+    what: 'a layer given a view on the CPU backend',
+    error: InvalidArgumentError,
+    argument: 'x',
+    only: 'cpu',
+    call: (a) => a.layer('relu').forward({ buffer: {} as GPUBuffer, length: 4 }),
+  },
+  {
     what: 'a layer given an encoder on the CPU backend',
     error: InvalidArgumentError,
     argument: 'options.encoder',

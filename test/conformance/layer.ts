@@ -331,4 +331,55 @@ export const layerCases: readonly ConformanceCase[] = [
       for (const t of [tx, ref, h, dy]) t.dispose();
     },
   },
+  {
+    name: 'layers take views of your buffers (at any 4-byte offset, with a shape), copied into tensors of their own, with or without an encoder',
+    gpuOnly: true,
+    async run({ acts }) {
+      const device = acts.device!;
+      const shape = [50, 6];
+      const n = 300;
+      const x = randomFloats(n, 51, 4);
+      const dy = randomFloats(n, 52, 2);
+      const b = uniformFloats(6, 53, 1);
+      // One caller buffer: x at byte 268 (not 256-aligned), dy after it, b at the end.
+      const buffer = device.createBuffer({ size: 268 + 4 * (2 * n + 6) + 20, usage: 0x80 | 0x04 | 0x08 });
+      device.queue.writeBuffer(buffer, 268, x);
+      device.queue.writeBuffer(buffer, 268 + 4 * n, dy);
+      device.queue.writeBuffer(buffer, 268 + 8 * n, b);
+      const xv = { buffer, offset: 268, length: n, shape };
+      const dyv = { buffer, offset: 268 + 4 * n, length: n }; // shape: forward's x, by default
+      const bv = { buffer, offset: 268 + 8 * n, length: 6 };
+      const [tx, tdy, tb] = [acts.tensor(x, shape), acts.tensor(dy, shape), acts.tensor(b)];
+      for (const op of ['relu', 'gelu', 'sigmoid'] as const) {
+        for (const encoded of [false, true]) {
+          const label = `${op}${encoded ? ' in an encoder' : ''}`;
+          const encoder = encoded ? device.createCommandEncoder() : undefined;
+          const options = encoder ? { encoder } : {};
+          const layer = acts.layer(op);
+          const y = layer.forward(xv, options);
+          assert(y.shape.join() === shape.join(), `${label}: y has shape [${y.shape.join(', ')}]`);
+          const dx = layer.backward(dyv, options);
+          const fused = acts.layer(op);
+          const yb = fused.forwardBias(xv, bv, options);
+          const g = fused.backwardBias(dyv, options);
+          if (encoder) device.queue.submit([encoder.finish()]);
+          const ref = acts.layer(op);
+          const yRef = ref.forward(tx);
+          const dxRef = ref.backward(tdy);
+          const refB = acts.layer(op);
+          const ybRef = refB.forwardBias(tx, tb);
+          const gRef = refB.backwardBias(tdy);
+          expectBits(`${label}: forward from a view`, await y.read(), bitsOf(await yRef.read()), { x });
+          expectBits(`${label}: backward from a view`, await dx.read(), bitsOf(await dxRef.read()), { x, dy });
+          expectBits(`${label}: forwardBias from views`, await yb.read(), bitsOf(await ybRef.read()), { x });
+          expectBits(`${label}: backwardBias dx`, await g.dx.read(), bitsOf(await gRef.dx.read()), { x, dy });
+          expectBits(`${label}: backwardBias db`, await g.db.read(), bitsOf(await gRef.db.read()), {});
+          for (const t of [y, dx, yb, g.dx, g.db, yRef, dxRef, ybRef, gRef.dx, gRef.db]) t.dispose();
+          for (const l of [layer, fused, ref, refB]) l.dispose();
+        }
+      }
+      for (const t of [tx, tdy, tb]) t.dispose();
+      buffer.destroy();
+    },
+  },
 ];
