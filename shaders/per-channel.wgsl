@@ -34,6 +34,8 @@ struct Broadcast {
 @group(0) @binding(4) var<storage, read> alpha: array<V>;
 @group(0) @binding(5) var<uniform> broadcast: Broadcast;
 @group(0) @binding(6) var<storage, read_write> terms: array<V>;
+// The 1-bit mask of a layer with frozen slopes: bit j of word w is element 32w + j's mask_keep.
+@group(0) @binding(7) var<storage, read_write> mask: array<u32>;
 
 // (a, k) for element i, as described above.
 fn broadcast_index(i: u32) -> vec2<u32> {
@@ -70,4 +72,34 @@ fn per_channel_backward_main(at: Invocation) {
   let g = dy[i];
   out[i] = backward(x, alpha[at_index.x], g);
   terms[at_index.x * broadcast.per_param + at_index.y] = param_term(x, g);
+}
+
+// The frozen-slope layer's kernels (the op's file declares mask_keep and masked_backward).
+// Forward: one invocation per mask word, which packs its 32 elements (no two invocations write
+// one word). Backward: one invocation per element, reading its bit and its slope.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn per_channel_forward_mask_main(at: Invocation) {
+  let w = flat_index(at);
+  if (w >= (params.count + 31u) / 32u) {
+    return;
+  }
+  let first = w * 32u;
+  let last = min(first + 32u, params.count);
+  var word = 0u;
+  for (var i = first; i < last; i++) {
+    let x = input[i];
+    out[i] = forward(x, alpha[broadcast_index(i).x]);
+    word |= select(0u, 1u << (i - first), mask_keep(x));
+  }
+  mask[w] = word;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn per_channel_backward_mask_main(at: Invocation) {
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
+  }
+  let keep = ((mask[i / 32u] >> (i % 32u)) & 1u) == 1u;
+  out[i] = masked_backward(keep, alpha[broadcast_index(i).x], dy[i]);
 }

@@ -7,7 +7,7 @@ import type { Direction } from './gpu/device-cache.js';
 import { resolveAttrs } from './ops/define.js';
 import { getOp, type OpAttrs, type OpName, type OpDefinition } from './ops/registry.js';
 import { Layer, type LayerHost, type LayerOptions, type Retained } from './layer/layer.js';
-import { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
+import { MaxoutLayer, PreluLayer, type FamilyHost, type PreluMaskHost } from './layer/param-layers.js';
 import { prelu, preluBroadcast } from './ops/prelu.js';
 import { maxout, maxoutGrouping } from './ops/maxout.js';
 import { Tensor, ownStorage, type BackendName, type BufferView, type Dtype, type TensorHost, type TensorStorage } from './tensor.js';
@@ -65,6 +65,15 @@ export interface PreluOptions {
 /** PReLU's operands for {@link Activations.forward} by name. */
 export interface PreluAttrs extends PreluOptions {
   readonly alpha: Tensor;
+}
+
+/** Options of `acts.layer('prelu', { alpha }, options)`. */
+export interface PreluLayerOptions {
+  /**
+   * true (default): the layer computes the slopes' gradient (`layer.dalpha`), keeping x. false:
+   * the slopes are frozen, and the layer keeps a 1-bit mask of x > 0 instead (0.125 bytes an element).
+   */
+  readonly learnAlpha?: boolean;
 }
 
 /** Maxout's grouping: see {@link Activations.maxout}. */
@@ -134,7 +143,7 @@ export class Activations implements TensorHost {
   #ready: Promise<void> = Promise.resolve();
   readonly #live = new Set<Tensor<Dtype>>();
   /** Layers not yet disposed: their masks and telemetry counts are buffers too. */
-  readonly #layers = new Set<Layer>();
+  readonly #layers = new Set<{ dispose(): void }>();
   /** What to free with a tensor: buffers that work encoded into a caller's encoder still reads. */
   readonly #releaseWith = new WeakMap<Tensor<Dtype>, (() => void)[]>();
   #disposed = false;
@@ -542,10 +551,10 @@ export class Activations implements TensorHost {
    * const h = act.forward(z);
    * const dz = act.backward(dh);
    */
-  layer(op: 'prelu', attrs: PreluAttrs): PreluLayer;
+  layer(op: 'prelu', attrs: PreluAttrs, options?: PreluLayerOptions): PreluLayer;
   layer(op: 'maxout', attrs: MaxoutOptions): MaxoutLayer;
   layer<N extends OpName>(op: N, attrs?: OpAttrs<N>, options?: LayerOptions): Layer;
-  layer(op: string, attrs?: object, options: LayerOptions = {}): Layer | PreluLayer | MaxoutLayer {
+  layer(op: string, attrs?: object, options: LayerOptions & PreluLayerOptions = {}): Layer | PreluLayer | MaxoutLayer {
     this.#checkLive();
     if (op === 'prelu') {
       const { alpha, ...rest } = attrsObject(attrs, 'prelu', '{ alpha, axis? }') as Partial<PreluAttrs>;
@@ -553,14 +562,20 @@ export class Activations implements TensorHost {
       if (rest.axis !== undefined && !Number.isInteger(rest.axis)) {
         throw new InvalidArgumentError('attrs.axis', 'an integer axis of x (negative counts from the end)', describe(rest.axis));
       }
-      return new PreluLayer(this, alpha!, rest);
+      const learn = options.learnAlpha ?? true;
+      if (typeof learn !== 'boolean') throw new InvalidArgumentError('options.learnAlpha', 'true or false', describe(learn));
+      const made = new PreluLayer(this.#familyHost, alpha!, rest, learn ? undefined : this.#preluMaskHost);
+      this.#layers.add(made);
+      return made;
     }
     if (op === 'maxout') {
       const given = attrsObject(attrs, 'maxout', '{ pieces, axis? }') as Partial<MaxoutOptions>;
       if (typeof given.pieces !== 'number' || !Number.isInteger(given.pieces) || given.pieces < 1) {
         throw new InvalidArgumentError('attrs.pieces', 'a positive integer (entries per group)', describe(given.pieces));
       }
-      return new MaxoutLayer(this, given as MaxoutOptions);
+      const made = new MaxoutLayer(this.#familyHost, given as MaxoutOptions);
+      this.#layers.add(made);
+      return made;
     }
     const def = getOp(op);
     const keep = options.keep ?? 'auto';
@@ -582,6 +597,58 @@ export class Activations implements TensorHost {
     this.#layers.add(made);
     return made;
   }
+
+  /** What the PReLU and maxout layers call: the public ops, and their dispose notice. */
+  readonly #familyHost: FamilyHost = {
+    prelu: (x, alpha, options) => this.prelu(x, alpha, options),
+    preluBackward: (grads, options) => this.preluBackward(grads, options),
+    maxout: (x, options) => this.maxout(x, options),
+    maxoutBackward: (grads, options) => this.maxoutBackward(grads, options),
+    layerDisposed: (layer) => this.#layers.delete(layer),
+  };
+
+  /** A frozen-slope PReLU layer's mask kernels (per-channel.wgsl's *_mask entries). */
+  readonly #preluMaskHost: PreluMaskHost = {
+    forward: (x, alpha, axis) => {
+      this.#checkLive();
+      const xs = this.#storage(x, 'x');
+      const as = this.#storage(alpha, 'alpha');
+      const b = preluBroadcast(x.shape, alpha.shape, axis);
+      const n = x.length;
+      if (xs.kind === 'webgpu' && as.kind === 'webgpu') {
+        const gpu = this.#gpu!;
+        gpu.checkOneBinding(n, 'prelu');
+        const y = gpu.allocate(n, 'prelu.forward', 'x');
+        const mask = gpu.allocateMask(n, 'prelu.mask');
+        gpu.runPerChannel(prelu, 'forward_mask', { input: xs.buffer, alpha: as.buffer, out: y, mask }, n, b);
+        return { y: this.#adopt({ kind: 'webgpu', buffer: y, offset: 0, owner: gpu }, x.shape, n), mask: gpuMask(gpu, mask, n) };
+      }
+      const y = new Float32Array(n);
+      const words = prelu.cpu.forwardMask((xs as { data: Float32Array }).data, (as as { data: Float32Array }).data, b, y);
+      const handle: MaskHandle = { bytes: words.byteLength, words, release: () => undefined };
+      return { y: this.#adopt({ kind: 'cpu', data: y }, x.shape, n), mask: handle };
+    },
+    backward: (mask, alpha, dy, axis) => {
+      this.#checkLive();
+      const ds = this.#storage(dy, 'dy');
+      const as = this.#storage(alpha, 'alpha');
+      const b = preluBroadcast(dy.shape, alpha.shape, axis);
+      const n = dy.length;
+      const m = mask as MaskHandle;
+      if (ds.kind === 'webgpu' && as.kind === 'webgpu') {
+        if (m.owner !== this.#gpu)
+          throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
+        const gpu = this.#gpu!;
+        const dx = gpu.allocate(n, 'prelu.backward', 'dy');
+        gpu.runPerChannel(prelu, 'backward_mask', { alpha: as.buffer, dy: ds.buffer, out: dx, mask: m.buffer! }, n, b);
+        return this.#adopt({ kind: 'webgpu', buffer: dx, offset: 0, owner: gpu }, dy.shape, n);
+      }
+      if (!m.words) throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
+      const dx = new Float32Array(n);
+      prelu.cpu.backwardMask(m.words, (as as { data: Float32Array }).data, (ds as { data: Float32Array }).data, b, dx);
+      return this.#adopt({ kind: 'cpu', data: dx }, dy.shape, n);
+    },
+  };
 
   readonly #layerHost: LayerHost = {
     // Layers take f32 tensors (#storage refuses f16 with a clear error).

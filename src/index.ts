@@ -2,10 +2,12 @@ export { createActivations, Activations } from './activations.js';
 export type {
   CreateOptions,
   EncodeOptions,
+  Float16ArrayLike,
   Grads,
   MaxoutOptions,
   Operand,
   PreluAttrs,
+  PreluLayerOptions,
   PreluOptions,
   Tuning,
   AdapterSummary,

@@ -20,6 +20,16 @@ fn backward(x: V, alpha: V, dy: V) -> V {
   return select_bits(exact_mul(dy, alpha), dy, prelu_positive(x));
 }
 
+// The layer's 1-bit mask when the slopes are frozen (no dalpha, so x itself is not needed):
+// x > 0 is all the input gradient needs.
+fn mask_keep(x: V) -> B {
+  return prelu_positive(x);
+}
+
+fn masked_backward(keep: B, alpha: V, dy: V) -> V {
+  return select_bits(exact_mul(dy, alpha), dy, keep);
+}
+
 // This element's term of dalpha (shaders/per-channel.wgsl groups the terms by slope).
 fn param_term(x: V, dy: V) -> V {
   return select_bits(exact_mul(x, dy), V(0.0), prelu_positive(x));

@@ -160,7 +160,7 @@ export class DeviceCache {
   opPipeline(
     op: OpFile & { readonly name: string },
     family: 'per_channel' | 'grouped',
-    direction: Direction,
+    direction: Direction | 'forward_mask' | 'backward_mask',
     workgroupSize: number,
   ): GPUComputePipeline {
     const label = `${op.name}.f32.${direction}`;

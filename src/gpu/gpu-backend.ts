@@ -394,13 +394,14 @@ export class GpuBackend implements BufferOwner {
    */
   runPerChannel(
     op: OpFile & { readonly name: string },
-    direction: Direction,
+    direction: Direction | 'forward_mask' | 'backward_mask',
     buffers: {
-      readonly input: GPUBuffer;
+      readonly input?: GPUBuffer;
       readonly alpha: GPUBuffer;
       readonly out: GPUBuffer;
       readonly dy?: GPUBuffer;
       readonly terms?: GPUBuffer;
+      readonly mask?: GPUBuffer;
     },
     length: number,
     b: Broadcast,
@@ -419,16 +420,24 @@ export class GpuBackend implements BufferOwner {
       4: buffers.alpha,
       5: this.#cache.params([rank, b.perParam, 0, 0, ...slots(b.dims), ...slots(b.alphaStride), ...slots(b.termStride)]),
       6: buffers.terms,
+      7: buffers.mask,
     };
+    const bindings = {
+      forward: [0, 1, 3, 4, 5],
+      backward: [0, 1, 2, 3, 4, 5, 6],
+      forward_mask: [0, 1, 3, 4, 5, 7],
+      backward_mask: [0, 2, 3, 4, 5, 7],
+    }[direction];
     const group = this.device.createBindGroup({
       label: `${op.name}.${direction}`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: (direction === 'forward' ? [0, 1, 3, 4, 5] : [0, 1, 2, 3, 4, 5, 6]).map((binding) => ({
+      entries: bindings.map((binding) => ({
         binding,
         resource: { buffer: bound[binding]! },
       })),
     });
-    const [x, y] = grid(Math.ceil(length / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
+    const invocations = direction === 'forward_mask' ? Math.ceil(length / 32) : length;
+    const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
     this.#encode(`${op.name}.f32.${direction}`, undefined, (pass) => {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, group);

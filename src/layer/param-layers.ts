@@ -7,6 +7,8 @@ export interface FamilyHost {
   preluBackward(grads: { x: Tensor; alpha: Tensor; dy: Tensor }, options: { readonly axis?: number }): { dx: Tensor; dalpha: Tensor };
   maxout(x: Tensor, options: { readonly pieces: number; readonly axis?: number }): Tensor;
   maxoutBackward(grads: { x: Tensor; dy: Tensor }, options: { readonly pieces: number; readonly axis?: number }): Tensor;
+  /** The layer was disposed (the instance disposes the layers it made when it is disposed). */
+  layerDisposed(layer: { dispose(): void }): void;
 }
 
 /** Shared state of the layers that keep x (a reference: keep it alive until backward). */
@@ -15,7 +17,7 @@ abstract class KeepsX {
   #disposed = false;
 
   /** What the layer keeps between forward and backward: x itself. */
-  get keeps(): 'x' {
+  get keeps(): 'x' | 'mask' {
     return 'x';
   }
 
@@ -52,11 +54,25 @@ abstract class KeepsX {
   }
 }
 
+/** What a frozen-slope PReLU layer keeps: its 1-bit mask (released by backward or dispose). */
+export interface PreluMask {
+  readonly bytes: number;
+  release(): void;
+}
+
+/** The instance side of a frozen-slope PReLU layer: forward with a mask, backward from it. */
+export interface PreluMaskHost {
+  forward(x: Tensor, alpha: Tensor, axis: number | undefined): { y: Tensor; mask: PreluMask };
+  backward(mask: PreluMask, alpha: Tensor, dy: Tensor, axis: number | undefined): Tensor;
+}
+
 /**
  * PReLU as a training layer with its slopes as a parameter. `forward(x)` keeps x (dalpha needs its
  * values, not only its sign); `backward(dy)` returns dx and leaves the slopes' gradient in
  * `dalpha`, which the layer owns: the next backward or `dispose()` frees it. `alpha` is your
- * tensor: update it between steps as your optimiser does.
+ * tensor: update it between steps as your optimiser does. With `{ learnAlpha: false }` the slopes
+ * are frozen: forward keeps a 1-bit mask of x > 0 instead of x (0.125 bytes an element), backward
+ * gives dx alone and `dalpha` stays undefined.
  *
  * @example
  * const act = acts.layer('prelu', { alpha: acts.tensor([0.25, 0.25, 0.25]) }); // 3 channels, axis 1
@@ -67,6 +83,7 @@ abstract class KeepsX {
 export class PreluLayer extends KeepsX {
   readonly op = 'prelu';
   #dalpha: Tensor | undefined;
+  #mask: { readonly mask: PreluMask; readonly shape: readonly number[] } | undefined;
 
   /** @internal Use `acts.layer('prelu', { alpha })`. */
   constructor(
@@ -74,25 +91,58 @@ export class PreluLayer extends KeepsX {
     /** The slopes (yours). */
     readonly alpha: Tensor,
     private readonly options: { readonly axis?: number },
+    /** Set for frozen slopes: the layer keeps a mask. */
+    private readonly masked?: PreluMaskHost,
   ) {
     super();
   }
 
-  /** The slopes' gradient from the last backward (alpha's shape), or undefined before one. */
+  /** The slopes' gradient from the last backward (alpha's shape), or undefined before one (always, with frozen slopes). */
   get dalpha(): Tensor | undefined {
     return this.#dalpha;
   }
 
-  /** y = prelu(x, alpha), keeping x for backward. */
+  /** What the layer keeps between forward and backward: x, or a 1-bit mask with frozen slopes. */
+  override get keeps(): 'x' | 'mask' {
+    return this.masked ? 'mask' : 'x';
+  }
+
+  override get retainedBytesPerElement(): number {
+    return this.masked ? 1 / 8 : 4;
+  }
+
+  override get retainedBytes(): number {
+    return this.#mask ? this.#mask.mask.bytes : super.retainedBytes;
+  }
+
+  /** y = prelu(x, alpha), keeping x (or, with frozen slopes, its mask) for backward. */
   forward(x: Tensor): Tensor {
     this.checkLive();
+    if (this.masked) {
+      const { y, mask } = this.masked.forward(x, this.alpha, this.options.axis);
+      this.#mask?.mask.release();
+      this.#mask = { mask, shape: x.shape };
+      return y;
+    }
     const y = this.host.prelu(x, this.alpha, this.options);
     this.kept = x;
     return y;
   }
 
-  /** dx from dy and the kept x; the slopes' gradient goes to `dalpha`. */
+  /** dx from dy and what forward kept; with learnable slopes their gradient goes to `dalpha`. */
   backward(dy: Tensor): Tensor {
+    if (this.masked) {
+      this.checkLive();
+      const kept = this.#mask;
+      if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
+      if (dy.shape.length !== kept.shape.length || dy.shape.some((d, i) => d !== kept.shape[i])) {
+        throw new ShapeMismatchError('dy', `shape [${kept.shape.join(', ')}] (the shape of forward's output)`, `[${dy.shape.join(', ')}]`);
+      }
+      const dx = this.masked.backward(kept.mask, this.alpha, dy, this.options.axis);
+      kept.mask.release();
+      this.#mask = undefined;
+      return dx;
+    }
     const x = this.takeKept(dy, (t) => t.shape);
     const { dx, dalpha } = this.host.preluBackward({ x, alpha: this.alpha, dy }, this.options);
     this.#dalpha?.dispose();
@@ -103,7 +153,10 @@ export class PreluLayer extends KeepsX {
   override dispose(): void {
     this.#dalpha?.dispose();
     this.#dalpha = undefined;
+    this.#mask?.mask.release();
+    this.#mask = undefined;
     super.dispose();
+    this.host.layerDisposed(this);
   }
 }
 

@@ -151,6 +151,25 @@ export const prelu = {
         yb[i] = positive(v) || isNanBits(v) ? v : exactMulBits(x[i]!, v, alpha[s]!, ab[s]!);
       }
     },
+    /** Writes y and returns the 1-bit mask of x > 0 (bit j of word w: element 32w + j), for frozen slopes. */
+    forwardMask(x: Float32Array, alpha: Float32Array, b: Broadcast, y: Float32Array): Uint32Array {
+      prelu.cpu.forward(x, alpha, b, y);
+      const xb = bits(x);
+      const words = new Uint32Array(Math.ceil(x.length / 32));
+      for (let i = 0; i < x.length; i++) if (positive(xb[i]!)) words[i >>> 5]! |= 1 << (i & 31);
+      return words;
+    },
+    /** dx from the mask, the slopes and dy: mask ? dy : alpha * dy. */
+    backwardMask(words: Uint32Array, alpha: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): void {
+      const { a } = indices(b, dy.length);
+      const ab = bits(alpha);
+      const gb = bits(dy);
+      const out = bits(dx);
+      for (let i = 0; i < dy.length; i++) {
+        const s = a[i]!;
+        out[i] = (words[i >>> 5]! >>> (i & 31)) & 1 ? gb[i]! : exactMulBits(dy[i]!, gb[i]!, alpha[s]!, ab[s]!);
+      }
+    },
     /** Writes dx and returns dalpha (alpha's length). */
     backward(x: Float32Array, alpha: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): Float32Array {
       const n = x.length;

@@ -394,6 +394,43 @@ export const familyCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'layers: prelu with frozen slopes keeps a 1-bit mask; its dx equals preluBackward bit for bit, special values included',
+    async run({ acts }) {
+      for (const [xShape, alphaShape, options] of [
+        [[3, 4, 70], [4], {}],
+        [[37, 5], [5], { axis: -1 }],
+        [[33], [1], {}],
+        [[2, 3, 5], [3, 1], {}],
+      ] as const) {
+        const n = xShape.reduce((a: number, b: number) => a * b, 1);
+        const data = mixed(n, n);
+        const x = acts.tensor(data, [...xShape]);
+        const alpha = acts.tensor(
+          mixed(
+            alphaShape.reduce((a: number, b: number) => a * b, 1),
+            n + 1,
+          ),
+          [...alphaShape],
+        );
+        const dy = acts.tensor(mixed(n, n + 2), [...xShape]);
+        const layer = acts.layer('prelu', { alpha, ...options }, { learnAlpha: false });
+        const label = `x [${xShape.join(', ')}], alpha [${alphaShape.join(', ')}]`;
+        assert(layer.keeps === 'mask' && layer.retainedBytesPerElement === 0.125, `${label}: the frozen layer keeps ${layer.keeps}`);
+        const y = layer.forward(x);
+        assert(layer.retainedBytes === Math.ceil(n / 32) * 4, `${label}: retains ${layer.retainedBytes} bytes`);
+        x.dispose(); // the mask is all backward needs
+        const dx = layer.backward(dy);
+        assert(layer.retainedBytes === 0 && layer.dalpha === undefined, `${label}: released the mask, no dalpha`);
+        const x2 = acts.tensor(data, [...xShape]);
+        const ref = acts.preluBackward({ x: x2, alpha, dy }, options);
+        expectBits(`${label}: frozen layer y`, await y.read(), bitsOf(await acts.prelu(x2, alpha, options).read()), { x: data });
+        expectBits(`${label}: frozen layer dx from the mask`, await dx.read(), bitsOf(await ref.dx.read()), { x: data });
+        for (const t of [alpha, dy, y, dx, x2, ref.dx, ref.dalpha]) t.dispose();
+        layer.dispose();
+      }
+    },
+  },
+  {
     name: 'prelu and maxout: GPU equals CPU bit for bit over random shapes, broadcasts, axes, pieces and values (fast-check)',
     gpuOnly: true,
     async run({ acts }) {
