@@ -223,6 +223,18 @@ export class Activations implements TensorHost {
     this.#watch(this.#gpu);
   }
 
+  /**
+   * Released tensor buffers wait in a bounded pool (`tuning.poolBytes`, default 64 MiB) for reuse,
+   * so steady work allocates nothing; this destroys them now (we also do on an out-of-memory
+   * error). Returns the bytes freed.
+   *
+   * @example
+   * acts.trimPool(); // before a phase that needs the GPU memory elsewhere
+   */
+  trimPool(): number {
+    return this.#gpu?.trimPool() ?? 0;
+  }
+
   /** The GPUDevice in use (yours or ours), or undefined on the CPU backend. */
   get device(): GPUDevice | undefined {
     return this.#gpu?.device;

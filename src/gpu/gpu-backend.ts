@@ -17,7 +17,15 @@ export interface Tuning {
   readonly vectorize?: boolean;
   /** Caps the bytes bound per operand per dispatch below maxStorageBufferBindingSize. */
   readonly maxBindingBytes?: number;
+  /**
+   * Bytes of released tensor buffers kept for reuse (default 64 MiB, at most 256 buffers; 0
+   * turns the pool off). Reuse skips createBuffer and destroy on the hot path.
+   */
+  readonly poolBytes?: number;
 }
+
+/** At most this many buffers wait in the pool. */
+const POOL_BUFFERS = 256;
 
 /** A byte range of a buffer, already validated. */
 export interface GpuOperand {
@@ -49,6 +57,8 @@ const FUSED_BINDINGS: Record<FusedKernel, readonly number[]> = {
 };
 
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+/** Readback staging buffers: pooled too, so reads reuse them. */
+const STAGING_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
 
 /** Runs ops on one GPUDevice: allocation, encoding, submission, readback, loss. */
 export class GpuBackend implements BufferOwner {
@@ -62,6 +72,10 @@ export class GpuBackend implements BufferOwner {
    */
   onLost: ((info: GPUDeviceLostInfo) => void) | undefined;
   #disposing = false;
+  /** Released tensor buffers kept for reuse, least recently released first. */
+  #pool: GPUBuffer[] = [];
+  #pooledBytes = 0;
+  readonly #poolBytes: number;
   /** Error scopes of our own submits not yet looked at. */
   #scopes: Promise<GpuOperationError | undefined>[] = [];
 
@@ -85,6 +99,11 @@ export class GpuBackend implements BufferOwner {
         String(maxBinding),
       );
     }
+    const poolBytes = tuning.poolBytes ?? 64 * 1024 * 1024;
+    if (!Number.isInteger(poolBytes) || poolBytes < 0) {
+      throw new InvalidArgumentError('tuning.poolBytes', 'a non-negative integer number of bytes', String(poolBytes));
+    }
+    this.#poolBytes = poolBytes;
     this.limits = {
       maxBindingBytes: Math.min(maxBinding, l.maxStorageBufferBindingSize),
       offsetAlignment: l.minStorageBufferOffsetAlignment,
@@ -129,6 +148,17 @@ export class GpuBackend implements BufferOwner {
    * failure rejects the next read with a GpuOperationError (kind 'out-of-memory') naming the label.
    */
   #createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    // A pooled buffer of the same size and usage, most recently released first. Its contents are
+    // stale: every kernel writes all of its output (callers that need zeros clear it).
+    for (let i = this.#pool.length - 1; i >= 0; i--) {
+      const b = this.#pool[i]!;
+      if (b.size === descriptor.size && b.usage === descriptor.usage) {
+        this.#pool.splice(i, 1);
+        this.#pooledBytes -= b.size;
+        b.label = descriptor.label ?? '';
+        return b;
+      }
+    }
     this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer(descriptor);
     this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${descriptor.size} bytes`, 'out-of-memory');
@@ -461,7 +491,11 @@ export class GpuBackend implements BufferOwner {
   ): GPUBuffer {
     this.checkAlive();
     const result = this.allocate(rows, label, 'alpha');
-    if (rows === 0 || len === 0) return result;
+    if (rows === 0 || len === 0) {
+      // Sums of nothing are +0; a pooled buffer holds stale values, so write them.
+      if (rows > 0) this.device.queue.writeBuffer(result, 0, new Float32Array(rows));
+      return result;
+    }
     const pipeline = this.#cache.treeSumPipeline();
     let current = input;
     while (true) {
@@ -587,7 +621,8 @@ export class GpuBackend implements BufferOwner {
     const bytes = length * 4;
     // The copy is queued at once, behind the work that wrote the buffer: disposing the tensor
     // while the read is pending cannot make it copy from a destroyed buffer.
-    const staging = this.device.createBuffer({ label: 'readback', size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const staging = this.#createBuffer({ label: 'readback', size: bytes, usage: STAGING_USAGE });
+    let reusable = false;
     try {
       const enc = this.device.createCommandEncoder({ label: 'readback' });
       enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
@@ -603,9 +638,12 @@ export class GpuBackend implements BufferOwner {
       // Copy out before unmap: the mapped range is detached by unmap().
       const out = new Float32Array(staging.getMappedRange().slice(0));
       staging.unmap();
+      reusable = true;
       return out;
     } finally {
-      staging.destroy();
+      // Unmapped after a good read, it can serve the next one; otherwise it goes.
+      if (reusable) this.release(staging);
+      else staging.destroy();
     }
   }
 
@@ -617,17 +655,49 @@ export class GpuBackend implements BufferOwner {
     this.#scopes = [];
     const errors = await Promise.race([Promise.all(scopes), this.#lostPromise]);
     const first = errors.find((e) => e !== undefined);
+    // Memory pressure: give back what the pool holds.
+    if (errors.some((e) => e?.kind === 'out-of-memory')) this.trimPool();
     if (first) throw first;
   }
 
   /** Frees a buffer we made. */
   release(buffer: GPUBuffer): void {
+    // Work already submitted that reads it runs first (the queue keeps order), so the buffer can
+    // take new work at once. Buffers the caller's unsubmitted encoder reads are never released
+    // here before they submit (they go with the tensors that work writes: releaseWith).
+    const poolable = buffer.usage === TENSOR_USAGE || buffer.usage === STAGING_USAGE;
+    if (poolable && buffer.size <= this.#poolBytes && !this.#lost && !this.#disposing) {
+      this.#pool.push(buffer);
+      this.#pooledBytes += buffer.size;
+      while (this.#pooledBytes > this.#poolBytes || this.#pool.length > POOL_BUFFERS) this.#evict();
+      return;
+    }
     this.#cache.forget(buffer);
     buffer.destroy();
   }
 
+  #evict(): void {
+    const b = this.#pool.shift()!;
+    this.#pooledBytes -= b.size;
+    this.#cache.forget(b);
+    b.destroy();
+  }
+
+  /** Destroys every pooled buffer (on memory pressure, or when asked). Returns the bytes freed. */
+  trimPool(): number {
+    const bytes = this.#pooledBytes;
+    while (this.#pool.length > 0) this.#evict();
+    return bytes;
+  }
+
+  /** Bytes and buffers waiting in the pool. */
+  get pooled(): { readonly bytes: number; readonly buffers: number } {
+    return { bytes: this.#pooledBytes, buffers: this.#pool.length };
+  }
+
   /** Destroys the device if we own it. */
   dispose(): void {
+    this.trimPool();
     this.#disposing = true;
     if (this.owned) this.device.destroy();
   }
