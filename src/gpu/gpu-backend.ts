@@ -600,7 +600,8 @@ export class GpuBackend implements BufferOwner {
       pass.end();
       return;
     }
-    this.device.pushErrorScope('out-of-memory');
+    // One validation scope a submit: each scope is a round trip in browsers, so out-of-memory is
+    // watched where memory is taken (#createBuffer), not here.
     this.device.pushErrorScope('validation');
     const enc = this.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label });
@@ -608,7 +609,6 @@ export class GpuBackend implements BufferOwner {
     pass.end();
     this.device.queue.submit([enc.finish()]);
     this.#watchScope(label, 'validation');
-    this.#watchScope(label, 'out-of-memory');
   }
 
   /** Copies `length` f32s from `buffer` at byte `offset` back to the CPU. */
