@@ -16,13 +16,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { batchFor, measure, row } from './report.mjs';
+import { batchFor, benchData, measure, row } from './timing.mjs';
 
 /** Chromium's SwiftShader Vulkan driver (as in test/helpers/node-gpu.ts). */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-/** Deterministic values in [-10, 10], about half of them negative. */
-export const benchData = (n) => Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 2001) / 100 - 10);
 
 /**
  * Runs the Node bench. `systemVulkan`: use the system's Vulkan drivers as they are; otherwise,

@@ -1,54 +1,7 @@
-// Timing and reporting shared by the Node and Chromium benches (bench/browser/page.ts keeps its
-// own copy of measure(), the same few lines, since the page cannot import an .mjs with types).
+// Reporting for the Node and Chromium benches: ratios, markdown tables, result files. The timing
+// itself is bench/timing.mjs, which the Chromium page imports too.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-
-/**
- * Median, min and max of one contender's per-call time (ms) over `reps` timed batches of `batch`
- * calls, after `warmup` untimed batches (compile, allocate, page in). `setup(batch)`, if given,
- * runs untimed before every batch.
- */
-export async function measure(fn, { batch, reps, warmup = 2, setup }) {
-  for (let i = 0; i < warmup; i++) {
-    if (setup) await setup(batch);
-    await fn(batch);
-  }
-  const times = [];
-  for (let r = 0; r < reps; r++) {
-    if (setup) await setup(batch);
-    const t0 = performance.now();
-    await fn(batch);
-    times.push((performance.now() - t0) / batch);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], reps, batch };
-}
-
-/** Enough calls per timed batch that a batch lasts a few milliseconds at least. */
-export const batchFor = (n) => Math.max(1, Math.min(200, Math.round(2 ** 22 / n)));
-
-/**
- * One result row. `against` names our row this one is compared with, at the same size;
- * `ratio` (filled by addRatios) is this row's median over that row's: above 1, ours is faster.
- */
-export function row(section, name, n, bytesMoved, t, against, note) {
-  return {
-    section,
-    name,
-    // Our rows are named 'relu ...' (GPU) or 'cpu relu ...'; every other row is a baseline or another library.
-    ours: /^(cpu )?relu /.test(name),
-    n,
-    medianMs: t.median,
-    minMs: t.min,
-    maxMs: t.max,
-    reps: t.reps,
-    batch: t.batch,
-    gelemPerS: n / t.median / 1e6,
-    gbPerS: bytesMoved / t.median / 1e6,
-    ...(against ? { against } : {}),
-    ...(note ? { note } : {}),
-  };
-}
 
 /** Fills `ratio` on every row that names a row to compare with. */
 export function addRatios(rows) {

@@ -22,23 +22,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { createActivations, type Activations, type Tensor } from '../../src/index.js';
 import { oneNodeModel } from '../../test/helpers/onnx-model.js';
 import plainWgsl from '../plain-relu.wgsl?raw';
-
-/** One result row, as bench/report.mjs's row() makes it in Node. */
-interface Row {
-  section: 'gpu' | 'overhead';
-  name: string;
-  ours: boolean;
-  n: number;
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  reps: number;
-  batch: number;
-  gelemPerS: number;
-  gbPerS: number;
-  against?: string;
-  note?: string;
-}
+import { batchFor, benchData, measure, row, type Row, type Timing } from '../timing.mjs';
 
 interface BenchResult {
   meta: {
@@ -59,14 +43,6 @@ declare global {
   }
 }
 
-interface Timing {
-  median: number;
-  min: number;
-  max: number;
-  reps: number;
-  batch: number;
-}
-
 const params = new URLSearchParams(location.search);
 const SIZES = (params.get('sizes') ?? '1024,262144').split(',').map(Number);
 const REPS = Number(params.get('reps') ?? 5);
@@ -78,48 +54,11 @@ function log(line: string): void {
   console.log(line);
 }
 
-/** bench/report.mjs's measure(): median/min/max per call over `reps` timed batches after two warm-ups. */
-async function measure(
-  fn: (k: number) => Promise<void>,
-  { batch, reps, setup }: { batch: number; reps: number; setup?: (k: number) => Promise<void> },
-): Promise<Timing> {
-  for (let i = 0; i < 2; i++) {
-    if (setup) await setup(batch);
-    await fn(batch);
-  }
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    if (setup) await setup(batch);
-    const t0 = performance.now();
-    await fn(batch);
-    times.push((performance.now() - t0) / batch);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, min: times[0]!, max: times[times.length - 1]!, reps, batch };
-}
-
-const batchFor = (n: number): number => Math.max(1, Math.min(200, Math.round(2 ** 22 / n)));
-const benchData = (n: number): Float32Array<ArrayBuffer> =>
-  Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 2001) / 100 - 10);
-
 const rows: Row[] = [];
 const notes: string[] = [];
-function add(section: Row['section'], name: string, n: number, bytes: number, t: Timing, against?: string, note?: string): void {
-  rows.push({
-    section,
-    name,
-    ours: /^relu /.test(name),
-    n,
-    medianMs: t.median,
-    minMs: t.min,
-    maxMs: t.max,
-    reps: t.reps,
-    batch: t.batch,
-    gelemPerS: n / t.median / 1e6,
-    gbPerS: bytes / t.median / 1e6,
-    ...(against ? { against } : {}),
-    ...(note ? { note } : {}),
-  });
+type Section = 'gpu' | 'overhead';
+function add(section: Section, name: string, n: number, bytes: number, t: Timing, against?: string, note?: string): void {
+  rows.push(row(section, name, n, bytes, t, against, note));
 }
 
 /** Records, once per contender, whether its output is relu(x) (or the gradient), so a fast wrong answer shows. */
@@ -235,7 +174,7 @@ function plainCall(device: GPUDevice, x: Tensor, y: Tensor, n: number): () => vo
 }
 
 /** tfjs-webgpu: tf.relu and the Relu gradient on GPU tensors. */
-async function benchTfjs(backend: WebGPUBackend, n: number, batch: number, section: Row['section']): Promise<void> {
+async function benchTfjs(backend: WebGPUBackend, n: number, batch: number, section: Section): Promise<void> {
   // What getBufferData does before a readback: end the open pass, submit what tfjs has batched.
   const drain = async () => {
     backend.ensureCommandEncoderReady();
@@ -273,7 +212,7 @@ async function benchTfjs(backend: WebGPUBackend, n: number, batch: number, secti
 }
 
 /** ORT WebGPU: a one-node Relu model, input and output kept on the GPU. */
-async function benchOrt(n: number, batch: number, section: Row['section']): Promise<void> {
+async function benchOrt(n: number, batch: number, section: Section): Promise<void> {
   const session = await ort.InferenceSession.create(oneNodeModel('Relu', n), {
     executionProviders: ['webgpu'],
     preferredOutputLocation: 'gpu-buffer',

@@ -113,49 +113,46 @@ export class DeviceCache {
   }
 
   /**
-   * A fused bias + activation pipeline (shaders/fused.wgsl), with the layout WebGPU derives from
-   * the entry point: each kernel binds a different subset.
+   * A pipeline whose bind group layout WebGPU derives from its entry point ('auto': each kernel
+   * binds its own subset), made once per label and workgroup size. `workgroupSize` undefined:
+   * the kernel fixes its own (tree-sum.wgsl).
    */
-  fusedPipeline(op: OpDefinition, kernel: FusedKernel, workgroupSize: number): GPUComputePipeline {
-    const label = `${op.name}.f32.${kernel}`;
-    const key = `${label}.wg${workgroupSize}`;
+  #autoPipeline(
+    label: string,
+    moduleLabel: string,
+    source: () => ShaderSource,
+    entryPoint: string,
+    workgroupSize?: number,
+  ): GPUComputePipeline {
+    const key = workgroupSize === undefined ? label : `${label}.wg${workgroupSize}`;
     let pipeline = this.#pipelines.get(key);
     if (pipeline) return pipeline;
     pipeline = this.device.createComputePipeline({
       label,
       layout: 'auto',
       compute: {
-        module: this.#module(`${op.name}.f32.fused`, () => fusedSource(op)),
-        entryPoint: `${kernel}_main`,
-        constants: { WORKGROUP_SIZE: workgroupSize },
+        module: this.#module(moduleLabel, source),
+        entryPoint,
+        ...(workgroupSize === undefined ? {} : { constants: { WORKGROUP_SIZE: workgroupSize } }),
       },
     });
     this.#pipelines.set(key, pipeline);
     return pipeline;
+  }
+
+  /** A fused bias + activation pipeline (shaders/fused.wgsl, fused-mask.wgsl). */
+  fusedPipeline(op: OpDefinition, kernel: FusedKernel, workgroupSize: number): GPUComputePipeline {
+    return this.#autoPipeline(`${op.name}.f32.${kernel}`, `${op.name}.f32.fused`, () => fusedSource(op), `${kernel}_main`, workgroupSize);
   }
 
   /** The dead-neuron telemetry pipeline (shaders/telemetry.wgsl), shared by every op. */
   telemetryPipeline(workgroupSize: number): GPUComputePipeline {
-    const key = `telemetry.active_count.wg${workgroupSize}`;
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
-      label: 'telemetry.active_count',
-      layout: 'auto',
-      compute: {
-        module: this.#module('telemetry', telemetrySource),
-        entryPoint: 'active_count_main',
-        constants: { WORKGROUP_SIZE: workgroupSize },
-      },
-    });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
+    return this.#autoPipeline('telemetry.active_count', 'telemetry', telemetrySource, 'active_count_main', workgroupSize);
   }
 
   /**
    * A pipeline of the kernels for ops outside the elementwise registry: 'per_channel' (prelu,
-   * shaders/per-channel.wgsl), 'grouped' (maxout, shaders/grouped.wgsl), with the layout WebGPU
-   * derives from the entry point.
+   * shaders/per-channel.wgsl), 'grouped' (maxout, shaders/grouped.wgsl).
    */
   opPipeline(
     op: OpFile & { readonly name: string },
@@ -163,72 +160,23 @@ export class DeviceCache {
     direction: Direction | 'forward_mask' | 'backward_mask',
     workgroupSize: number,
   ): GPUComputePipeline {
-    const label = `${op.name}.f32.${direction}`;
-    const key = `${label}.wg${workgroupSize}`;
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
-      label,
-      layout: 'auto',
-      compute: {
-        module: this.#module(`${op.name}.f32`, () => (family === 'per_channel' ? perChannelSource(op) : groupedSource(op))),
-        entryPoint: `${family}_${direction}_main`,
-        constants: { WORKGROUP_SIZE: workgroupSize },
-      },
-    });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
+    const source = () => (family === 'per_channel' ? perChannelSource(op) : groupedSource(op));
+    return this.#autoPipeline(`${op.name}.f32.${direction}`, `${op.name}.f32`, source, `${family}_${direction}_main`, workgroupSize);
   }
 
-  /** An op's f16 elementwise kernel (shaders/elementwise-f16.wgsl), layout from the entry point. */
+  /** An op's f16 elementwise kernel (shaders/elementwise-f16.wgsl). */
   halfPipeline(op: OpDefinition, direction: Direction, workgroupSize: number): GPUComputePipeline {
-    const label = `${op.name}.f16.${direction}`;
-    const key = `${label}.wg${workgroupSize}`;
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
-      label,
-      layout: 'auto',
-      compute: {
-        module: this.#module(`${op.name}.f16`, () => halfSource(op)),
-        entryPoint: `${direction}_main`,
-        constants: { WORKGROUP_SIZE: workgroupSize },
-      },
-    });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
+    return this.#autoPipeline(`${op.name}.f16.${direction}`, `${op.name}.f16`, () => halfSource(op), `${direction}_main`, workgroupSize);
   }
 
   /** The f16 <-> f32 conversion pipelines (shaders/convert-f16.wgsl). */
   convertPipeline(kernel: 'widen' | 'narrow', workgroupSize: number): GPUComputePipeline {
-    const key = `convert.${kernel}.wg${workgroupSize}`;
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
-      label: `convert.${kernel}`,
-      layout: 'auto',
-      compute: {
-        module: this.#module('convert-f16', convertSource),
-        entryPoint: `${kernel}_main`,
-        constants: { WORKGROUP_SIZE: workgroupSize },
-      },
-    });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
+    return this.#autoPipeline(`convert.${kernel}`, 'convert-f16', convertSource, `${kernel}_main`, workgroupSize);
   }
 
   /** The deterministic row-sum pipeline (shaders/tree-sum.wgsl), shared by every op. */
   treeSumPipeline(): GPUComputePipeline {
-    const key = 'tree_sum';
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
-      label: 'tree_sum',
-      layout: 'auto',
-      compute: { module: this.#module('tree_sum', treeSumSource), entryPoint: 'tree_sum_main' },
-    });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
+    return this.#autoPipeline('tree_sum', 'tree_sum', treeSumSource, 'tree_sum_main');
   }
 
   /** A shader module, made once per label; its compile errors surface through compiled(). */

@@ -247,20 +247,9 @@ export class GpuBackend implements BufferOwner {
     const pipeline = this.#cache.halfPipeline(op, direction, this.limits.workgroupSize);
     const count = Math.ceil(length / 4);
     const slots = direction === 'forward' ? [1, 3] : [1, 2, 3];
-    const group = this.device.createBindGroup({
-      label: `${op.name}.f16.${direction}`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: this.#cache.params([count, 0, 0, 0, ...attrSlots(attrs)]) } },
-        ...buffers.map((buffer, i) => ({ binding: slots[i]!, resource: { buffer } })),
-      ],
-    });
-    const [x, y] = grid(Math.ceil(count / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode(`${op.name}.f16.${direction}`, undefined, (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y);
-    });
+    const entries: [number, GPUBuffer][] = [[0, this.#cache.params([count, 0, 0, 0, ...attrSlots(attrs)])]];
+    buffers.forEach((buffer, i) => entries.push([slots[i]!, buffer]));
+    this.#dispatch(`${op.name}.f16.${direction}`, pipeline, entries, this.#groupsFor(count));
   }
 
   /**
@@ -273,21 +262,17 @@ export class GpuBackend implements BufferOwner {
     this.checkOneBinding(length, 'an f16 conversion');
     const pipeline = this.#cache.convertPipeline(kernel, this.limits.workgroupSize);
     const words = Math.ceil(length / 2);
-    const group = this.device.createBindGroup({
-      label: `convert.${kernel}`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: this.#cache.params([words, 0, 0, 0, 0, 0, 0, 0]) } },
-        { binding: 1, resource: { buffer: input } },
-        { binding: 3, resource: { buffer: out } },
+    const params = this.#cache.params([words, 0, 0, 0, 0, 0, 0, 0]);
+    this.#dispatch(
+      `convert.${kernel}`,
+      pipeline,
+      [
+        [0, params],
+        [1, input],
+        [3, out],
       ],
-    });
-    const [x, y] = grid(Math.ceil(words / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode(`convert.${kernel}`, undefined, (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y);
-    });
+      this.#groupsFor(words),
+    );
   }
 
   /** Copies `bytes` from `source` at `offset` to the start of `target`, in `encoder` or submitted by us. */
@@ -393,18 +378,9 @@ export class GpuBackend implements BufferOwner {
       5: this.#cache.params([shape.channels, shape.inner, shape.outer, 0]),
       6: buffers.kept,
     };
-    const group = this.device.createBindGroup({
-      label: `${op.name}.${kernel}`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: FUSED_BINDINGS[kernel].map((binding) => ({ binding, resource: { buffer: bound[binding]! } })),
-    });
+    const entries = FUSED_BINDINGS[kernel].map((binding): [number, GPUBuffer] => [binding, bound[binding]!]);
     const invocations = kernel === 'fused_forward_mask' ? Math.ceil(length / 32) : length;
-    const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode(`${op.name}.f32.${kernel}`, encoder, (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y);
-    });
+    this.#dispatch(`${op.name}.f32.${kernel}`, pipeline, entries, this.#groupsFor(invocations), encoder);
   }
 
   /** Kernels that bind whole tensors refuse one larger than a storage binding, before any work. */
@@ -458,21 +434,9 @@ export class GpuBackend implements BufferOwner {
       forward_mask: [0, 1, 3, 4, 5, 7],
       backward_mask: [0, 2, 3, 4, 5, 7],
     }[direction];
-    const group = this.device.createBindGroup({
-      label: `${op.name}.${direction}`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((binding) => ({
-        binding,
-        resource: { buffer: bound[binding]! },
-      })),
-    });
+    const entries = bindings.map((binding): [number, GPUBuffer] => [binding, bound[binding]!]);
     const invocations = direction === 'forward_mask' ? Math.ceil(length / 32) : length;
-    const [x, y] = grid(Math.ceil(invocations / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode(`${op.name}.f32.${direction}`, undefined, (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y);
-    });
+    this.#dispatch(`${op.name}.f32.${direction}`, pipeline, entries, this.#groupsFor(invocations));
   }
 
   /**
@@ -501,21 +465,19 @@ export class GpuBackend implements BufferOwner {
     while (true) {
       const blocks = Math.ceil(len / 128);
       const out = blocks === 1 ? result : this.allocate(rows * blocks, `${label}.partial`, 'x');
-      const group = this.device.createBindGroup({
-        label: 'tree_sum',
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 1, resource: { buffer: current } },
-          { binding: 3, resource: { buffer: out } },
-          { binding: 5, resource: { buffer: this.#cache.params([rows, len, blocks, inner]) } },
+      const params = this.#cache.params([rows, len, blocks, inner]);
+      // One workgroup per block of 128 values of a row (tree-sum.wgsl fixes its own size).
+      this.#dispatch(
+        label,
+        pipeline,
+        [
+          [1, current],
+          [3, out],
+          [5, params],
         ],
-      });
-      const [x, y] = grid(rows * blocks, this.limits.maxWorkgroupsPerDimension);
-      this.#encode(label, encoder?.encoder, (pass) => {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(x, y);
-      });
+        rows * blocks,
+        encoder?.encoder,
+      );
       // Work in a caller's encoder reads the partial sums whenever it is submitted: the caller
       // keeps them (attached to the result tensor) instead.
       if (current !== input) {
@@ -544,19 +506,13 @@ export class GpuBackend implements BufferOwner {
     if (count === 0) return;
     this.checkOneBinding(count * g.pieces, op.name);
     const pipeline = this.#cache.opPipeline(op, 'grouped', direction, this.limits.workgroupSize);
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 1, resource: { buffer: buffers.input } },
-      { binding: 3, resource: { buffer: buffers.out } },
-      { binding: 5, resource: { buffer: this.#cache.params([count, g.groups, g.pieces, g.inner]) } },
+    const entries: [number, GPUBuffer][] = [
+      [1, buffers.input],
+      [3, buffers.out],
+      [5, this.#cache.params([count, g.groups, g.pieces, g.inner])],
     ];
-    if (direction === 'backward') entries.push({ binding: 2, resource: { buffer: buffers.dy! } });
-    const group = this.device.createBindGroup({ label: `${op.name}.${direction}`, layout: pipeline.getBindGroupLayout(0), entries });
-    const [x, y] = grid(Math.ceil(count / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode(`${op.name}.f32.${direction}`, undefined, (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y);
-    });
+    if (direction === 'backward') entries.push([2, buffers.dy!]);
+    this.#dispatch(`${op.name}.f32.${direction}`, pipeline, entries, this.#groupsFor(count));
   }
 
   /** Per unit, how many mask bits are set (shaders/telemetry.wgsl), into `counts` (u32 per unit). */
@@ -569,27 +525,49 @@ export class GpuBackend implements BufferOwner {
     this.checkAlive();
     if (shape.channels === 0) return;
     const pipeline = this.#cache.telemetryPipeline(this.limits.workgroupSize);
-    const group = this.device.createBindGroup({
-      label: 'telemetry.active_count',
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 3, resource: { buffer: counts } },
-        { binding: 4, resource: { buffer: mask } },
-        { binding: 5, resource: { buffer: this.#cache.params([shape.channels, shape.inner, shape.outer, 0]) } },
-      ],
-    });
-    const [x, y] = grid(Math.ceil(shape.channels / this.limits.workgroupSize), this.limits.maxWorkgroupsPerDimension);
-    this.#encode('telemetry.active_count', encoder, (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y);
-    });
+    const params = this.#cache.params([shape.channels, shape.inner, shape.outer, 0]);
+    const entries: [number, GPUBuffer][] = [
+      [3, counts],
+      [4, mask],
+      [5, params],
+    ];
+    this.#dispatch('telemetry.active_count', pipeline, entries, this.#groupsFor(shape.channels), encoder);
   }
 
   /** Reads u32s back (the telemetry counts). */
   async readU32(buffer: GPUBuffer, length: number): Promise<Uint32Array> {
     const f = await this.read(buffer, 0, length);
     return new Uint32Array(f.buffer, f.byteOffset, f.length);
+  }
+
+  /** Workgroups for one invocation per item. */
+  #groupsFor(invocations: number): number {
+    return Math.ceil(invocations / this.limits.workgroupSize);
+  }
+
+  /**
+   * One dispatch of an 'auto'-layout pipeline over whole buffers (binding, buffer), as a 1-D or
+   * 2-D grid of `workgroups`, into the caller's encoder or submitted by us. The bind group is
+   * made per call: these kernels write a new output each time, so a cache would not hit.
+   */
+  #dispatch(
+    label: string,
+    pipeline: GPUComputePipeline,
+    entries: readonly (readonly [number, GPUBuffer])[],
+    workgroups: number,
+    encoder?: GPUCommandEncoder,
+  ): void {
+    const group = this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+    });
+    const [x, y] = grid(workgroups, this.limits.maxWorkgroupsPerDimension);
+    this.#encode(label, encoder, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    });
   }
 
   /** One compute pass: into the caller's encoder, or into ours, submitted inside an error scope. */

@@ -438,6 +438,41 @@ async function halfCycle(acts: Activations, cpu: Activations, next: () => number
   for (const t of [...inputs, ...want]) t.dispose();
 }
 
+/**
+ * Runs `cycles` cycles (100 at a time, 1 in 10 checked against the CPU) on an instance behind a
+ * buffer-counting device. After every batch the pool stays within its cap and, trimmed, nothing
+ * but params uniforms is alive; at the end the uniforms are within the cache's bound too. Returns
+ * what the cycles tallied.
+ */
+async function leakCycles(
+  label: string,
+  seed: number,
+  cycles: number,
+  cycle: (acts: Activations, cpu: Activations, next: () => number, check: boolean, seen: Tally) => Promise<void>,
+): Promise<Tally> {
+  const base = await newDevice();
+  const { device, counts } = countingDevice(base);
+  const acts = await createActivations({ device });
+  const cpu = await createActivations({ backend: 'cpu' });
+  const next = rng(seed);
+  const BATCH = 100;
+  const seen: Tally = {};
+  for (let done = 0; done < cycles; done += BATCH) {
+    const batch: Promise<void>[] = [];
+    for (let i = 0; i < BATCH; i++) batch.push(cycle(acts, cpu, next, (done + i) % 10 === 0, seen));
+    await Promise.all(batch);
+    // Every cycle disposed what it made: only params uniforms may be left, even mid-run.
+    expect(leakedAfterTrim(acts, counts), `after ${done + BATCH} cycles`).toEqual({});
+  }
+  console.log(`[leaks] ${label} cycles: ${JSON.stringify(seen)}`);
+  acts.trimPool();
+  await expectOnlyParams(device, counts, `${cycles} ${label} cycles`, PARAMS_MAX_BYTES);
+  acts.dispose();
+  cpu.dispose();
+  base.destroy();
+  return seen;
+}
+
 describeIfAvailable('reliability on Dawn', missing, () => {
   it('leaks nothing over 100,000 forward/backward/read/dispose cycles of mixed sizes', async () => {
     if ('reason' in found) return;
@@ -486,92 +521,36 @@ describeIfAvailable('reliability on Dawn', missing, () => {
 
   it('leaks nothing over 12,000 layer cycles of mixed sizes: relu (mask, telemetry), sigmoid, gelu, prelu, maxout; fused bias; dispose mid-step', async () => {
     if ('reason' in found) return;
-    const base = await newDevice();
-    const { device, counts } = countingDevice(base);
-    const acts = await createActivations({ device });
-    const cpu = await createActivations({ backend: 'cpu' });
-    const next = rng(11);
     const CYCLES = 12_000;
-    const BATCH = 100;
-    const seen: Tally = {};
-    for (let done = 0; done < CYCLES; done += BATCH) {
-      const batch: Promise<void>[] = [];
-      for (let i = 0; i < BATCH; i++) {
-        const check = (done + i) % 10 === 0;
-        const kind = pick(next, ['relu', 'sigmoid', 'gelu', 'prelu', 'maxout'] as const);
-        const ending = pick(next, ['backward', 'backward', 'pending', 'twice'] as const);
-        if (kind === 'prelu') batch.push(preluLayerCycle(acts, cpu, next, check, seen, ending));
-        else if (kind === 'maxout') batch.push(maxoutLayerCycle(acts, cpu, next, check, seen, ending));
-        else batch.push(activationLayerCycle(acts, cpu, next, check, seen, kind, ending));
-      }
-      await Promise.all(batch);
-      // Every cycle disposed what it made: only params uniforms may be left, even mid-run.
-      expect(leakedAfterTrim(acts, counts), `after ${done + BATCH} cycles`).toEqual({});
-    }
-    console.log(`[leaks] layer cycles: ${JSON.stringify(seen)}`);
+    const seen = await leakCycles('layer', 11, CYCLES, (acts, cpu, next, check, seen) => {
+      const kind = pick(next, ['relu', 'sigmoid', 'gelu', 'prelu', 'maxout'] as const);
+      const ending = pick(next, ['backward', 'backward', 'pending', 'twice'] as const);
+      if (kind === 'prelu') return preluLayerCycle(acts, cpu, next, check, seen, ending);
+      if (kind === 'maxout') return maxoutLayerCycle(acts, cpu, next, check, seen, ending);
+      return activationLayerCycle(acts, cpu, next, check, seen, kind, ending);
+    });
     for (const key of ['relu bias pending', 'gelu bias twice', 'sigmoid bias backward', 'prelu twice', 'maxout pending']) {
       expect(seen[key], key).toBeGreaterThan(0);
     }
     expect(seen['db in 2 tree-sum passes']).toBeGreaterThan(0);
     expect(seen['db in 3 tree-sum passes']).toBeGreaterThan(0);
     expect(seen['checked against the CPU']).toBe(CYCLES / 10);
-    acts.trimPool();
-    await expectOnlyParams(device, counts, `${CYCLES} layer cycles`, PARAMS_MAX_BYTES);
-    acts.dispose();
-    cpu.dispose();
-    base.destroy();
   });
 
   it('leaks nothing over 8,000 prelu/preluBackward/maxout/maxoutBackward cycles of mixed shapes (temporaries included)', async () => {
     if ('reason' in found) return;
-    const base = await newDevice();
-    const { device, counts } = countingDevice(base);
-    const acts = await createActivations({ device });
-    const cpu = await createActivations({ backend: 'cpu' });
-    const next = rng(12);
     const CYCLES = 8_000;
-    const BATCH = 100;
-    const seen: Tally = {};
-    for (let done = 0; done < CYCLES; done += BATCH) {
-      const batch: Promise<void>[] = [];
-      for (let i = 0; i < BATCH; i++) batch.push(familyCycle(acts, cpu, next, (done + i) % 10 === 0, seen));
-      await Promise.all(batch);
-      expect(leakedAfterTrim(acts, counts), `after ${done + BATCH} cycles`).toEqual({});
-    }
-    console.log(`[leaks] prelu/maxout cycles: ${JSON.stringify(seen)}`);
+    const seen = await leakCycles('prelu/maxout', 12, CYCLES, familyCycle);
     expect(seen['dalpha in 3 tree-sum passes']).toBeGreaterThan(0);
     expect(seen['checked against the CPU']).toBe(CYCLES / 10);
-    acts.trimPool();
-    await expectOnlyParams(device, counts, `${CYCLES} prelu/maxout cycles`, PARAMS_MAX_BYTES);
-    acts.dispose();
-    cpu.dispose();
-    base.destroy();
   });
 
   it('leaks nothing over 8,000 f16 cycles of mixed sizes: forward/backward, prelu and maxout (widened and narrowed)', async () => {
     if ('reason' in found) return;
-    const base = await newDevice();
-    const { device, counts } = countingDevice(base);
-    const acts = await createActivations({ device });
-    const cpu = await createActivations({ backend: 'cpu' });
-    const next = rng(13);
     const CYCLES = 8_000;
-    const BATCH = 100;
-    const seen: Tally = {};
-    for (let done = 0; done < CYCLES; done += BATCH) {
-      const batch: Promise<void>[] = [];
-      for (let i = 0; i < BATCH; i++) batch.push(halfCycle(acts, cpu, next, (done + i) % 10 === 0, seen));
-      await Promise.all(batch);
-      expect(leakedAfterTrim(acts, counts), `after ${done + BATCH} cycles`).toEqual({});
-    }
-    console.log(`[leaks] f16 cycles: ${JSON.stringify(seen)}`);
+    const seen = await leakCycles('f16', 13, CYCLES, halfCycle);
     expect(seen['f16 odd length']).toBeGreaterThan(0);
     expect(seen['checked against the CPU']).toBe(CYCLES / 10);
-    acts.trimPool();
-    await expectOnlyParams(device, counts, `${CYCLES} f16 cycles`, PARAMS_MAX_BYTES);
-    acts.dispose();
-    cpu.dispose();
-    base.destroy();
   });
 
   it("with backend 'auto', falls back to the CPU when a lost device cannot be replaced, and says why", async () => {
