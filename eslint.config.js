@@ -3,7 +3,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-demo/', 'node_modules/', 'bench/results/', 'test/artifacts/', 'test/.generated/', 'scratch/'] },
+  {
+    ignores: ['dist/', 'dist-demo/', 'node_modules/', 'bench/results/', 'test/artifacts/', 'test/.generated/', 'scratch/', 'src/cpu/wasm/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,15 @@
-import { runCpu } from './cpu/cpu-backend.js';
+import { runCpu, runCpuOp, type CpuStorage } from './cpu/cpu-backend.js';
+import { HeapBlock, createSimdHeap, type SimdHeap } from './cpu/simd.js';
 import { treeSumBits } from './cpu/exact.js';
-import { DeviceLostError, DisposedError, InvalidArgumentError, ShapeMismatchError, WebGPUUnavailableError, describe } from './errors.js';
+import {
+  ActivationsError,
+  DeviceLostError,
+  DisposedError,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  WebGPUUnavailableError,
+  describe,
+} from './errors.js';
 import { requestDevice, summarize, type AcquiredDevice, type AdapterSummary } from './gpu/device.js';
 import { GpuBackend, type GpuOperand, type Tuning } from './gpu/gpu-backend.js';
 import type { Direction } from './gpu/device-cache.js';
@@ -38,6 +47,14 @@ export interface CreateOptions {
   readonly featureLevel?: 'core' | 'compatibility';
   /** Kernel knobs (workgroup size, vectorisation, chunk size); the defaults suit real use. */
   readonly tuning?: Tuning;
+  /**
+   * Kernels of the CPU backend. 'auto' (default): WebAssembly SIMD where the runtime has it, for
+   * the ops that have SIMD kernels (relu, leakyRelu, relu6, hardtanh, thresholdedRelu), else
+   * plain JS, with the reason in `cpuKernelsReason`. 'wasm-simd': those, or an ActivationsError.
+   * 'js': the plain JS kernels only (the reference the SIMD ones are tested against). Both give
+   * the same bits.
+   */
+  readonly cpuKernels?: 'auto' | 'wasm-simd' | 'js';
 }
 
 /** Options for the `*Into` calls that run on your buffers. */
@@ -98,30 +115,57 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
   if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
     throw new InvalidArgumentError('options.backend', "'auto', 'webgpu' or 'cpu'", describe(backend));
   }
-  if (backend === 'cpu') return new Activations(undefined, undefined, undefined, undefined);
+  const cpuKernels = options.cpuKernels ?? 'auto';
+  if (cpuKernels !== 'auto' && cpuKernels !== 'wasm-simd' && cpuKernels !== 'js') {
+    throw new InvalidArgumentError('options.cpuKernels', "'auto', 'wasm-simd' or 'js'", describe(cpuKernels));
+  }
+  if (backend === 'cpu') return new Activations(undefined, undefined, undefined, undefined, await cpuSetup(cpuKernels));
   if (options.device !== undefined) {
     if (typeof options.device?.createBuffer !== 'function') {
       throw new InvalidArgumentError('options.device', 'a GPUDevice', describe(options.device));
     }
     const info = summarize((options.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo);
-    return new Activations(new GpuBackend(options.device, false, options.tuning ?? {}), undefined, info, undefined);
+    return new Activations(new GpuBackend(options.device, false, options.tuning ?? {}), undefined, info, undefined, { mode: cpuKernels });
   }
   const recovery: Recovery = {
     mode: backend,
     tuning: options.tuning ?? {},
+    cpuKernels,
     acquire: () => requestDevice({ gpu: options.gpu, powerPreference: options.powerPreference, featureLevel: options.featureLevel }),
   };
   try {
     const acquired = await recovery.acquire();
     try {
-      return new Activations(new GpuBackend(acquired.device, true, recovery.tuning), undefined, acquired.adapterInfo, recovery);
+      return new Activations(new GpuBackend(acquired.device, true, recovery.tuning), undefined, acquired.adapterInfo, recovery, {
+        mode: cpuKernels,
+      });
     } catch (e) {
       acquired.device.destroy();
       throw e;
     }
   } catch (e) {
-    if (backend === 'auto' && e instanceof WebGPUUnavailableError) return new Activations(undefined, e.reason, undefined, undefined);
+    if (backend === 'auto' && e instanceof WebGPUUnavailableError) {
+      return new Activations(undefined, e.reason, undefined, undefined, await cpuSetup(cpuKernels));
+    }
     throw e;
+  }
+}
+
+/** The CPU backend's kernels: which were asked for, the SIMD heap when there is one, or why not. */
+interface CpuSetup {
+  readonly mode: 'auto' | 'wasm-simd' | 'js';
+  readonly heap?: SimdHeap;
+  readonly reason?: string;
+}
+
+async function cpuSetup(mode: CpuSetup['mode']): Promise<CpuSetup> {
+  if (mode === 'js') return { mode, reason: "options.cpuKernels is 'js'" };
+  try {
+    return { mode, heap: await createSimdHeap() };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    if (mode === 'wasm-simd') throw new ActivationsError(`WebAssembly SIMD kernels are not available: ${reason}`);
+    return { mode, reason };
   }
 }
 
@@ -129,6 +173,7 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
 interface Recovery {
   readonly mode: 'auto' | 'webgpu';
   readonly tuning: Tuning;
+  readonly cpuKernels: CpuSetup['mode'];
   acquire(): Promise<AcquiredDevice>;
 }
 
@@ -147,6 +192,7 @@ export class Activations implements TensorHost {
   /** What to free with a tensor: buffers that work encoded into a caller's encoder still reads. */
   readonly #releaseWith = new WeakMap<Tensor<Dtype>, (() => void)[]>();
   #disposed = false;
+  #cpu: CpuSetup;
 
   /** @internal Use {@link createActivations}. */
   constructor(
@@ -154,7 +200,9 @@ export class Activations implements TensorHost {
     fallbackReason: string | undefined,
     adapterInfo: AdapterSummary | undefined,
     recovery: Recovery | undefined,
+    cpu: CpuSetup,
   ) {
+    this.#cpu = cpu;
     this.#gpu = gpu;
     this.#fallbackReason = fallbackReason;
     this.#adapterInfo = adapterInfo;
@@ -170,6 +218,26 @@ export class Activations implements TensorHost {
   /** Why 'auto' chose the CPU backend; undefined when it did not fall back. */
   get fallbackReason(): string | undefined {
     return this.#fallbackReason;
+  }
+
+  /**
+   * The CPU backend's kernels: 'wasm-simd' (WebAssembly SIMD for the ops that have them, JS for
+   * the rest) or 'js'; undefined while the instance runs on WebGPU. See `options.cpuKernels`.
+   */
+  get cpuKernels(): 'wasm-simd' | 'js' | undefined {
+    if (this.#gpu) return undefined;
+    return this.#cpu.heap ? 'wasm-simd' : 'js';
+  }
+
+  /** @internal The SIMD heap's bytes in live tensors and in its WebAssembly memory (leak tests watch them). */
+  get cpuHeapStats(): { readonly live: number; readonly memory: number } {
+    const heap = this.#cpu.heap;
+    return { live: heap?.bytes ?? 0, memory: heap?.kernels.memory.buffer.byteLength ?? 0 };
+  }
+
+  /** Why the CPU backend runs plain JS kernels; undefined when it runs WebAssembly SIMD or WebGPU. */
+  get cpuKernelsReason(): string | undefined {
+    return this.#gpu || this.#cpu.heap ? undefined : this.#cpu.reason;
   }
 
   /** The adapter behind the device, when the runtime says. */
@@ -207,6 +275,7 @@ export class Activations implements TensorHost {
       acquired = await recovery.acquire();
     } catch (e) {
       if (recovery.mode === 'auto' && e instanceof WebGPUUnavailableError) {
+        this.#cpu = await cpuSetup(recovery.cpuKernels).catch((): CpuSetup => ({ mode: 'js', reason: 'WebAssembly SIMD not available' }));
         this.#gpu = undefined;
         this.#adapterInfo = undefined;
         this.#fallbackReason = `${lost.message}, and no new device could be had: ${e.reason}`;
@@ -274,7 +343,9 @@ export class Activations implements TensorHost {
       const buffer = this.#gpu.upload(values, 'tensor');
       return this.#adopt({ kind: 'webgpu', buffer, offset: 0, owner: this.#gpu }, dims, values.length);
     }
-    return this.#adopt({ kind: 'cpu', data: values.slice() }, dims, values.length);
+    const block = this.#cpuBlock(values.length);
+    block.data.set(values);
+    return this.#adopt(block, dims, values.length);
   }
 
   /**
@@ -833,6 +904,8 @@ export class Activations implements TensorHost {
     for (const layer of this.#layers) layer.dispose();
     for (const t of this.#live) t.dispose();
     this.#gpu?.dispose();
+    // The heap's memory goes with its module instance (WebAssembly memory never shrinks).
+    this.#cpu = { mode: this.#cpu.mode, reason: 'the instance was disposed' };
   }
 
   /** @internal */
@@ -853,6 +926,12 @@ export class Activations implements TensorHost {
       for (const release of also) release();
     }
     if (storage.kind === 'webgpu') storage.owner.release(storage.buffer);
+    else if (storage instanceof HeapBlock) storage.heap.release(storage);
+  }
+
+  /** Storage for a new CPU f32 tensor: a block of the SIMD heap where there is one and room. */
+  #cpuBlock(length: number): CpuStorage {
+    return this.#cpu.heap?.allocate(length) ?? { kind: 'cpu', data: new Float32Array(length) };
   }
 
   /**
@@ -954,15 +1033,10 @@ export class Activations implements TensorHost {
       this.#gpu.run(op, direction, operands, x.length, attrs, encoder);
       return this.#adopt({ kind: 'webgpu', buffer: out, offset: 0, owner: this.#gpu }, x.shape, x.length);
     }
-    const out = new Float32Array(x.length);
-    runCpu(
-      op,
-      direction,
-      storages.map((s) => (s as { data: Float32Array }).data),
-      out,
-      attrs,
-    );
-    return this.#adopt({ kind: 'cpu', data: out }, x.shape, x.length);
+    // The output first: a new block may grow the heap, which the inputs' views then follow.
+    const out = this.#cpuBlock(x.length);
+    runCpuOp(op, direction, storages as CpuStorage[], out, attrs);
+    return this.#adopt(out, x.shape, x.length);
   }
 
   /**
@@ -1018,24 +1092,21 @@ export class Activations implements TensorHost {
     const record = given as Record<string, unknown>;
     if (!this.#gpu) {
       // The CPU backend: tensors only.
-      const arrays = names.map((n) => {
-        const s = this.#storage(record[n], n);
-        return (s as { data: Float32Array }).data;
-      });
+      const storages = names.map((n) => this.#storage(record[n], n) as CpuStorage);
+      const arrays = storages.map((s) => s.data);
       checkLengths(
         names,
         arrays.map((a) => a.length),
       );
       if (options.encoder !== undefined)
         throw new InvalidArgumentError('options.encoder', 'no encoder on the CPU backend', 'a GPUCommandEncoder');
-      const out = arrays[arrays.length - 1]!;
       // Same rule as on the GPU; the CPU kernels read element i before they write it.
       inPlaceInput(
         direction,
         arrays.map((a) => ({ buffer: a.buffer, offset: a.byteOffset, length: a.length })),
         names,
       );
-      runCpu(op, direction, arrays.slice(0, -1), out, attrs);
+      runCpuOp(op, direction, storages.slice(0, -1), storages[storages.length - 1]!, attrs);
       return;
     }
     const views = names.map((n) => this.#view(record[n], n));

@@ -1,3 +1,4 @@
+import type { SimdKernels } from '../cpu/simd.js';
 import { InvalidArgumentError, describe } from '../errors.js';
 
 /** How closely results must match the float64 reference (and, when exact, each other). */
@@ -24,6 +25,14 @@ export interface CpuKernels {
   forward(x: Float32Array, y: Float32Array, attrs: readonly number[]): void;
   /** `saved` is x, or y for ops whose gradient is computed from the output. */
   backward(saved: Float32Array, dy: Float32Array, dx: Float32Array, attrs: readonly number[]): void;
+  /**
+   * The WebAssembly SIMD twins (src/cpu/wasm/kernels.ts), on byte addresses of the operands in the
+   * kernels' memory; same results bit for bit. Ops without them run the JS kernels everywhere.
+   */
+  readonly simd?: {
+    forward(k: SimdKernels, x: number, y: number, n: number, attrs: readonly number[]): void;
+    backward(k: SimdKernels, saved: number, dy: number, dx: number, n: number, attrs: readonly number[]): void;
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/hardtanh.wgsl?raw';
-import { bits, f32Bits } from '../cpu/bits.js';
+import { bits, f32Bits, orderedKey } from '../cpu/bits.js';
 import { exactClampBits, exactInside } from '../cpu/exact.js';
 import { defineOp } from './define.js';
 
@@ -21,6 +21,10 @@ export const hardtanh = defineOp({
     backward: (keep, d) => (keep ? d : 0),
   },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [min, max]) => k.clamp(x, y, n, f32Bits(min!), f32Bits(max!)),
+      backward: (k, x, dy, dx, n, [min, max]) => k.gate_inside(x, dy, dx, n, orderedKey(f32Bits(min!)), orderedKey(f32Bits(max!))),
+    },
     forward(x, y, [min, max]) {
       const lo = f32Bits(min!);
       const hi = f32Bits(max!);

@@ -20,6 +20,10 @@ export const leakyRelu = defineOp({
     backward: (keep, d, [alpha]) => (keep ? d : exactMulBits(f32FromBits(d), d, alpha!, f32Bits(alpha!))),
   },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [alpha]) => k.leaky_forward(x, y, n, alpha!),
+      backward: (k, x, dy, dx, n, [alpha]) => k.leaky_backward(x, dy, dx, n, alpha!),
+    },
     forward(x, y, [alpha]) {
       const a = alpha!;
       const ab = f32Bits(a);

@@ -15,6 +15,10 @@ export const relu = defineOp({
     backward: (keep, dy) => (keep ? dy : 0),
   },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.gate_above(x, x, y, n, 0),
+      backward: (k, x, dy, dx, n) => k.gate_above(x, dy, dx, n, 0),
+    },
     // Decided on the bits as the WGSL is: NaN payloads kept, -0 -> +0, subnormals untouched.
     forward(x, y) {
       const xb = bits(x);

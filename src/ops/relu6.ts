@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/relu6.wgsl?raw';
-import { bits } from '../cpu/bits.js';
+import { bits, orderedKey } from '../cpu/bits.js';
 import { exactClampBits, exactInside } from '../cpu/exact.js';
 import { defineOp } from './define.js';
 
@@ -20,6 +20,10 @@ export const relu6 = defineOp({
     backward: (keep, d) => (keep ? d : 0),
   },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.clamp(x, y, n, ZERO, SIX),
+      backward: (k, x, dy, dx, n) => k.gate_inside(x, dy, dx, n, orderedKey(ZERO), orderedKey(SIX)),
+    },
     forward(x, y) {
       const xb = bits(x);
       const yb = bits(y);

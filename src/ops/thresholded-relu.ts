@@ -15,6 +15,10 @@ export const thresholdedRelu = defineOp({
     backward: (keep, dy) => (keep ? dy : 0),
   },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [theta]) => k.gate_above(x, x, y, n, orderedKey(f32Bits(theta!))),
+      backward: (k, x, dy, dx, n, [theta]) => k.gate_above(x, dy, dx, n, orderedKey(f32Bits(theta!))),
+    },
     forward(x, y, [theta]) {
       const key = orderedKey(f32Bits(theta!));
       const xb = bits(x);

@@ -1,0 +1,115 @@
+// The CPU backend's WebAssembly SIMD side: the compiled kernels of src/cpu/wasm/kernels.ts and a
+// heap of tensor blocks in their memory. Kernels can only reach their own linear memory, so CPU
+// tensors live there (as tfjs-wasm's do): an op then reads and writes once, as a copy does, with
+// no copy in or out around it.
+import { kernelsWasm } from './wasm/kernels.generated.js';
+
+/** The kernels module's exports (see src/cpu/wasm/kernels.ts); pointers are byte addresses. */
+export interface SimdKernels {
+  readonly memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  gate_above(x: number, g: number, out: number, n: number, key: number): void;
+  gate_inside(x: number, g: number, out: number, n: number, loKey: number, hiKey: number): void;
+  clamp(x: number, y: number, n: number, loBits: number, hiBits: number): void;
+  leaky_forward(x: number, y: number, n: number, alpha: number): void;
+  leaky_backward(x: number, dy: number, dx: number, n: number, alpha: number): void;
+}
+
+/**
+ * Live blocks stop at this many bytes; larger demands get plain Float32Arrays and the JS kernels.
+ * WebAssembly memory never shrinks, so this bounds what a CPU instance keeps after a peak.
+ */
+export const HEAP_LIMIT_BYTES = 1024 * 1024 * 1024;
+
+/** An f32 tensor's storage in the heap: `data` is a view, made again after the memory grows. */
+export class HeapBlock {
+  readonly kind = 'cpu' as const;
+  #view: Float32Array;
+
+  constructor(
+    readonly heap: SimdHeap,
+    readonly ptr: number,
+    readonly length: number,
+  ) {
+    this.#view = new Float32Array(heap.kernels.memory.buffer, ptr, length);
+  }
+
+  /** The values. Growing the memory detaches old views (their length drops to 0): take a new one. */
+  get data(): Float32Array {
+    if (this.#view.length !== this.length) this.#view = new Float32Array(this.heap.kernels.memory.buffer, this.ptr, this.length);
+    return this.#view;
+  }
+}
+
+/** One CPU instance's heap: its own instance of the kernels module, and the blocks it holds. */
+export class SimdHeap {
+  #bytes = 0;
+
+  constructor(
+    readonly kernels: SimdKernels,
+    readonly limitBytes: number,
+  ) {}
+
+  /** Bytes held by live blocks. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * A block of `length` f32s (contents unspecified), or undefined when it would pass
+   * `limitBytes` or the memory cannot grow: the caller then uses a plain Float32Array.
+   */
+  allocate(length: number): HeapBlock | undefined {
+    const bytes = 4 * length;
+    if (length === 0 || this.#bytes + bytes > this.limitBytes) return undefined;
+    let ptr: number;
+    try {
+      ptr = this.kernels.alloc(bytes);
+    } catch {
+      // The allocator traps when memory.grow fails, before it changes any of its state.
+      return undefined;
+    }
+    this.#bytes += bytes;
+    return new HeapBlock(this, ptr, length);
+  }
+
+  release(block: HeapBlock): void {
+    this.kernels.free(block.ptr);
+    this.#bytes -= 4 * block.length;
+  }
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * A new heap with its own instance of the kernels (compiled once per page or process). Rejects
+ * with the engine's reason where WebAssembly or its SIMD proposal is missing.
+ */
+export async function createSimdHeap(limitBytes = HEAP_LIMIT_BYTES): Promise<SimdHeap> {
+  if (typeof WebAssembly === 'undefined') throw new Error('this runtime has no WebAssembly');
+  compiled ??= WebAssembly.compile(decodeBase64(kernelsWasm));
+  let module: WebAssembly.Module;
+  try {
+    module = await compiled;
+  } catch (e) {
+    compiled = undefined;
+    throw new Error(`the kernels did not compile (WebAssembly SIMD missing?): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      // AssemblyScript's abort: only an allocation that cannot be met gets here.
+      abort: () => {
+        throw new RangeError('WebAssembly heap: out of memory');
+      },
+    },
+  });
+  return new SimdHeap(instance.exports as unknown as SimdKernels, limitBytes);
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}

@@ -1,0 +1,224 @@
+// The CPU backend's WebAssembly SIMD kernels, in AssemblyScript (compiled by scripts/build-wasm.mjs
+// into kernels.generated.ts). They are the fast twins of the JS kernels in src/ops/*.ts, which stay
+// the reference: test/unit/simd.test.ts holds the two equal bit for bit.
+//
+// Every decision is made on the f32 bits with integer lanes, as the WGSL does: WebAssembly lets a
+// float operation return any NaN payload, so no NaN ever passes through float arithmetic here.
+// Pointers are byte addresses of f32 arrays in this module's memory; n is the element count. Four
+// elements per v128, the last n % 4 one at a time.
+
+const ABS: i32 = 0x7fffffff;
+const INF: i32 = 0x7f800000;
+const QUIET_NAN: i32 = 0x7fc00000;
+
+/** Blocks for tensors: AssemblyScript's TLSF allocator, 16-byte aligned. */
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+export function free(ptr: usize): void {
+  heap.free(ptr);
+}
+
+// A key that orders non-NaN f32 bit patterns like their values under a signed compare: negative
+// numbers map to minus their magnitude, so -0 and +0 both map to 0.
+@inline
+function keyOf(b: i32): i32 {
+  const m = b & ABS;
+  return b < 0 ? -m : m;
+}
+
+@inline
+function isNan(b: i32): bool {
+  return (b & ABS) > INF;
+}
+
+// The same, four lanes at a time: sign is all ones for negative lanes, and (m ^ sign) - sign
+// negates exactly those.
+@inline
+function keyOf4(b: v128): v128 {
+  const sign = i32x4.shr_s(b, 31);
+  return i32x4.sub(v128.xor(v128.and(b, i32x4.splat(ABS)), sign), sign);
+}
+
+@inline
+function isNan4(b: v128): v128 {
+  return i32x4.gt_s(v128.and(b, i32x4.splat(ABS)), i32x4.splat(INF));
+}
+
+// Each kernel runs its vector step over the array in pairs of v128s (two independent chains per
+// iteration measured ~20% faster than one at 2^18 to 2^20 elements; four were no better), then
+// one v128 when a single one is left, then the last n % 4 elements one at a time.
+
+@inline
+function gateAbove4(x: usize, g: usize, out: usize, kv: v128): void {
+  const b = v128.load(x);
+  const pass = v128.or(isNan4(b), i32x4.gt_s(keyOf4(b), kv));
+  v128.store(out, v128.and(v128.load(g), pass));
+}
+
+/**
+ * out = (x is NaN or x > k) ? g : +0, k given as an ordered key. relu (k = 0) and thresholded
+ * relu (k = theta's key) forward with g = x, backward with g = dy.
+ */
+export function gate_above(x: usize, g: usize, out: usize, n: i32, k: i32): void {
+  const kv = i32x4.splat(k);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    gateAbove4(x + at, g + at, out + at, kv);
+    gateAbove4(x + at + 16, g + at + 16, out + at + 16, kv);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    gateAbove4(x + at, g + at, out + at, kv);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    store<i32>(out + at, isNan(b) || keyOf(b) > k ? load<i32>(g + at) : 0);
+  }
+}
+
+@inline
+function gateInside4(x: usize, g: usize, out: usize, lov: v128, hiv: v128): void {
+  const b = v128.load(x);
+  const key = keyOf4(b);
+  const inside = v128.and(i32x4.gt_s(key, lov), i32x4.lt_s(key, hiv));
+  v128.store(out, v128.and(v128.load(g), v128.or(isNan4(b), inside)));
+}
+
+/**
+ * out = (x is NaN or lo < x < hi) ? g : +0, lo and hi as ordered keys: the gradient of relu6 and
+ * hardtanh (g = dy).
+ */
+export function gate_inside(x: usize, g: usize, out: usize, n: i32, lo: i32, hi: i32): void {
+  const lov = i32x4.splat(lo);
+  const hiv = i32x4.splat(hi);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    gateInside4(x + at, g + at, out + at, lov, hiv);
+    gateInside4(x + at + 16, g + at + 16, out + at + 16, lov, hiv);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    gateInside4(x + at, g + at, out + at, lov, hiv);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    const key = keyOf(b);
+    store<i32>(out + at, isNan(b) || (key > lo && key < hi) ? load<i32>(g + at) : 0);
+  }
+}
+
+@inline
+function clamp4(x: usize, y: usize, lov: v128, hiv: v128, loB: v128, hiB: v128): void {
+  const b = v128.load(x);
+  const key = keyOf4(b);
+  const low = v128.bitselect(loB, b, i32x4.le_s(key, lov));
+  const both = v128.bitselect(hiB, low, i32x4.ge_s(key, hiv));
+  v128.store(y, v128.bitselect(b, both, isNan4(b)));
+}
+
+/**
+ * y = min(max(x, lo), hi) on the bits, loBits/hiBits the bounds' f32 bits (lo below hi): lo's bits
+ * where x <= lo (so -0 gives +0 for relu6), hi's where x >= hi, a NaN x unchanged.
+ */
+export function clamp(x: usize, y: usize, n: i32, loBits: i32, hiBits: i32): void {
+  const lo = keyOf(loBits);
+  const hi = keyOf(hiBits);
+  const lov = i32x4.splat(lo);
+  const hiv = i32x4.splat(hi);
+  const loB = i32x4.splat(loBits);
+  const hiB = i32x4.splat(hiBits);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    clamp4(x + at, y + at, lov, hiv, loB, hiB);
+    clamp4(x + at + 16, y + at + 16, lov, hiv, loB, hiB);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    clamp4(x + at, y + at, lov, hiv, loB, hiB);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    const key = keyOf(b);
+    store<i32>(y + at, isNan(b) ? b : key <= lo ? loBits : key >= hi ? hiBits : b);
+  }
+}
+
+// alpha * v, with the one NaN float arithmetic can make here (Inf * 0) given as 0x7fc00000 and a
+// NaN v kept with its payload. The f32 product itself is IEEE's, subnormals included.
+@inline
+function scaled4(v: v128, alpha: v128): v128 {
+  const p = f32x4.mul(v, alpha);
+  const fixed = v128.bitselect(i32x4.splat(QUIET_NAN), p, isNan4(p));
+  return v128.bitselect(v, fixed, isNan4(v));
+}
+
+@inline
+function scaled(b: i32, alpha: f32): i32 {
+  if (isNan(b)) return b;
+  const p = reinterpret<i32>(reinterpret<f32>(b) * alpha);
+  return isNan(p) ? QUIET_NAN : p;
+}
+
+@inline
+function leakyForward4(x: usize, y: usize, av: v128): void {
+  const b = v128.load(x);
+  const pass = v128.or(isNan4(b), i32x4.gt_s(b, i32x4.splat(0)));
+  v128.store(y, v128.bitselect(b, scaled4(b, av), pass));
+}
+
+/** Leaky ReLU forward: y = (x is NaN or x > 0) ? x : alpha * x. */
+export function leaky_forward(x: usize, y: usize, n: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    leakyForward4(x + at, y + at, av);
+    leakyForward4(x + at + 16, y + at + 16, av);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    leakyForward4(x + at, y + at, av);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    store<i32>(y + at, isNan(b) || b > 0 ? b : scaled(b, alpha));
+  }
+}
+
+@inline
+function leakyBackward4(x: usize, dy: usize, dx: usize, av: v128): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const pass = v128.andnot(i32x4.gt_s(b, i32x4.splat(0)), isNan4(b));
+  v128.store(dx, v128.bitselect(d, scaled4(d, av), pass));
+}
+
+/** Leaky ReLU backward: dx = (x > 0, not NaN) ? dy : alpha * dy. */
+export function leaky_backward(x: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    leakyBackward4(x + at, dy + at, dx + at, av);
+    leakyBackward4(x + at + 16, dy + at + 16, dx + at + 16, av);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    leakyBackward4(x + at, dy + at, dx + at, av);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    const d = load<i32>(dy + at);
+    store<i32>(dx + at, !isNan(b) && b > 0 ? d : scaled(d, alpha));
+  }
+}
