@@ -288,6 +288,12 @@ export const badInputs: readonly BadInput[] = [
     call: () => createActivations({ backend: 'cuda' as 'cpu' }),
   },
   {
+    what: 'an unknown CPU kernel choice',
+    error: InvalidArgumentError,
+    argument: 'options.cpuKernels',
+    call: () => createActivations({ backend: 'cpu', cpuKernels: 'simd' as 'js' }),
+  },
+  {
     what: 'a device that is not a GPUDevice',
     error: InvalidArgumentError,
     argument: 'options.device',
