@@ -5,10 +5,14 @@
 //   relu forward (layer, y + mask)     acts.layer('relu').forward: writes y and the 1-bit mask
 //   relu backward (layer, from mask)   layer.backward(dy): reads the mask and dy
 //   relu backward (from x, allocating) acts.backward: the same allocation per call as the layer
+//   relu forward f32 / f16 (allocating) acts.forward + dispose on an f32 tensor and on an f16 one
+//                                      (f16: packed halves computed in f32, 4 bytes an element)
 //   copy (roofline)                    copyBufferToBuffer of the same bytes: one read + one write
 //   plain vec4 kernel                  bench/plain-relu.wgsl, one dispatch per call
+// Workgroup sweep (2^20 and 2^22 elements): relu forward on instances sharing the device, with
+//   tuning.workgroupSize 32, 64, 128, 256, against the default instance, timed round-robin.
 // CPU:
-//   cpu relu forward / backward        our CPU backend
+//   cpu relu forward / backward        our CPU backend (WebAssembly SIMD); '(js kernels)': its JS reference kernels
 //   Float32Array.set                   a plain copy of the same bytes
 //   tfjs-cpu / tfjs-wasm relu          @tensorflow/tfjs-backend-{cpu,wasm}: tf.relu
 //   tfjs-cpu / tfjs-wasm relu gradient tfjs-core's registered Relu gradient, mul(dy, cast(step(x)))
@@ -16,7 +20,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { batchFor, benchData, measure, row } from './timing.mjs';
+import { batchFor, benchData, benchHalves, measure, row } from './timing.mjs';
 
 /** Chromium's SwiftShader Vulkan driver (as in test/helpers/node-gpu.ts). */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -94,6 +98,10 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   };
 
   const cpu = await createActivations({ backend: 'cpu' });
+  const cpuJs = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
+  notes.push(
+    `CPU backend kernels: ${cpu.cpuKernels}${cpu.cpuKernelsReason ? ` (${cpu.cpuKernelsReason})` : ''}; the (js kernels) rows run the plain JS reference kernels.`,
+  );
   for (const n of sizes) {
     const data = benchData(n);
     const batch = batchFor(n);
@@ -149,6 +157,23 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
         'relu backward (layer, from mask)',
         'acts.backward: allocates dx per call, as the layer does',
       );
+      // f16 has no forwardInto: both rows allocate their output per call (acts.forward + dispose).
+      gpuRow(
+        'relu forward f32 (allocating)',
+        8 * n,
+        await timed(() => acts.forward('relu', x).dispose()),
+        undefined,
+        'acts.forward + dispose',
+      );
+      const h = acts.tensor(benchHalves(n));
+      gpuRow(
+        'relu forward f16 (allocating)',
+        4 * n,
+        await timed(() => acts.forward('relu', h).dispose()),
+        'relu forward f32 (allocating)',
+        'acts.forward + dispose on an f16 tensor: packed halves, computed in f32',
+      );
+      h.dispose();
       const copy = await measure(async (k) => {
         const enc = device.createCommandEncoder();
         for (let i = 0; i < k; i++) enc.copyBufferToBuffer(x.gpuBuffer.buffer, 0, y.gpuBuffer.buffer, 0, bytes4(n));
@@ -174,6 +199,10 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     cpuRow('cpu relu forward', 8 * n, await loop(() => cpu.forwardInto('relu', { x: cx, y: cy })));
     cpuRow('cpu relu backward (from x)', 12 * n, await loop(() => cpu.backwardInto('relu', { x: cx, dy: cdy, dx: cy })));
     for (const t of [cx, cdy, cy]) t.dispose();
+    const jx = cpuJs.tensor(data);
+    const jy = cpuJs.tensor(new Float32Array(n));
+    cpuRow('cpu relu forward (js kernels)', 8 * n, await loop(() => cpuJs.forwardInto('relu', { x: jx, y: jy })), 'cpu relu forward');
+    for (const t of [jx, jy]) t.dispose();
     const dst = new Float32Array(n);
     cpuRow('Float32Array.set', 8 * n, await loop(() => dst.set(data)), 'cpu relu forward');
     for (const backend of ['cpu', 'wasm']) {
@@ -192,6 +221,14 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
       tdy.dispose();
     }
     log(`node: n=2^${Math.log2(n)} done`);
+  }
+
+  if (acts) {
+    await workgroupSweep({ acts, createActivations, reps, rows });
+    notes.push(
+      'f16 rows: f16 tensors hold packed halves (two to a u32) and the kernels compute in f32, so no shader-f16 feature is needed; 4 bytes an element (2 read, 2 written) against 8 for f32.',
+    );
+    log('node: workgroup sweep done');
   }
 
   // Per-op overhead: many small calls, until the queue drains.
@@ -223,6 +260,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   }
 
   cpu.dispose();
+  cpuJs.dispose();
   acts?.dispose();
   const wasmThreads = tfWasm.getThreadsCount();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -255,4 +293,56 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     },
     rows,
   };
+}
+
+/**
+ * relu forward (forwardInto on tensors made beforehand) at 2^20 and 2^22 elements, on the default
+ * instance ('relu forward') and on one instance per tuning.workgroupSize of 32, 64, 128 and 256
+ * sharing its device. The contenders are timed round-robin, one batch each per round, so a load
+ * that drifts during the sweep (the machine is shared) falls on all of them alike.
+ */
+async function workgroupSweep({ acts, createActivations, reps, rows }) {
+  const device = acts.device;
+  const { maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX } = device.limits;
+  const limit = Math.min(maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX);
+  // The library's default (src/gpu/gpu-backend.ts): 256, or the device's limit when lower.
+  const byDefault = Math.min(256, limit);
+  const contenders = [{ name: 'relu forward', acts, note: `the default instance: workgroup ${byDefault}` }];
+  for (const size of [32, 64, 128, 256].filter((w) => w <= limit)) {
+    const tuned = await createActivations({ backend: 'webgpu', device, tuning: { workgroupSize: size } });
+    contenders.push({ name: `relu forward, workgroup ${size}`, acts: tuned, against: 'relu forward' });
+  }
+  for (const n of [2 ** 20, 2 ** 22]) {
+    const data = benchData(n);
+    const batch = batchFor(n);
+    const calls = contenders.map(({ acts: a }) => {
+      const x = a.tensor(data);
+      const y = a.tensor(new Float32Array(n));
+      return { x, y, run: (k) => runCalls(a, x, y, k) };
+    });
+    const times = contenders.map(() => []);
+    for (let round = 0; round < reps; round++) {
+      for (const [i, c] of calls.entries()) {
+        // One timed batch each; the first round also warms each one up (compile, page in).
+        const t = await measure(c.run, { batch, reps: 1, warmup: round === 0 ? 2 : 0 });
+        times[i].push(t.median);
+      }
+    }
+    for (const [i, c] of contenders.entries()) {
+      const sorted = times[i].sort((a, b) => a - b);
+      const t = { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1], reps, batch };
+      rows.push(row('workgroup', c.name, n, 8 * n, t, c.against, c.note));
+    }
+    for (const { x, y } of calls) {
+      x.dispose();
+      y.dispose();
+    }
+  }
+  for (const c of contenders.slice(1)) c.acts.dispose();
+}
+
+/** k relu forwards from x into y, each its own submit, then waits for the queue to drain. */
+async function runCalls(acts, x, y, k) {
+  for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y });
+  await acts.device.queue.onSubmittedWorkDone();
 }

@@ -33,6 +33,8 @@ const STYLE = {
 };
 const role = (r) => (r.ours ? 'ours' : /^(tfjs|ort)-/.test(r.name) ? 'library' : 'baseline');
 const seriesName = (r) => `${r.section}: ${r.name}`;
+/** The throughput rows: not the per-op overhead, nor the workgroup sweep (two sizes, in its own table). */
+const plotted = (r) => r.section !== 'overhead' && r.section !== 'workgroup';
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The newest result (by meta.date) in bench/results for Node (chromium false) or Chromium. */
@@ -59,7 +61,7 @@ function panel(title, result, top, colors) {
   const left = 70;
   const width = 560;
   const height = 330;
-  const rows = result.rows.filter((r) => r.section !== 'overhead' && r.gelemPerS > 0);
+  const rows = result.rows.filter((r) => plotted(r) && r.gelemPerS > 0);
   const names = [...new Set(rows.map(seriesName))];
   const xs = rows.map((r) => Math.log2(r.n));
   const ys = rows.map((r) => Math.log10(r.gelemPerS));
@@ -105,7 +107,7 @@ export function writePlot(root, { quick }) {
   ].filter(([, r]) => r);
   if (!parts.length) return undefined;
   const colors = new Map();
-  for (const name of new Set(parts.flatMap(([, r]) => r.rows.filter((x) => x.section !== 'overhead').map(seriesName))))
+  for (const name of new Set(parts.flatMap(([, r]) => r.rows.filter(plotted).map(seriesName))))
     colors.set(name, PALETTE[colors.size % PALETTE.length]);
   let top = 36;
   const body = [

@@ -16,10 +16,22 @@ export function addRatios(rows) {
 const fmt = (v, d = 3) => (v === undefined ? '' : v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(2) : v.toFixed(d));
 const pow2 = (n) => (Number.isInteger(Math.log2(n)) ? `2^${Math.log2(n)}` : String(n));
 
-/** The Markdown report: an environment header, the throughput table, the per-op overhead table, notes. */
+/** One row of a throughput table (the main one, or the workgroup sweep). */
+const throughputRow = (r) =>
+  `| ${r.section} | ${r.name} | ${pow2(r.n)} | ${fmt(r.medianMs, 4)} | ${fmt(r.minMs, 4)} | ${fmt(r.maxMs, 4)} | ${fmt(r.gelemPerS)} | ${fmt(r.gbPerS)} | ${fmt(r.ratio, 2)} | ${r.against ?? ''} | ${r.note ?? ''} |`;
+const THROUGHPUT_HEAD = [
+  '| section | contender | elements | median ms | min ms | max ms | Gelem/s | GB/s | ours × | against | note |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+];
+
+/**
+ * The Markdown report: an environment header, the throughput table, the workgroup-size sweep
+ * (where run), the per-op overhead table, notes.
+ */
 export function markdown(result) {
   const { meta, rows } = result;
-  const through = rows.filter((r) => r.section !== 'overhead');
+  const through = rows.filter((r) => r.section !== 'overhead' && r.section !== 'workgroup');
+  const sweep = rows.filter((r) => r.section === 'workgroup');
   const overhead = rows.filter((r) => r.section === 'overhead');
   const lines = [
     `# Benchmark: ${meta.adapter} (${meta.runtime})`,
@@ -28,18 +40,25 @@ export function markdown(result) {
     '',
     `Median, min and max per call over ${meta.reps} timed batches after 2 warm-up batches; GPU rows are timed until the queue drains.`,
     "**ours ×** is this row's median time over the median of our row named in **against** at the same size: above 1, ours is faster.",
-    'GB/s counts the bytes an ideal implementation moves (read x, write y: 8 bytes an element; backward from x: 12; from the 1-bit mask: 8.125).',
+    'GB/s counts the bytes an ideal implementation moves (read x, write y: 8 bytes an element, 4 in f16; backward from x: 12; from the 1-bit mask: 8.125).',
     '',
     '## Throughput',
     '',
-    '| section | contender | elements | median ms | min ms | max ms | Gelem/s | GB/s | ours × | against | note |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-    ...through.map(
-      (r) =>
-        `| ${r.section} | ${r.name} | ${pow2(r.n)} | ${fmt(r.medianMs, 4)} | ${fmt(r.minMs, 4)} | ${fmt(r.maxMs, 4)} | ${fmt(r.gelemPerS)} | ${fmt(r.gbPerS)} | ${fmt(r.ratio, 2)} | ${r.against ?? ''} | ${r.note ?? ''} |`,
-    ),
+    ...THROUGHPUT_HEAD,
+    ...through.map(throughputRow),
     '',
   ];
+  if (sweep.length) {
+    lines.push(
+      '## Workgroup size',
+      '',
+      'relu forward (forwardInto) on instances that share one device and differ only in tuning.workgroupSize, timed round-robin (one batch of each per round). **ours ×** above 1: the default instance is faster.',
+      '',
+      ...THROUGHPUT_HEAD,
+      ...sweep.map(throughputRow),
+      '',
+    );
+  }
   if (overhead.length) {
     const calls = overhead[0].batch;
     lines.push(

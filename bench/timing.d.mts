@@ -26,6 +26,7 @@ export interface Row {
 }
 
 export function benchData(n: number): Float32Array<ArrayBuffer>;
+export function benchHalves(n: number): Uint16Array<ArrayBuffer>;
 export function measure(
   fn: (k: number) => Promise<void>,
   options: { batch: number; reps: number; warmup?: number; setup?: (k: number) => Promise<void> },

@@ -5,6 +5,23 @@
 export const benchData = (n) => Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 2001) / 100 - 10);
 
 /**
+ * benchData(n) as f16 bits (rounded to nearest even), for acts.tensor(Uint16Array). Handles zero
+ * and normal values only, which is all benchData makes (magnitudes 0.01 to 10).
+ */
+export function benchHalves(n) {
+  const f = new Float32Array(benchData(n));
+  const bits = new Uint32Array(f.buffer);
+  return Uint16Array.from(bits, (b) => {
+    const sign = (b >>> 16) & 0x8000;
+    if ((b & 0x7fffffff) === 0) return sign;
+    // Rebias the exponent (127 -> 15) and keep the top 10 mantissa bits, rounding the other 13.
+    const half = ((((b >>> 23) & 0xff) - 112) << 10) | ((b & 0x7fffff) >>> 13);
+    const rest = b & 0x1fff;
+    return sign | (rest > 0x1000 || (rest === 0x1000 && half & 1) ? half + 1 : half);
+  });
+}
+
+/**
  * Median, min and max of one contender's per-call time (ms) over `reps` timed batches of `batch`
  * calls, after `warmup` untimed batches (compile, allocate, page in). `setup(batch)`, if given,
  * runs untimed before every batch.

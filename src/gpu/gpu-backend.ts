@@ -19,13 +19,38 @@ export interface Tuning {
   readonly maxBindingBytes?: number;
   /**
    * Bytes of released tensor buffers kept for reuse (default 64 MiB, at most 256 buffers; 0
-   * turns the pool off). Reuse skips createBuffer and destroy on the hot path.
+   * turns the pool off). Reuse skips createBuffer and destroy on the hot path. Buffers are made
+   * in size classes less than 25% apart (poolBucket), so near sizes reuse one another's.
    */
   readonly poolBytes?: number;
 }
 
 /** At most this many buffers wait in the pool. */
 const POOL_BUFFERS = 256;
+
+/**
+ * The size class of a buffer asked for `bytes` bytes, so that near sizes share pooled buffers.
+ * Up to 64 bytes: the next multiple of 16. Above: each octave (2^k, 2^(k+1)] is cut into 4 equal
+ * steps of 2^(k-2) bytes, so the classes run 80, 96, 112, 128, 160, 192, 224, 256, 320, ...,
+ * 3072, 3584, 4096, 5120, ...; every class is a multiple of 16 (storage bindings and the vec4
+ * kernels need 16-byte sizes).
+ *
+ * Why 4 steps: a buffer is then less than 25% larger than asked (about 10% on average), and that
+ * waste counts against the pool's byte cap and device memory; yet tensors whose sizes differ by a
+ * few percent (a smaller last batch, ragged sequences, shapes that drift in a loop) mostly land in
+ * one class and reuse each other's buffers instead of each keeping its own. 8 steps would halve
+ * the waste and the reuse with it; powers of two would waste up to half of every buffer.
+ *
+ * @example poolBucket(4000) // 4096; poolBucket(3500) // 3584; poolBucket(48) // 48
+ */
+export function poolBucket(bytes: number): number {
+  const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+  if (size <= 64) return size;
+  // The step s with 4s < size <= 8s: a power of two, at least 16.
+  let step = 16;
+  while (step * 8 < size) step *= 2;
+  return Math.ceil(size / step) * step;
+}
 
 /** A byte range of a buffer, already validated. */
 export interface GpuOperand {
@@ -130,7 +155,10 @@ export class GpuBackend implements BufferOwner {
     if (this.#lost) throw new DeviceLostError(this.#lost.reason ?? 'unknown', this.#lost.message);
   }
 
-  /** A new storage buffer for `length` f32s (at least 16 bytes, a multiple of 16). */
+  /**
+   * A storage buffer for `length` f32s, new or from the pool: at least 16 bytes, a multiple of
+   * 16, and up to 25% larger than asked (its pool class). Bind and copy `length`, not its size.
+   */
   allocate(length: number, label: string, argument: string): GPUBuffer {
     const bytes = Math.max(16, Math.ceil((length * 4) / 16) * 16);
     if (bytes > this.device.limits.maxBufferSize) {
@@ -148,11 +176,12 @@ export class GpuBackend implements BufferOwner {
    * failure rejects the next read with a GpuOperationError (kind 'out-of-memory') naming the label.
    */
   #createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
-    // A pooled buffer of the same size and usage, most recently released first. Its contents are
+    const size = this.#sizeFor(descriptor.size);
+    // A pooled buffer of that size and usage, most recently released first. Its contents are
     // stale: every kernel writes all of its output (callers that need zeros clear it).
     for (let i = this.#pool.length - 1; i >= 0; i--) {
       const b = this.#pool[i]!;
-      if (b.size === descriptor.size && b.usage === descriptor.usage) {
+      if (b.size === size && b.usage === descriptor.usage) {
         this.#pool.splice(i, 1);
         this.#pooledBytes -= b.size;
         b.label = descriptor.label ?? '';
@@ -160,9 +189,23 @@ export class GpuBackend implements BufferOwner {
       }
     }
     this.device.pushErrorScope('out-of-memory');
-    const buffer = this.device.createBuffer(descriptor);
-    this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${descriptor.size} bytes`, 'out-of-memory');
+    const buffer = this.device.createBuffer({ ...descriptor, size });
+    this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${size} bytes`, 'out-of-memory');
     return buffer;
+  }
+
+  /**
+   * The size we make a buffer asked for `bytes` bytes: its pool class (poolBucket), when the pool
+   * could keep it and the device allows it, else `bytes` itself. Users of a buffer therefore bind
+   * and copy the tensor's own byte count, never `buffer.size`. A buffer that fits one storage
+   * binding stays within maxStorageBufferBindingSize: the kernels that bind our buffers whole
+   * (f16, fused, PReLU, maxout, tree sums) need that.
+   */
+  #sizeFor(bytes: number): number {
+    const size = poolBucket(bytes);
+    const l = this.device.limits;
+    const cap = Math.min(l.maxBufferSize, bytes <= l.maxStorageBufferBindingSize ? l.maxStorageBufferBindingSize : Infinity);
+    return size <= cap && size <= this.#poolBytes ? size : bytes;
   }
 
   /** Pops the innermost error scope into the list the next read settles. */
@@ -607,14 +650,15 @@ export class GpuBackend implements BufferOwner {
       this.device.queue.submit([enc.finish()]);
       await this.#settle();
       try {
-        await Promise.race([staging.mapAsync(MapMode.READ), this.#lostPromise]);
+        // Only our bytes: a pooled staging buffer may be larger (poolBucket).
+        await Promise.race([staging.mapAsync(MapMode.READ, 0, bytes), this.#lostPromise]);
       } catch (e) {
         // mapAsync rejects (AbortError) when the device goes away; say so plainly.
         await Promise.race([this.#lostPromise, new Promise((r) => setTimeout(r, 0))]);
         throw e;
       }
       // Copy out before unmap: the mapped range is detached by unmap().
-      const out = new Float32Array(staging.getMappedRange().slice(0));
+      const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
       staging.unmap();
       reusable = true;
       return out;

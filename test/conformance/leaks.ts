@@ -3,11 +3,13 @@
 // counts buffers runs mixed cycles of ops, layers, PReLU/maxout and f16, then is disposed, and
 // nothing it made may be left alive. The long runs (100,000 cycles and more) are Node's
 // test/gpu/reliability.test.ts; this one is short enough for every stack.
-import { GpuOperationError, type Activations } from '../../src/index.js';
+import { createActivations, GpuOperationError, type Activations, type Tensor } from '../../src/index.js';
+import { halfToF32Bits } from '../../src/cpu/half.js';
+import { poolBucket } from '../../src/gpu/gpu-backend.js';
 import { FAIL_AT_BYTES, failingDevice } from '../helpers/failing-device.js';
 import { assert, expectBits } from '../helpers/compare.js';
 import { countingDevice } from '../helpers/counting-device.js';
-import { rng, uniformFloats } from '../helpers/float.js';
+import { bitsOf, floatsFromBits, rng, uniformFloats } from '../helpers/float.js';
 import { reluReference } from '../helpers/reference.js';
 import type { ConformanceCase } from './relu.js';
 
@@ -76,7 +78,79 @@ async function cycle(acts: Activations, next: () => number, i: number): Promise<
   dy.dispose();
 }
 
+/** A tensor's values as f32s: f16 halves widened exactly, to compare with expectBits. */
+async function valuesOf(t: Tensor<'f32'> | Tensor<'f16'>): Promise<Float32Array> {
+  const v = await t.read();
+  return v instanceof Uint16Array ? floatsFromBits(Uint32Array.from(v, halfToF32Bits)) : v;
+}
+
 export const leakCases: readonly ConformanceCase[] = [
+  {
+    name: 'pool: tensors of near sizes reuse one pooled buffer (size classes under 25% apart); each reads back its own length, equal to the CPU backend',
+    gpuOnly: true,
+    async run({ acts: shared, create }) {
+      const { device, counts } = countingDevice(shared.device!);
+      const acts = await create({ device });
+      const cpu = await createActivations({ backend: 'cpu' });
+      const pooled = () => counts.live().filter((b) => !(b.usage & UNIFORM));
+      let groups = 0;
+      // 3585 to 4096 bytes are one class (897 to 1024 f32s), 1,048,577 to 1,310,720 bytes another.
+      for (const { sizes, bytes } of [
+        { sizes: [1000, 990, 1023, 900, 1017, 961], bytes: 4096 },
+        { sizes: [300_000, 262_200, 327_680, 290_001], bytes: 1_310_720 },
+      ]) {
+        for (const n of sizes) {
+          const data = uniformFloats(n, n, 3);
+          const x = acts.tensor(data);
+          const y = acts.forward('relu', x);
+          const want = cpu.forward('relu', cpu.tensor(data));
+          expectBits(`relu over ${n} elements`, await y.read(), bitsOf(await want.read()), { x: data });
+          assert(y.length === n && x.gpuBuffer.length === n, `tensor lengths ${x.gpuBuffer.length}, ${y.length}: expected ${n}`);
+          for (const t of [x, y, want]) t.dispose();
+        }
+        // x, y and the readback's staging buffer were made for the first size; every later size
+        // took those three from the pool again, and nothing else waits there.
+        const classes = pooled().map((b) => b.size);
+        assert(
+          classes.filter((size) => size === bytes).length === 3 && classes.length === 3 * ++groups && counts.destroyed === 0,
+          `after ${sizes.join(', ')} elements the pool holds buffers of ${classes.join(', ')} bytes (${counts.destroyed} destroyed), not 3 more of ${bytes}`,
+        );
+      }
+      // Kernels that bind our buffers whole (PReLU, maxout, f16) on pooled buffers larger than
+      // their tensors, whose bytes past the end hold NaNs left by a tensor of the whole class.
+      for (const [rows, units] of [
+        [97, 10],
+        [31, 33],
+        [250, 4],
+      ] as const) {
+        const n = rows * units;
+        for (let k = 0; k < 2; k++) {
+          acts.tensor(new Float32Array(poolBucket(4 * n) / 4).fill(NaN)).dispose();
+          acts.tensor(new Uint16Array(poolBucket(4 * Math.ceil(n / 2)) / 2).fill(0x7e01)).dispose();
+        }
+        const data = uniformFloats(n, n, 4);
+        const slopes = uniformFloats(units, n + 1, 0.5);
+        const halves = Uint16Array.from({ length: n }, (_, k) => (k * 2654435761) & 0xffff);
+        const run = (a: Activations) => {
+          const x = a.tensor(data, [rows, units]);
+          const alpha = a.tensor(slopes);
+          const h = a.tensor(halves);
+          const outputs = [a.prelu(x, alpha, { axis: -1 }), a.maxout(x, { pieces: units % 2 === 0 ? 2 : 1 }), a.forward('relu', h)];
+          return { outputs, all: [x, alpha, h, ...outputs] };
+        };
+        const gpu = run(acts);
+        const ref = run(cpu);
+        for (const [k, name] of ['prelu', 'maxout', 'f16 relu'].entries()) {
+          const want = bitsOf(await valuesOf(ref.outputs[k]!));
+          expectBits(`${name} [${rows}, ${units}] on pooled buffers`, await valuesOf(gpu.outputs[k]!), want, { x: data });
+        }
+        for (const t of [...gpu.all, ...ref.all]) t.dispose();
+      }
+      acts.dispose();
+      cpu.dispose();
+      assert(pooled().length === 0, `${pooled().length} buffers left alive after dispose`);
+    },
+  },
   {
     name: `leaks: ${CYCLES} mixed cycles (ops, layers with masks and telemetry, fused bias, prelu, maxout, f16) leave nothing alive after dispose`,
     gpuOnly: true,

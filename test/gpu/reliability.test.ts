@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActivations, DeviceLostError, DisposedError, type Activations, type Tensor } from '../../src/index.js';
 import { treeSumBits } from '../../src/cpu/exact.js';
 import { f32ToHalfBits } from '../../src/cpu/half.js';
@@ -10,6 +10,7 @@ import { reluGradReference, reluReference } from '../helpers/reference.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 import { registerConformance, webgpuContext } from '../helpers/vitest-suite.js';
 import { expectBits } from '../helpers/compare.js';
+import { poolBucket } from '../../src/gpu/gpu-backend.js';
 
 const STORAGE = 0x80;
 const MAP_READ = 0x01;
@@ -700,6 +701,66 @@ describeIfAvailable('reliability on Dawn', missing, () => {
     acts.device!.queue.submit([enc.finish()]);
     expectBits('theirs, late', await out.read(), reluGradReference(x, dy), { x, dy });
     acts.dispose();
+  });
+});
+
+describe('buffer pool size classes (poolBucket)', () => {
+  it('are multiples of 16, at least the size asked and less than 25% above it, in 4 steps per doubling', () => {
+    let previous = 0;
+    const classes = new Set<number>();
+    for (let bytes = 1; bytes <= 1 << 20; bytes += bytes < 4096 ? 1 : 61) {
+      const size = poolBucket(bytes);
+      expect(size % 16, `${bytes} bytes`).toBe(0);
+      expect(size, `${bytes} bytes`).toBeGreaterThanOrEqual(bytes);
+      if (bytes > 64) expect(size, `${bytes} bytes`).toBeLessThan(1.25 * bytes);
+      expect(size, `${bytes} bytes`).toBeGreaterThanOrEqual(previous);
+      previous = size;
+      if (bytes > 64) classes.add(size);
+    }
+    // (64, 2^20] is 14 doublings of 4 classes each.
+    expect(classes.size).toBe(14 * 4);
+    expect([4000, 3500, 3584, 3585, 1 << 30].map(poolBucket)).toEqual([4096, 3584, 3584, 4096, 1 << 30]);
+  });
+});
+
+describeIfAvailable('buffer pool on Dawn', missing, () => {
+  it('rounds up to a class only where the pool could keep the buffer and a whole-buffer binding still fits', async () => {
+    if ('reason' in found) return;
+    const base = await newDevice();
+    // The same device, reporting a lower maxStorageBufferBindingSize (1,000,000 bytes).
+    const limits = new Proxy(base.limits, {
+      get: (l, key) => (key === 'maxStorageBufferBindingSize' ? 1_000_000 : (Reflect.get(l, key, l) as unknown)),
+    });
+    const device = new Proxy(base, {
+      get(target, key) {
+        if (key === 'limits') return limits;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const sizeOf = (acts: Activations, n: number) => {
+      const t = acts.tensor(new Float32Array(n).fill(1));
+      const size = t.gpuBuffer.buffer.size;
+      t.dispose();
+      return size;
+    };
+    const acts = await createActivations({ device });
+    expect(sizeOf(acts, 1000)).toBe(4096);
+    // 996,000 bytes: its class (1 MiB) would not fit one binding; 1,000,016 never did.
+    expect(sizeOf(acts, 249_000)).toBe(996_000);
+    expect(sizeOf(acts, 250_004)).toBe(poolBucket(1_000_016));
+    // Larger than the pool: never kept, so never rounded.
+    const small = await createActivations({ device, tuning: { poolBytes: 8192 } });
+    expect(sizeOf(small, 1000)).toBe(4096);
+    expect(sizeOf(small, 2100)).toBe(8400);
+    const off = await createActivations({ device, tuning: { poolBytes: 0 } });
+    expect(sizeOf(off, 1000)).toBe(4000);
+    // f16 on the class-sized buffers, read back exactly.
+    const h = acts.tensor(Uint16Array.from({ length: 1001 }, (_, i) => (i % 2 ? 0x3c00 : 0xbc00)));
+    const y = acts.forward('relu', h);
+    expect(Array.from(await y.read())).toEqual(Array.from({ length: 1001 }, (_, i) => (i % 2 ? 0x3c00 : 0)));
+    for (const a of [acts, small, off]) a.dispose();
+    base.destroy();
   });
 });
 
