@@ -86,12 +86,14 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     });
     const groups = Math.ceil(n / 4 / 256);
     const gy = Math.ceil(groups / 65535);
-    return () => {
+    return (calls = 1) => {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      pass.setPipeline(plain);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+      for (let i = 0; i < calls; i++) {
+        pass.setPipeline(plain);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+      }
       pass.end();
       device.queue.submit([enc.finish()]);
     };
@@ -253,7 +255,32 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
       await drain();
     }, opts);
     over('relu forward (one encoder)', oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
+    const batched = (call) =>
+      measure(async (k) => {
+        acts.batch(() => {
+          for (let i = 0; i < k; i++) call();
+        });
+        await drain();
+      }, opts);
+    over(
+      'relu forward (batch)',
+      await batched(() => acts.forwardInto('relu', { x, y })),
+      undefined,
+      'acts.batch: one pass, one submit per 256 calls',
+    );
+    over(
+      'relu forward (allocating, batch)',
+      await batched(() => acts.forward('relu', x).dispose()),
+      undefined,
+      'acts.forward + dispose in acts.batch',
+    );
     over('plain vec4 kernel', await timed(plainCall(x, y, n)), 'relu forward', 'one submit per call');
+    const plainAll = plainCall(x, y, n);
+    const floor = await measure(async (k) => {
+      plainAll(k);
+      await drain();
+    }, opts);
+    over('plain vec4 kernel (one pass)', floor, 'relu forward (batch)', 'the floor: bare dispatches in one pass, one submit');
     x.dispose();
     y.dispose();
     log('node: per-op overhead done');

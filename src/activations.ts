@@ -293,6 +293,42 @@ export class Activations implements TensorHost {
   }
 
   /**
+   * Runs `fn` (synchronous) and submits everything it encoded once, when it returns: its ops,
+   * layers and copies go into one command encoder, in one compute pass where they can, under one
+   * error scope, instead of a submit (and a scope, a round trip in browsers) each. Results are the
+   * same bits. A `read()` inside submits what was encoded so far; buffers freed inside are reused
+   * only after the submit; very long batches are submitted in slices of 256 ops. Work given your
+   * `{ encoder }` still goes there. Nested batches join the outer one. On the CPU backend `fn`
+   * just runs. Returns what `fn` returns; if `fn` throws, what it encoded is still submitted.
+   *
+   * @example
+   * const y = acts.batch(() => {
+   *   const h = layer1.forwardBias(x, b1);
+   *   return layer2.forwardBias(h, b2);
+   * });
+   */
+  batch<T>(fn: () => T): T {
+    this.#checkLive();
+    if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', describe(fn));
+    const gpu = this.#gpu;
+    if (gpu) gpu.beginBatch();
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      gpu?.endBatch();
+    }
+    if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+      throw new InvalidArgumentError(
+        'fn',
+        'a synchronous function (the batch is submitted when it returns)',
+        'one that returned a promise',
+      );
+    }
+    return result;
+  }
+
+  /**
    * Released tensor buffers wait in a bounded pool (`tuning.poolBytes`, default 64 MiB) for reuse,
    * so steady work allocates nothing; this destroys them now (we also do on an out-of-memory
    * error). Returns the bytes freed.

@@ -168,7 +168,7 @@ async function benchOurs(acts: Activations, n: number): Promise<void> {
 
 let plainPipeline: GPUComputePipeline | undefined;
 /** One dispatch of bench/plain-relu.wgsl over x -> y, with its own encoder and submit. */
-function plainCall(device: GPUDevice, x: Tensor, y: Tensor, n: number): () => void {
+function plainCall(device: GPUDevice, x: Tensor, y: Tensor, n: number): (calls?: number) => void {
   plainPipeline ??= device.createComputePipeline({
     label: 'bench.plain-relu',
     layout: 'auto',
@@ -185,12 +185,14 @@ function plainCall(device: GPUDevice, x: Tensor, y: Tensor, n: number): () => vo
   });
   const groups = Math.ceil(n / 4 / 256);
   const gy = Math.ceil(groups / 65535);
-  return () => {
+  return (calls = 1) => {
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+    for (let i = 0; i < calls; i++) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+    }
     pass.end();
     device.queue.submit([enc.finish()]);
   };
@@ -341,7 +343,46 @@ async function main(): Promise<BenchResult> {
     await device.queue.onSubmittedWorkDone();
   }, opts);
   add('overhead', 'relu forward (one encoder)', n, 8 * n, oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
+  const batched = (call: () => void) =>
+    measure(async (k) => {
+      acts.batch(() => {
+        for (let i = 0; i < k; i++) call();
+      });
+      await device.queue.onSubmittedWorkDone();
+    }, opts);
+  add(
+    'overhead',
+    'relu forward (batch)',
+    n,
+    8 * n,
+    await batched(() => acts.forwardInto('relu', { x, y })),
+    undefined,
+    'acts.batch: one pass, one submit per 256 calls',
+  );
+  add(
+    'overhead',
+    'relu forward (allocating, batch)',
+    n,
+    8 * n,
+    await batched(() => acts.forward('relu', x).dispose()),
+    undefined,
+    'acts.forward + dispose in acts.batch',
+  );
   add('overhead', 'plain vec4 kernel', n, 8 * n, await timed(plainCall(device, x, y, n)), 'relu forward', 'one submit per call');
+  const plainAll = plainCall(device, x, y, n);
+  const floor = await measure(async (k) => {
+    plainAll(k);
+    await device.queue.onSubmittedWorkDone();
+  }, opts);
+  add(
+    'overhead',
+    'plain vec4 kernel (one pass)',
+    n,
+    8 * n,
+    floor,
+    'relu forward (batch)',
+    'the floor: bare dispatches in one pass, one submit',
+  );
   x.dispose();
   y.dispose();
   await benchTfjs(tfBackend, n, CALLS, 'overhead');

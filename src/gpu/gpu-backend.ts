@@ -25,6 +25,21 @@ export interface Tuning {
   readonly poolBytes?: number;
 }
 
+/** An open batch of GpuBackend. */
+interface Batch {
+  depth: number;
+  encoder: GPUCommandEncoder | undefined;
+  pass: GPUComputePassEncoder | undefined;
+  ops: number;
+  freed: GPUBuffer[];
+}
+
+/**
+ * A batch is submitted in slices of this many ops: bounded work per submit, and well under the
+ * params cache's capacity, so no params buffer a slice uses is retired before it is submitted.
+ */
+const BATCH_OPS = 256;
+
 /** At most this many buffers wait in the pool. */
 const POOL_BUFFERS = 256;
 
@@ -100,6 +115,12 @@ export class GpuBackend implements BufferOwner {
   /** Released tensor buffers kept for reuse, least recently released first. */
   #pool: GPUBuffer[] = [];
   #pooledBytes = 0;
+  /**
+   * The open batch (acts.batch): depth of nesting, our encoder and its open compute pass once
+   * something was encoded, ops since the last submit, and buffers freed meanwhile (released at
+   * the submit: until then the batch's encoded work may still read them).
+   */
+  #batch: Batch | undefined;
   readonly #poolBytes: number;
   /** Error scopes of our own submits not yet looked at. */
   #scopes: Promise<GpuOperationError | undefined>[] = [];
@@ -324,6 +345,12 @@ export class GpuBackend implements BufferOwner {
     if (bytes === 0) return;
     if (encoder) {
       encoder.copyBufferToBuffer(source, offset, target, 0, bytes);
+      return;
+    }
+    const batch = this.#batch;
+    if (batch) {
+      this.#batchEncoder(batch, false).copyBufferToBuffer(source, offset, target, 0, bytes);
+      if (++batch.ops >= BATCH_OPS) this.#flush();
       return;
     }
     this.device.pushErrorScope('validation');
@@ -613,12 +640,68 @@ export class GpuBackend implements BufferOwner {
     });
   }
 
-  /** One compute pass: into the caller's encoder, or into ours, submitted inside an error scope. */
+  /** Starts a batch, or joins the open one: work without an encoder of the caller's goes into ours. */
+  beginBatch(): void {
+    if (this.#batch) this.#batch.depth++;
+    else this.#batch = { depth: 1, encoder: undefined, pass: undefined, ops: 0, freed: [] };
+  }
+
+  /** Leaves the batch; the outermost submits what it holds. */
+  endBatch(): void {
+    const batch = this.#batch;
+    if (!batch || --batch.depth > 0) return;
+    try {
+      this.#flush();
+    } finally {
+      this.#batch = undefined;
+    }
+  }
+
+  /** Submits what the open batch encoded so far (one error scope), then releases what it freed. */
+  #flush(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    const { encoder, pass, freed } = batch;
+    batch.encoder = undefined;
+    batch.pass = undefined;
+    batch.ops = 0;
+    batch.freed = [];
+    if (encoder && !this.#lost) {
+      pass?.end();
+      // Encoder errors surface at finish(), so one scope around it and the submit catches them.
+      this.device.pushErrorScope('validation');
+      this.device.queue.submit([encoder.finish()]);
+      this.#watchScope('batch', 'validation');
+    }
+    for (const buffer of freed) this.#releaseNow(buffer);
+  }
+
+  /** The open batch's encoder, its compute pass ended when `pass` is false (a copy comes next). */
+  #batchEncoder(batch: Batch, pass: boolean): GPUCommandEncoder {
+    batch.encoder ??= this.device.createCommandEncoder({ label: 'batch' });
+    if (!pass && batch.pass) {
+      batch.pass.end();
+      batch.pass = undefined;
+    }
+    return batch.encoder;
+  }
+
+  /**
+   * One compute pass: into the caller's encoder; or, in a batch, into the batch's open pass (a
+   * slice is submitted every BATCH_OPS ops); or into an encoder of ours submitted inside an error scope.
+   */
   #encode(label: string, encoder: GPUCommandEncoder | undefined, body: (pass: GPUComputePassEncoder) => void): void {
     if (encoder) {
       const pass = encoder.beginComputePass({ label });
       body(pass);
       pass.end();
+      return;
+    }
+    const batch = this.#batch;
+    if (batch) {
+      batch.pass ??= this.#batchEncoder(batch, true).beginComputePass({ label: 'batch' });
+      body(batch.pass);
+      if (++batch.ops >= BATCH_OPS) this.#flush();
       return;
     }
     // One validation scope a submit: each scope is a round trip in browsers, so out-of-memory is
@@ -639,6 +722,8 @@ export class GpuBackend implements BufferOwner {
       await this.#settle();
       return new Float32Array(0);
     }
+    // A read sees all the work encoded before it: submit what an open batch holds.
+    this.#flush();
     const bytes = length * 4;
     // The copy is queued at once, behind the work that wrote the buffer: disposing the tensor
     // while the read is pending cannot make it copy from a destroyed buffer.
@@ -682,8 +767,13 @@ export class GpuBackend implements BufferOwner {
     if (first) throw first;
   }
 
-  /** Frees a buffer we made. */
+  /** Frees a buffer we made (in a batch, once the batch's work that may read it is submitted). */
   release(buffer: GPUBuffer): void {
+    if (this.#batch) this.#batch.freed.push(buffer);
+    else this.#releaseNow(buffer);
+  }
+
+  #releaseNow(buffer: GPUBuffer): void {
     // Work already submitted that reads it runs first (the queue keeps order), so the buffer can
     // take new work at once. Buffers the caller's unsubmitted encoder reads are never released
     // here before they submit (they go with the tensors that work writes: releaseWith).

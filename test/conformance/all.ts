@@ -1,4 +1,5 @@
 import { badInputCases } from './bad-inputs.js';
+import { batchCases } from './batch.js';
 import { familyCases } from './family.js';
 import { halfCases } from './half.js';
 import { layerCases } from './layer.js';
@@ -14,6 +15,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...familyCases,
   ...halfCases,
   ...layerCases,
+  ...batchCases,
   ...badInputCases,
   ...propertyCases,
   ...leakCases,

@@ -288,6 +288,18 @@ export const badInputs: readonly BadInput[] = [
     call: () => createActivations({ backend: 'cuda' as 'cpu' }),
   },
   {
+    what: 'batch: fn not a function',
+    error: InvalidArgumentError,
+    argument: 'fn',
+    call: (a) => a.batch(42 as unknown as () => void),
+  },
+  {
+    what: 'batch: fn returns a promise',
+    error: InvalidArgumentError,
+    argument: 'fn',
+    call: (a) => a.batch(() => Promise.resolve()),
+  },
+  {
     what: 'an unknown CPU kernel choice',
     error: InvalidArgumentError,
     argument: 'options.cpuKernels',
