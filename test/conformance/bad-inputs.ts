@@ -300,6 +300,20 @@ export const badInputs: readonly BadInput[] = [
     call: (a) => a.batch(() => Promise.resolve()),
   },
   {
+    what: 'tuning: a workgroup size past the device limit',
+    error: InvalidArgumentError,
+    argument: 'tuning.workgroupSize',
+    only: 'webgpu',
+    call: (_, ctx) => ctx.create({ tuning: { workgroupSize: 1 << 20 } }),
+  },
+  {
+    what: 'tuning: Vs per invocation outside 1 to 16',
+    error: InvalidArgumentError,
+    argument: 'tuning.perInvocation',
+    only: 'webgpu',
+    call: (_, ctx) => ctx.create({ tuning: { perInvocation: 0.5 } }),
+  },
+  {
     what: 'an unknown CPU kernel choice',
     error: InvalidArgumentError,
     argument: 'options.cpuKernels',
