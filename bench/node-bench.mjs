@@ -10,8 +10,7 @@
 //   copy (roofline)                    copyBufferToBuffer of the same bytes: one read + one write
 //   plain vec4 kernel                  bench/plain-relu.wgsl, one dispatch per call
 // Workgroup sweep (2^20 and 2^22 elements): relu forward on instances sharing the device, with
-//   tuning.workgroupSize 32, 64, 128, 256 and tuning.perInvocation 1, 2, 4, 8, against the default
-//   instance, timed round-robin.
+//   tuning.workgroupSize 32, 64, 128, 256, against the default instance, timed round-robin.
 // CPU:
 //   cpu relu forward / backward        our CPU backend (WebAssembly SIMD); '(js kernels)': its JS reference kernels
 //   Float32Array.set                   a plain copy of the same bytes
@@ -326,7 +325,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
 /**
  * relu forward (forwardInto on tensors made beforehand) at 2^20 and 2^22 elements, on the default
  * instance ('relu forward') and on one instance per tuning.workgroupSize of 32, 64, 128 and 256
- * and per tuning.perInvocation of 1, 2, 4 and 8, sharing its device. The contenders are timed round-robin, one batch each per round, so a load
+ * sharing its device. The contenders are timed round-robin, one batch each per round, so a load
  * that drifts during the sweep (the machine is shared) falls on all of them alike.
  */
 async function workgroupSweep({ acts, createActivations, reps, rows }) {
@@ -339,11 +338,6 @@ async function workgroupSweep({ acts, createActivations, reps, rows }) {
   for (const size of [32, 64, 128, 256].filter((w) => w <= limit)) {
     const tuned = await createActivations({ backend: 'webgpu', device, tuning: { workgroupSize: size } });
     contenders.push({ name: `relu forward, workgroup ${size}`, acts: tuned, against: 'relu forward' });
-  }
-  // Vs per invocation (tuning.perInvocation; the default is 4) at the default workgroup size.
-  for (const per of [1, 2, 4, 8]) {
-    const tuned = await createActivations({ backend: 'webgpu', device, tuning: { perInvocation: per } });
-    contenders.push({ name: `relu forward, ${per} vec4 per invocation`, acts: tuned, against: 'relu forward' });
   }
   for (const n of [2 ** 20, 2 ** 22]) {
     const data = benchData(n);

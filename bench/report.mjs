@@ -50,9 +50,9 @@ export function markdown(result) {
   ];
   if (sweep.length) {
     lines.push(
-      '## Workgroup size and vec4s per invocation',
+      '## Workgroup size',
       '',
-      'relu forward (forwardInto) on instances that share one device and differ only in tuning.workgroupSize or tuning.perInvocation, timed round-robin (one batch of each per round). **ours ×** above 1: the default instance (workgroup 256, 4 vec4 per invocation) is faster.',
+      'relu forward (forwardInto) on instances that share one device and differ only in tuning.workgroupSize, timed round-robin (one batch of each per round). **ours ×** above 1: the default instance is faster.',
       '',
       ...THROUGHPUT_HEAD,
       ...sweep.map(throughputRow),

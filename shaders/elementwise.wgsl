@@ -3,31 +3,19 @@
 // op's file declares `fn forward(x: V) -> V` and `fn backward(saved: V, dy: V) -> V`, where saved
 // is the op's input x, or its output y for ops whose gradient is computed from y.
 //
-// Indexing. A dispatch covers `params.count` Vs; each operand is
+// Indexing. One invocation handles one V. A dispatch covers `params.count` Vs; each operand is
 // bound as a sub-range of its buffer whose start is aligned to minStorageBufferOffsetAlignment,
 // so the operand's first V sits `params.*_offset` Vs into its binding. Tensors longer than one
 // binding (maxStorageBufferBindingSize) are split by the host into several dispatches, each
 // with its own bindings and params.
 //
 // Grid. A dimension holds at most maxComputeWorkgroupsPerDimension (65535) workgroups, so large
-// dispatches use a 2-D grid of num_workgroups.x * num_workgroups.y >= ceil(count / (WORKGROUP_SIZE
-// * PER_INVOCATION)) groups; flat_group = workgroup_id.y * num_workgroups.x + workgroup_id.x.
-//
-// Tiles. Each workgroup covers a tile of WORKGROUP_SIZE * PER_INVOCATION consecutive Vs, and invocation
-// `lane` handles Vs lane, lane + WORKGROUP_SIZE, lane + 2 * WORKGROUP_SIZE, ... of its tile, so at
-// every step neighbouring invocations touch neighbouring Vs (coalesced on GPUs), and the fixed cost
-// of an invocation (indexing, params) is paid once for PER_INVOCATION Vs: 4 measured 1.5x to 1.8x
-// faster than 1 on SwiftShader. V k of the invocation is
-//   (flat_group * PER_INVOCATION + k) * WORKGROUP_SIZE + lane
-// and the Vs past `count` (the last tile's spare, the grid's spare groups) are skipped: indices
-// grow with k, so the first one past the end ends the invocation.
-override PER_INVOCATION: u32 = 4u;
+// dispatches use a 2-D grid of num_workgroups.x * num_workgroups.y >= ceil(count / WORKGROUP_SIZE)
+// groups. The flat index of an invocation is
+//   (workgroup_id.y * num_workgroups.x + workgroup_id.x) * WORKGROUP_SIZE + local_invocation_index
+// and the invocations past `count` (the last group's spare lanes, the grid's spare groups) return.
 
-fn tile_index(at: Invocation, k: u32) -> u32 {
-  return ((at.workgroup.y * at.groups.x + at.workgroup.x) * PER_INVOCATION + k) * WORKGROUP_SIZE + at.lane;
-}
-
-// Params (count, offsets, attrs), its binding 0, WORKGROUP_SIZE and Invocation are declared in
+// Params (count, offsets, attrs), its binding 0, WORKGROUP_SIZE and flat_index() are declared in
 // shaders/lib/params.wgsl, shared with the training layer's masked kernels.
 @group(0) @binding(1) var<storage, read> input: array<V>;
 @group(0) @binding(2) var<storage, read> dy: array<V>;
@@ -35,24 +23,20 @@ fn tile_index(at: Invocation, k: u32) -> u32 {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward_main(at: Invocation) {
-  for (var k = 0u; k < PER_INVOCATION; k++) {
-    let i = tile_index(at, k);
-    if (i >= params.count) {
-      return;
-    }
-    out[params.out_offset + i] = forward(input[params.in_offset + i]);
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
   }
+  out[params.out_offset + i] = forward(input[params.in_offset + i]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn backward_main(at: Invocation) {
-  for (var k = 0u; k < PER_INVOCATION; k++) {
-    let i = tile_index(at, k);
-    if (i >= params.count) {
-      return;
-    }
-    out[params.out_offset + i] = backward(input[params.in_offset + i], dy[params.dy_offset + i]);
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
   }
+  out[params.out_offset + i] = backward(input[params.in_offset + i], dy[params.dy_offset + i]);
 }
 
 // In place: the output binding also holds the input, read before it is overwritten by the same
@@ -61,22 +45,18 @@ fn backward_main(at: Invocation) {
 // dy's range is dx's.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward_inplace_main(at: Invocation) {
-  for (var k = 0u; k < PER_INVOCATION; k++) {
-    let i = tile_index(at, k);
-    if (i >= params.count) {
-      return;
-    }
-    out[params.out_offset + i] = forward(out[params.out_offset + i]);
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
   }
+  out[params.out_offset + i] = forward(out[params.out_offset + i]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn backward_inplace_main(at: Invocation) {
-  for (var k = 0u; k < PER_INVOCATION; k++) {
-    let i = tile_index(at, k);
-    if (i >= params.count) {
-      return;
-    }
-    out[params.out_offset + i] = backward(input[params.in_offset + i], out[params.out_offset + i]);
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
   }
+  out[params.out_offset + i] = backward(input[params.in_offset + i], out[params.out_offset + i]);
 }

@@ -8,16 +8,18 @@
 // implementation assume there is no NaN (max(NaN, 0.0) gives 0 on Dawn and wgpu here) and
 // SwiftShader flushes subnormals in max/select on floats. Integer ops are exact everywhere.
 //   keep = is_nan(x) | x > 0
-//   is_nan(x): |bits| > bits(+Inf)
-//   x > 0:     bits read as signed > 0 (sign clear, not +0; covers positive subnormals and +Inf)
+// in two integer compares: read as signed integers, positive floats, +Inf and positive NaNs are
+// the positive integers; negative NaNs (0xff800001 to 0xffffffff) are -0x7fffff to -1; every
+// other negative float, -Inf and -0 are at or below -0x800000. So keep = s > -0x800000 and s != 0.
+// Forward drops the s != 0 test: +0 kept is +0. One compare and a select: no more than max().
 
 fn relu_keep(b: U) -> B {
-  return ((b & U(0x7fffffffu)) > U(0x7f800000u)) | (bitcast<S>(b) > S(0));
+  return (bitcast<S>(b) > S(-8388608)) & (b != U(0u));
 }
 
 fn forward(x: V) -> V {
   let b = bitcast<U>(x);
-  return bitcast<V>(select(U(0u), b, relu_keep(b)));
+  return bitcast<V>(select(U(0u), b, bitcast<S>(b) > S(-8388608)));
 }
 
 fn backward(x: V, dy: V) -> V {

@@ -9,6 +9,8 @@ export interface SimdKernels {
   readonly memory: WebAssembly.Memory;
   alloc(bytes: number): number;
   free(ptr: number): void;
+  relu_forward(x: number, y: number, n: number): void;
+  relu_backward(x: number, dy: number, dx: number, n: number): void;
   gate_above(x: number, g: number, out: number, n: number, key: number): void;
   gate_inside(x: number, g: number, out: number, n: number, loKey: number, hiKey: number): void;
   clamp(x: number, y: number, n: number, loBits: number, hiBits: number): void;

@@ -92,11 +92,11 @@ export class DeviceCache {
   }
 
   /** The pipeline for one op's kernel, compiled on first use and cached. */
-  pipeline(op: OpDefinition, width: 1 | 4, kernel: Kernel, workgroupSize: number, perInvocation = 1): GPUComputePipeline {
+  pipeline(op: OpDefinition, width: 1 | 4, kernel: Kernel, workgroupSize: number): GPUComputePipeline {
     const masked = kernel === 'forward_mask' || kernel === 'backward_mask';
     const moduleLabel = `${op.name}.f32.${masked ? 'masked' : width === 4 ? 'vec4' : 'scalar'}`;
     const label = masked ? `${op.name}.f32.${kernel}` : `${moduleLabel}.${kernel}`;
-    const key = masked ? `${label}.wg${workgroupSize}` : `${label}.wg${workgroupSize}.per${perInvocation}`;
+    const key = `${label}.wg${workgroupSize}`;
     let pipeline = this.#pipelines.get(key);
     if (pipeline) return pipeline;
     pipeline = this.device.createComputePipeline({
@@ -105,7 +105,7 @@ export class DeviceCache {
       compute: {
         module: this.#module(moduleLabel, () => (masked ? maskedSource(op) : elementwiseSource(op, width))),
         entryPoint: `${kernel}_main`,
-        constants: masked ? { WORKGROUP_SIZE: workgroupSize } : { WORKGROUP_SIZE: workgroupSize, PER_INVOCATION: perInvocation },
+        constants: { WORKGROUP_SIZE: workgroupSize },
       },
     });
     this.#pipelines.set(key, pipeline);

@@ -15,11 +15,6 @@ export interface Tuning {
   readonly workgroupSize?: number;
   /** false runs every element through the scalar kernel (default true: vec4 where aligned). */
   readonly vectorize?: boolean;
-  /**
-   * Vs (vec4s, or elements in the scalar kernels) each invocation of the elementwise kernels
-   * handles, 1 to 16 (default 4: measured against 1, 2 and 8 by `npm run bench`).
-   */
-  readonly perInvocation?: number;
   /** Caps the bytes bound per operand per dispatch below maxStorageBufferBindingSize. */
   readonly maxBindingBytes?: number;
   /**
@@ -155,16 +150,11 @@ export class GpuBackend implements BufferOwner {
       throw new InvalidArgumentError('tuning.poolBytes', 'a non-negative integer number of bytes', String(poolBytes));
     }
     this.#poolBytes = poolBytes;
-    const perInvocation = tuning.perInvocation ?? 4;
-    if (!Number.isInteger(perInvocation) || perInvocation < 1 || perInvocation > 16) {
-      throw new InvalidArgumentError('tuning.perInvocation', 'an integer from 1 to 16', String(perInvocation));
-    }
     this.limits = {
       maxBindingBytes: Math.min(maxBinding, l.maxStorageBufferBindingSize),
       offsetAlignment: l.minStorageBufferOffsetAlignment,
       maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       workgroupSize,
-      perInvocation,
       vectorize: tuning.vectorize ?? true,
     };
     const lost = device.lost.then((info) => {
@@ -276,7 +266,7 @@ export class GpuBackend implements BufferOwner {
     const out = operands[operands.length - 1]!.buffer;
     this.#encode(label, encoder, (pass) => {
       for (const d of plan) {
-        pass.setPipeline(this.#cache.pipeline(op, d.width, direction, this.limits.workgroupSize, this.limits.perInvocation));
+        pass.setPipeline(this.#cache.pipeline(op, d.width, direction, this.limits.workgroupSize));
         const params = this.#cache.params([
           d.count,
           direction === 'forward_inplace' ? 0 : d.offsets[0]!,

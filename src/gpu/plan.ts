@@ -9,7 +9,6 @@
  *   because WebGPU forbids binding the same buffer range twice as writable storage).
  * - Ranges longer than `maxBindingBytes` are split into chunks; chunk starts advance by a
  *   multiple of `offsetAlignment` bytes, so every chunk keeps the same in-binding offsets.
- * - Each invocation handles `perInvocation` Vs: a workgroup covers workgroupSize * perInvocation.
  * - More than `maxWorkgroupsPerDimension` workgroups become a 2-D grid (see elementwise.wgsl).
  */
 export interface PlanLimits {
@@ -17,8 +16,6 @@ export interface PlanLimits {
   readonly offsetAlignment: number;
   readonly maxWorkgroupsPerDimension: number;
   readonly workgroupSize: number;
-  /** Vs each invocation handles (elementwise.wgsl's PER_INVOCATION). */
-  readonly perInvocation: number;
   /** false forces the scalar kernel everywhere (tests use it to reach the 2-D grid cheaply). */
   readonly vectorize: boolean;
 }
@@ -99,7 +96,7 @@ function make(
     count,
     bindings: bases.map((offset, i) => ({ offset, size: sizes[i]! })),
     offsets,
-    workgroups: grid(Math.ceil(count / (limits.workgroupSize * limits.perInvocation)), limits.maxWorkgroupsPerDimension),
+    workgroups: grid(Math.ceil(count / limits.workgroupSize), limits.maxWorkgroupsPerDimension),
   };
 }
 

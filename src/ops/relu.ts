@@ -16,8 +16,8 @@ export const relu = defineOp({
   },
   cpu: {
     simd: {
-      forward: (k, x, y, n) => k.gate_above(x, x, y, n, 0),
-      backward: (k, x, dy, dx, n) => k.gate_above(x, dy, dx, n, 0),
+      forward: (k, x, y, n) => k.relu_forward(x, y, n),
+      backward: (k, x, dy, dx, n) => k.relu_backward(x, dy, dx, n),
     },
     // Decided on the bits as the WGSL is: NaN payloads kept, -0 -> +0, subnormals untouched.
     forward(x, y) {

@@ -307,13 +307,6 @@ export const badInputs: readonly BadInput[] = [
     call: (_, ctx) => ctx.create({ tuning: { workgroupSize: 1 << 20 } }),
   },
   {
-    what: 'tuning: Vs per invocation outside 1 to 16',
-    error: InvalidArgumentError,
-    argument: 'tuning.perInvocation',
-    only: 'webgpu',
-    call: (_, ctx) => ctx.create({ tuning: { perInvocation: 0.5 } }),
-  },
-  {
     what: 'an unknown CPU kernel choice',
     error: InvalidArgumentError,
     argument: 'options.cpuKernels',

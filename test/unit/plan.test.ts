@@ -6,7 +6,6 @@ const LIMITS: PlanLimits = {
   offsetAlignment: 256,
   maxWorkgroupsPerDimension: 65535,
   workgroupSize: 256,
-  perInvocation: 1,
   vectorize: true,
 };
 
@@ -23,9 +22,9 @@ function replay(length: number, offsets: number[], limits: PlanLimits): void {
     const [gx, gy] = d.workgroups;
     expect(gx).toBeLessThanOrEqual(limits.maxWorkgroupsPerDimension);
     expect(gy).toBeLessThanOrEqual(limits.maxWorkgroupsPerDimension);
-    expect(gx * gy * limits.workgroupSize * limits.perInvocation).toBeGreaterThanOrEqual(d.count);
-    // No spare workgroup: one fewer would not cover the dispatch.
-    expect((gx * gy - gy) * limits.workgroupSize * limits.perInvocation).toBeLessThan(d.count);
+    expect(gx * gy * limits.workgroupSize).toBeGreaterThanOrEqual(d.count);
+    // No spare workgroup: one fewer row of the grid would not cover the dispatch.
+    expect((gx * gy - gy) * limits.workgroupSize).toBeLessThan(d.count);
     d.bindings.forEach((b, op) => {
       expect(b.offset % limits.offsetAlignment).toBe(0);
       expect(b.size).toBeLessThanOrEqual(limits.maxBindingBytes);
@@ -82,11 +81,6 @@ describe('planElementwise', () => {
     expect(plan[0]!.offsets).toEqual([1, 1]); // 16 bytes in = one vec4
   });
 
-  it('covers workgroupSize * perInvocation Vs per workgroup', () => {
-    const plan = planElementwise(4 * 256 * 4 * 3 + 4, [0, 0], { ...LIMITS, perInvocation: 4 });
-    expect(plan[0]).toMatchObject({ width: 4, count: 3073, workgroups: [4, 1] });
-  });
-
   it('uses a 2-D grid past 65535 workgroups', () => {
     const plan = planElementwise(65535 * 64 + 1, [0, 0], { ...LIMITS, workgroupSize: 64, vectorize: false });
     expect(plan).toHaveLength(1);
@@ -116,7 +110,6 @@ describe('planElementwise', () => {
     [4999, [16, 48], { ...LIMITS, maxBindingBytes: 1024 }],
     [2000, [252, 0], { ...LIMITS, maxBindingBytes: 512, offsetAlignment: 256 }],
     [9000, [0, 0], { ...LIMITS, workgroupSize: 1, maxWorkgroupsPerDimension: 100 }],
-    [9000, [0, 0], { ...LIMITS, workgroupSize: 2, perInvocation: 4, maxWorkgroupsPerDimension: 100 }],
   ] as const) {
     it(`covers every element exactly once: length ${length}, offsets ${offsets.join('/')}, binding ${limits.maxBindingBytes}`, () => {
       replay(length, [...offsets], limits);

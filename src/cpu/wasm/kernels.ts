@@ -50,6 +50,63 @@ function isNan4(b: v128): v128 {
 // iteration measured ~20% faster than one at 2^18 to 2^20 elements; four were no better), then
 // one v128 when a single one is left, then the last n % 4 elements one at a time.
 
+// relu in one signed compare (as shaders/activations/relu.wgsl): x > 0 or NaN is s > -0x800000
+// and s != 0 on the bits s read as i32; forward leaves out s != 0, as +0 kept is +0.
+const RELU_FLOOR: i32 = -0x800000;
+
+@inline
+function reluForward4(x: usize, y: usize, floor: v128): void {
+  const b = v128.load(x);
+  v128.store(y, v128.and(b, i32x4.gt_s(b, floor)));
+}
+
+/** relu forward: y = (x is NaN or x > 0) ? x : +0. */
+export function relu_forward(x: usize, y: usize, n: i32): void {
+  const floor = i32x4.splat(RELU_FLOOR);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    reluForward4(x + at, y + at, floor);
+    reluForward4(x + at + 16, y + at + 16, floor);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    reluForward4(x + at, y + at, floor);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    store<i32>(y + at, b > RELU_FLOOR ? b : 0);
+  }
+}
+
+@inline
+function reluBackward4(x: usize, dy: usize, dx: usize, floor: v128): void {
+  const b = v128.load(x);
+  const keep = v128.andnot(i32x4.gt_s(b, floor), i32x4.eq(b, i32x4.splat(0)));
+  v128.store(dx, v128.and(v128.load(dy), keep));
+}
+
+/** relu backward: dx = (x is NaN or x > 0) ? dy : +0. */
+export function relu_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const floor = i32x4.splat(RELU_FLOOR);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    reluBackward4(x + at, dy + at, dx + at, floor);
+    reluBackward4(x + at + 16, dy + at + 16, dx + at + 16, floor);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    reluBackward4(x + at, dy + at, dx + at, floor);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    store<i32>(dx + at, b > RELU_FLOOR && b != 0 ? load<i32>(dy + at) : 0);
+  }
+}
+
 @inline
 function gateAbove4(x: usize, g: usize, out: usize, kv: v128): void {
   const b = v128.load(x);
@@ -58,8 +115,8 @@ function gateAbove4(x: usize, g: usize, out: usize, kv: v128): void {
 }
 
 /**
- * out = (x is NaN or x > k) ? g : +0, k given as an ordered key. relu (k = 0) and thresholded
- * relu (k = theta's key) forward with g = x, backward with g = dy.
+ * out = (x is NaN or x > k) ? g : +0, k given as an ordered key: thresholded relu (k = theta's
+ * key) forward with g = x, backward with g = dy.
  */
 export function gate_above(x: usize, g: usize, out: usize, n: i32, k: i32): void {
   const kv = i32x4.splat(k);
