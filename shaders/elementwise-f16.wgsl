@@ -14,12 +14,12 @@
 
 fn widen(w: vec2<u32>) -> V {
   let lanes = vec4<u32>(w.x & 0xffffu, w.x >> 16u, w.y & 0xffffu, w.y >> 16u);
-  return bitcast<V>(vec4<u32>(half_to_f32_bits(lanes.x), half_to_f32_bits(lanes.y), half_to_f32_bits(lanes.z), half_to_f32_bits(lanes.w)));
+  return bitcast<V>(half4_to_f32_bits(lanes));
 }
 
 fn narrow(v: V) -> vec2<u32> {
-  let b = bitcast<vec4<u32>>(v);
-  return vec2<u32>(f32_to_half_bits(b.x) | (f32_to_half_bits(b.y) << 16u), f32_to_half_bits(b.z) | (f32_to_half_bits(b.w) << 16u));
+  let h = f32_to_half4_bits(bitcast<vec4<u32>>(v));
+  return vec2<u32>(h.x | (h.y << 16u), h.z | (h.w << 16u));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -201,6 +201,32 @@ export const halfCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'f16: rounding on this backend at ties, subnormals, underflow and overflow: leakyRelu on all halves with slopes that make them',
+    async run({ acts }) {
+      // Products of a half and these slopes are exact in f32, so the only rounding is to f16:
+      // 1.5 leaves one bit too many (a tie for every odd significand), powers of two move
+      // normals into the subnormals (ties there) and below 2^-25 (to zero), 3000 past 65520 (Inf).
+      const x = acts.tensor(ALL);
+      for (const alpha of [1.5, 2 ** -5, 2 ** -13, 2 ** -20, 3000]) {
+        const got = await readHalf(acts.forward('leakyRelu', x, { alpha }));
+        let ties = 0;
+        for (let h = 0; h < 65536; h++) {
+          const v = decodeHalf(h);
+          const product = v * alpha;
+          const expected = Number.isNaN(v) ? h | 0x200 : v > 0 ? h : encodeHalf(product);
+          if (!Number.isNaN(v) && v <= 0 && encodeHalf(product) !== encodeHalf(Math.fround(product))) {
+            throw new Error(`test setup: ${v} * ${alpha} is not exact in f32`);
+          }
+          const q = Math.abs(product) / 2 ** Math.max(-24, Math.floor(Math.log2(Math.abs(product))) - 10);
+          if (v < 0 && Number.isFinite(q) && q % 1 === 0.5) ties++;
+          assert(got[h] === expected, `leakyRelu(${hex(h)} = ${v}, alpha ${alpha}) gave ${hex(got[h]!)}, expected ${hex(expected)}`);
+        }
+        if (alpha === 1.5 || alpha === 2 ** -13) assert(ties > 500, `alpha ${alpha}: only ${ties} ties were tried`);
+      }
+      x.dispose();
+    },
+  },
+  {
     name: 'f16: hand-worked values, and Float16Array where the runtime has it',
     async run({ acts }) {
       // relu(-1, 0.5, 65504, -0) and leakyRelu(-2) = -0.02 rounded to the half 0xa51f.
