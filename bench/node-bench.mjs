@@ -20,7 +20,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { batchFor, benchData, benchHalves, measure, row } from './timing.mjs';
+import { gpuRows, overheadRows, plainKernel } from './ours.mjs';
+import { batchFor, benchData, measure, row } from './timing.mjs';
 
 /** Chromium's SwiftShader Vulkan driver (as in test/helpers/node-gpu.ts). */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -50,7 +51,6 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
 
   const notes = [];
   const rows = [];
-  const bytes4 = (n) => 4 * n;
 
   // The GPU, if Dawn finds an adapter; the CPU rows run either way.
   let acts;
@@ -66,38 +66,12 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   const info = acts?.adapterInfo;
   const adapter = acts ? [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter' : 'no gpu';
   const device = acts?.device;
-  const drain = () => device.queue.onSubmittedWorkDone();
-  const plain = device?.createComputePipeline({
-    label: 'bench.plain-relu',
-    layout: 'auto',
-    compute: {
-      module: device.createShaderModule({ label: 'bench.plain-relu', code: readFileSync(resolve(root, 'bench/plain-relu.wgsl'), 'utf8') }),
-    },
-  });
-  /** One plain-kernel dispatch over x -> y, with its own encoder and submit. */
-  const plainCall = (x, y, n) => {
-    const group = device.createBindGroup({
-      label: 'bench.plain-relu',
-      layout: plain.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: x.gpuBuffer.buffer, size: bytes4(n) } },
-        { binding: 1, resource: { buffer: y.gpuBuffer.buffer, size: bytes4(n) } },
-      ],
-    });
-    const groups = Math.ceil(n / 4 / 256);
-    const gy = Math.ceil(groups / 65535);
-    return (calls = 1) => {
-      const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      for (let i = 0; i < calls; i++) {
-        pass.setPipeline(plain);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
-      }
-      pass.end();
-      device.queue.submit([enc.finish()]);
-    };
-  };
+  const plain = device && plainKernel(device, readFileSync(resolve(root, 'bench/plain-relu.wgsl'), 'utf8'));
+  if (acts) {
+    notes.push(
+      'f16 rows: f16 tensors hold packed halves (two to a u32) and the kernels compute in f32, so no shader-f16 feature is needed; 4 bytes an element (2 read, 2 written) against 8 for f32.',
+    );
+  }
 
   const cpu = await createActivations({ backend: 'cpu' });
   const cpuJs = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
@@ -110,81 +84,8 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     const opts = { batch, reps };
 
     if (acts) {
-      const x = acts.tensor(data);
-      const dy = acts.tensor(data);
-      const y = acts.tensor(new Float32Array(n));
-      const gpuRow = (name, bytes, t, against, note) => rows.push(row('gpu', name, n, bytes, t, against, note));
-
-      const timed = (call) =>
-        measure(async (k) => {
-          for (let i = 0; i < k; i++) call();
-          await drain();
-        }, opts);
-      gpuRow('relu forward', 8 * n, await timed(() => acts.forwardInto('relu', { x, y })));
-      gpuRow('relu backward (from x)', 12 * n, await timed(() => acts.backwardInto('relu', { x, dy, dx: y })));
-      gpuRow(
-        'relu forward (layer, y + mask)',
-        8.125 * n,
-        await timed(() => {
-          const layer = acts.layer('relu');
-          layer.forward(x).dispose();
-          layer.dispose();
-        }),
-        'relu forward',
-        'allocates y and the mask per call',
-      );
-      // Each timed backward needs a forward first; those run untimed, one layer per call.
-      let layers = [];
-      const fromMask = await measure(
-        async (k) => {
-          for (let i = 0; i < k; i++) layers[i].backward(dy).dispose();
-          await drain();
-        },
-        {
-          ...opts,
-          setup: async (k) => {
-            for (const l of layers) l.dispose();
-            layers = Array.from({ length: k }, () => acts.layer('relu'));
-            for (const l of layers) l.forward(x).dispose();
-            await drain();
-          },
-        },
-      );
-      for (const l of layers) l.dispose();
-      gpuRow('relu backward (layer, from mask)', 8.125 * n, fromMask, undefined, 'allocates dx per call');
-      gpuRow(
-        'relu backward (from x, allocating)',
-        12 * n,
-        await timed(() => acts.backward('relu', { x, dy }).dispose()),
-        'relu backward (layer, from mask)',
-        'acts.backward: allocates dx per call, as the layer does',
-      );
-      // f16 has no forwardInto: both rows allocate their output per call (acts.forward + dispose).
-      gpuRow(
-        'relu forward f32 (allocating)',
-        8 * n,
-        await timed(() => acts.forward('relu', x).dispose()),
-        undefined,
-        'acts.forward + dispose',
-      );
-      const h = acts.tensor(benchHalves(n));
-      gpuRow(
-        'relu forward f16 (allocating)',
-        4 * n,
-        await timed(() => acts.forward('relu', h).dispose()),
-        'relu forward f32 (allocating)',
-        'acts.forward + dispose on an f16 tensor: packed halves, computed in f32',
-      );
-      h.dispose();
-      const copy = await measure(async (k) => {
-        const enc = device.createCommandEncoder();
-        for (let i = 0; i < k; i++) enc.copyBufferToBuffer(x.gpuBuffer.buffer, 0, y.gpuBuffer.buffer, 0, bytes4(n));
-        device.queue.submit([enc.finish()]);
-        await drain();
-      }, opts);
-      gpuRow('copy (roofline)', 8 * n, copy, 'relu forward', 'all calls in one encoder');
-      if (n % 4 === 0) gpuRow('plain vec4 kernel', 8 * n, await timed(plainCall(x, y, n)), 'relu forward');
-      for (const t of [x, dy, y]) t.dispose();
+      const add = (name, bytes, t, against, note) => rows.push(row('gpu', name, n, bytes, t, against, note));
+      await gpuRows({ acts, data, n, opts, plain, add });
     }
 
     // CPU: ours, a copy, tfjs-cpu and tfjs-wasm. tfjs kernels on these backends run synchronously
@@ -227,62 +128,14 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
 
   if (acts) {
     await workgroupSweep({ acts, createActivations, reps, rows });
-    notes.push(
-      'f16 rows: f16 tensors hold packed halves (two to a u32) and the kernels compute in f32, so no shader-f16 feature is needed; 4 bytes an element (2 read, 2 written) against 8 for f32.',
-    );
     log('node: workgroup sweep done');
   }
 
   // Per-op overhead: many small calls, until the queue drains.
   if (acts) {
     const n = 1024;
-    const data = benchData(n);
-    const x = acts.tensor(data);
-    const y = acts.tensor(new Float32Array(n));
-    const opts = { batch: overheadCalls, reps };
-    const over = (name, t, against, note) => rows.push(row('overhead', name, n, 8 * n, t, against, note));
-    const timed = (call) =>
-      measure(async (k) => {
-        for (let i = 0; i < k; i++) call();
-        await drain();
-      }, opts);
-    over('relu forward', await timed(() => acts.forwardInto('relu', { x, y })), undefined, 'forwardInto: one submit per call');
-    over('relu forward (allocating)', await timed(() => acts.forward('relu', x).dispose()), undefined, 'acts.forward + dispose');
-    const oneEncoder = await measure(async (k) => {
-      const encoder = device.createCommandEncoder();
-      for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y }, {}, { encoder });
-      device.queue.submit([encoder.finish()]);
-      await drain();
-    }, opts);
-    over('relu forward (one encoder)', oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
-    const batched = (call) =>
-      measure(async (k) => {
-        acts.batch(() => {
-          for (let i = 0; i < k; i++) call();
-        });
-        await drain();
-      }, opts);
-    over(
-      'relu forward (batch)',
-      await batched(() => acts.forwardInto('relu', { x, y })),
-      undefined,
-      'acts.batch: one pass, one submit per 256 calls',
-    );
-    over(
-      'relu forward (allocating, batch)',
-      await batched(() => acts.forward('relu', x).dispose()),
-      undefined,
-      'acts.forward + dispose in acts.batch',
-    );
-    over('plain vec4 kernel', await timed(plainCall(x, y, n)), 'relu forward', 'one submit per call');
-    const plainAll = plainCall(x, y, n);
-    const floor = await measure(async (k) => {
-      plainAll(k);
-      await drain();
-    }, opts);
-    over('plain vec4 kernel (one pass)', floor, 'relu forward (batch)', 'the floor: bare dispatches in one pass, one submit');
-    x.dispose();
-    y.dispose();
+    const add = (name, bytes, t, against, note) => rows.push(row('overhead', name, n, bytes, t, against, note));
+    await overheadRows({ acts, data: benchData(n), n, opts: { batch: overheadCalls, reps }, plain, add });
     log('node: per-op overhead done');
   }
 

@@ -275,7 +275,10 @@ export class Activations implements TensorHost {
       acquired = await recovery.acquire();
     } catch (e) {
       if (recovery.mode === 'auto' && e instanceof WebGPUUnavailableError) {
-        this.#cpu = await cpuSetup(recovery.cpuKernels).catch((): CpuSetup => ({ mode: 'js', reason: 'WebAssembly SIMD not available' }));
+        this.#cpu = await cpuSetup(recovery.cpuKernels).catch((e: unknown): CpuSetup => ({
+          mode: recovery.cpuKernels,
+          reason: e instanceof Error ? e.message : String(e),
+        }));
         this.#gpu = undefined;
         this.#adapterInfo = undefined;
         this.#fallbackReason = `${lost.message}, and no new device could be had: ${e.reason}`;

@@ -21,10 +21,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as ort from 'onnxruntime-web/webgpu';
-import { createActivations, type Activations, type Tensor } from '../../src/index.js';
+import { createActivations, type Activations } from '../../src/index.js';
 import { oneNodeModel } from '../../test/helpers/onnx-model.js';
 import plainWgsl from '../plain-relu.wgsl?raw';
-import { batchFor, benchData, benchHalves, measure, row, type Row, type Timing } from '../timing.mjs';
+import { gpuRows, overheadRows, plainKernel, type PlainKernel } from '../ours.mjs';
+import { batchFor, benchData, measure, row, type Row, type Timing } from '../timing.mjs';
 
 interface BenchResult {
   meta: {
@@ -75,127 +76,20 @@ function check(name: string, got: Float32Array, want: Float32Array): void {
 const reluOf = (x: Float32Array): Float32Array => x.map((v) => (v > 0 ? v : 0));
 const gradOf = (x: Float32Array, dy: Float32Array): Float32Array => dy.map((d, i) => (x[i]! > 0 ? d : 0));
 
-/** Ours on navigator.gpu: the same rows as the Node bench. */
-async function benchOurs(acts: Activations, n: number): Promise<void> {
-  const device = acts.device!;
-  const drain = () => device.queue.onSubmittedWorkDone();
+/** Ours on navigator.gpu: the same rows as the Node bench (bench/ours.mjs). */
+async function benchOurs(acts: Activations, plain: PlainKernel, n: number): Promise<void> {
   const data = benchData(n);
-  const opts = { batch: batchFor(n), reps: REPS };
-  const x = acts.tensor(data);
-  const dy = acts.tensor(data);
-  const y = acts.tensor(new Float32Array(n));
-  const timed = (call: () => void) =>
-    measure(async (k) => {
-      for (let i = 0; i < k; i++) call();
-      await drain();
-    }, opts);
-
-  add('gpu', 'relu forward', n, 8 * n, await timed(() => acts.forwardInto('relu', { x, y })));
-  if (n === SIZES[0]) check('relu forward', await y.read(), reluOf(data));
-  add('gpu', 'relu backward (from x)', n, 12 * n, await timed(() => acts.backwardInto('relu', { x, dy, dx: y })));
-  const layerForward = () => {
-    const layer = acts.layer('relu');
-    layer.forward(x).dispose();
-    layer.dispose();
-  };
-  add(
-    'gpu',
-    'relu forward (layer, y + mask)',
+  await gpuRows({
+    acts,
+    data,
     n,
-    8.125 * n,
-    await timed(layerForward),
-    'relu forward',
-    'allocates y and the mask per call',
-  );
-  let layers: ReturnType<Activations['layer']>[] = [];
-  const fromMask = await measure(
-    async (k) => {
-      for (let i = 0; i < k; i++) layers[i]!.backward(dy).dispose();
-      await drain();
+    opts: { batch: batchFor(n), reps: REPS },
+    plain,
+    add: (name, bytes, t, against, note) => add('gpu', name, n, bytes, t, against, note),
+    afterForward: async (y) => {
+      if (n === SIZES[0]) check('relu forward', await y.read(), reluOf(data));
     },
-    {
-      ...opts,
-      setup: async (k) => {
-        for (const l of layers) l.dispose();
-        layers = Array.from({ length: k }, () => acts.layer('relu'));
-        for (const l of layers) l.forward(x).dispose();
-        await drain();
-      },
-    },
-  );
-  for (const l of layers) l.dispose();
-  add('gpu', 'relu backward (layer, from mask)', n, 8.125 * n, fromMask, undefined, 'allocates dx per call');
-  add(
-    'gpu',
-    'relu backward (from x, allocating)',
-    n,
-    12 * n,
-    await timed(() => acts.backward('relu', { x, dy }).dispose()),
-    'relu backward (layer, from mask)',
-    'acts.backward: allocates dx per call, as the layer does',
-  );
-  // f16 has no forwardInto: both rows allocate their output per call (acts.forward + dispose).
-  add(
-    'gpu',
-    'relu forward f32 (allocating)',
-    n,
-    8 * n,
-    await timed(() => acts.forward('relu', x).dispose()),
-    undefined,
-    'acts.forward + dispose',
-  );
-  const h = acts.tensor(benchHalves(n));
-  add(
-    'gpu',
-    'relu forward f16 (allocating)',
-    n,
-    4 * n,
-    await timed(() => acts.forward('relu', h).dispose()),
-    'relu forward f32 (allocating)',
-    'acts.forward + dispose on an f16 tensor: packed halves, computed in f32',
-  );
-  h.dispose();
-  const copy = await measure(async (k) => {
-    const enc = device.createCommandEncoder();
-    for (let i = 0; i < k; i++) enc.copyBufferToBuffer(x.gpuBuffer.buffer, 0, y.gpuBuffer.buffer, 0, 4 * n);
-    device.queue.submit([enc.finish()]);
-    await drain();
-  }, opts);
-  add('gpu', 'copy (roofline)', n, 8 * n, copy, 'relu forward', 'all calls in one encoder');
-  if (n % 4 === 0) add('gpu', 'plain vec4 kernel', n, 8 * n, await timed(plainCall(device, x, y, n)), 'relu forward');
-  for (const t of [x, dy, y]) t.dispose();
-}
-
-let plainPipeline: GPUComputePipeline | undefined;
-/** One dispatch of bench/plain-relu.wgsl over x -> y, with its own encoder and submit. */
-function plainCall(device: GPUDevice, x: Tensor, y: Tensor, n: number): (calls?: number) => void {
-  plainPipeline ??= device.createComputePipeline({
-    label: 'bench.plain-relu',
-    layout: 'auto',
-    compute: { module: device.createShaderModule({ label: 'bench.plain-relu', code: plainWgsl }) },
   });
-  const pipeline = plainPipeline;
-  const group = device.createBindGroup({
-    label: 'bench.plain-relu',
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: x.gpuBuffer.buffer, size: 4 * n } },
-      { binding: 1, resource: { buffer: y.gpuBuffer.buffer, size: 4 * n } },
-    ],
-  });
-  const groups = Math.ceil(n / 4 / 256);
-  const gy = Math.ceil(groups / 65535);
-  return (calls = 1) => {
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    for (let i = 0; i < calls; i++) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
-    }
-    pass.end();
-    device.queue.submit([enc.finish()]);
-  };
 }
 
 /** tfjs-webgpu: tf.relu and the Relu gradient on GPU tensors. */
@@ -283,6 +177,7 @@ async function main(): Promise<BenchResult> {
   const info = acts.adapterInfo;
   const adapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
   log(`adapter: ${adapter}`);
+  const plain = plainKernel(acts.device!, plainWgsl);
 
   tf.enableProdMode();
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
@@ -293,7 +188,7 @@ async function main(): Promise<BenchResult> {
   let ortFailed: string | undefined;
 
   for (const n of SIZES) {
-    await benchOurs(acts, n);
+    await benchOurs(acts, plain, n);
     await benchTfjs(tfBackend, n, batchFor(n), 'gpu');
     if (!ortFailed) {
       try {
@@ -309,82 +204,14 @@ async function main(): Promise<BenchResult> {
 
   // Per-op overhead: CALLS calls on 1024 elements, until the queue drains.
   const n = 1024;
-  const x = acts.tensor(benchData(n));
-  const y = acts.tensor(new Float32Array(n));
-  const device = acts.device!;
-  const opts = { batch: CALLS, reps: REPS };
-  const timed = (call: () => void) =>
-    measure(async (k) => {
-      for (let i = 0; i < k; i++) call();
-      await device.queue.onSubmittedWorkDone();
-    }, opts);
-  add(
-    'overhead',
-    'relu forward',
+  await overheadRows({
+    acts,
+    data: benchData(n),
     n,
-    8 * n,
-    await timed(() => acts.forwardInto('relu', { x, y })),
-    undefined,
-    'forwardInto: one submit per call',
-  );
-  add(
-    'overhead',
-    'relu forward (allocating)',
-    n,
-    8 * n,
-    await timed(() => acts.forward('relu', x).dispose()),
-    undefined,
-    'acts.forward + dispose',
-  );
-  const oneEncoder = await measure(async (k) => {
-    const encoder = device.createCommandEncoder();
-    for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y }, {}, { encoder });
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-  }, opts);
-  add('overhead', 'relu forward (one encoder)', n, 8 * n, oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
-  const batched = (call: () => void) =>
-    measure(async (k) => {
-      acts.batch(() => {
-        for (let i = 0; i < k; i++) call();
-      });
-      await device.queue.onSubmittedWorkDone();
-    }, opts);
-  add(
-    'overhead',
-    'relu forward (batch)',
-    n,
-    8 * n,
-    await batched(() => acts.forwardInto('relu', { x, y })),
-    undefined,
-    'acts.batch: one pass, one submit per 256 calls',
-  );
-  add(
-    'overhead',
-    'relu forward (allocating, batch)',
-    n,
-    8 * n,
-    await batched(() => acts.forward('relu', x).dispose()),
-    undefined,
-    'acts.forward + dispose in acts.batch',
-  );
-  add('overhead', 'plain vec4 kernel', n, 8 * n, await timed(plainCall(device, x, y, n)), 'relu forward', 'one submit per call');
-  const plainAll = plainCall(device, x, y, n);
-  const floor = await measure(async (k) => {
-    plainAll(k);
-    await device.queue.onSubmittedWorkDone();
-  }, opts);
-  add(
-    'overhead',
-    'plain vec4 kernel (one pass)',
-    n,
-    8 * n,
-    floor,
-    'relu forward (batch)',
-    'the floor: bare dispatches in one pass, one submit',
-  );
-  x.dispose();
-  y.dispose();
+    opts: { batch: CALLS, reps: REPS },
+    plain,
+    add: (name, bytes, t, against, note) => add('overhead', name, n, bytes, t, against, note),
+  });
   await benchTfjs(tfBackend, n, CALLS, 'overhead');
   if (!ortFailed) await benchOrt(n, CALLS, 'overhead');
   log('chromium: per-op overhead done');

@@ -4,33 +4,9 @@
 // submit (a write of new data would land before the batch's work that still reads them).
 import { InvalidArgumentError, type Activations, type Tensor } from '../../src/index.js';
 import { assert, expectBits, expectError } from '../helpers/compare.js';
+import { countingDevice } from '../helpers/counting-device.js';
 import { bitsOf, randomFloats, uniformFloats } from '../helpers/float.js';
 import type { ConformanceCase } from './relu.js';
-
-/** A device whose queue counts submit() calls. */
-function submitCounting(device: GPUDevice): { device: GPUDevice; submits: () => number } {
-  let submits = 0;
-  const queue = new Proxy(device.queue, {
-    get(target, key) {
-      if (key === 'submit') {
-        return (buffers: Iterable<GPUCommandBuffer>) => {
-          submits++;
-          target.submit(buffers);
-        };
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  const wrapper = new Proxy(device, {
-    get(target, key) {
-      if (key === 'queue') return queue;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { device: wrapper, submits: () => submits };
-}
 
 /** A chain of mixed work: ops, a masked layer, the fused bias, prelu, maxout, f16, in place. */
 function mixedWork(acts: Activations, x: Tensor, dy: Tensor, b: Tensor, alpha: Tensor): Tensor[] {
@@ -55,7 +31,7 @@ export const batchCases: readonly ConformanceCase[] = [
     name: 'batch: mixed work (ops, masked layer with fused bias, prelu, maxout, in place) equals the same work unbatched, bit for bit, in one submit',
     gpuOnly: true,
     async run({ acts: shared, create }) {
-      const { device, submits } = submitCounting(shared.device!);
+      const { device, counts } = countingDevice(shared.device!);
       const acts = await create({ device });
       const rows = 37;
       const units = 12;
@@ -70,16 +46,16 @@ export const batchCases: readonly ConformanceCase[] = [
       const [x, dy, b, alpha] = inputs(acts);
       const plain = mixedWork(acts, x!, dy!, b!, alpha!);
       await plain[0]!.read();
-      const before = submits();
+      const before = counts.submits;
       const batched = acts.batch(() => mixedWork(acts, x!, dy!, b!, alpha!));
-      assert(submits() === before + 1, `the batch made ${submits() - before} submits, expected 1`);
+      assert(counts.submits === before + 1, `the batch made ${counts.submits - before} submits, expected 1`);
       for (const [i, t] of batched.entries()) {
         expectBits(`batched result ${i}`, await t.read(), bitsOf(await plain[i]!.read()), { x: xs });
       }
       // Nested batches join the outer one; the CPU backend runs fn at once.
-      const n0 = submits();
+      const n0 = counts.submits;
       const nested = acts.batch(() => acts.batch(() => acts.forward('relu', x!)));
-      assert(submits() === n0 + 1, `nested batches made ${submits() - n0} submits, expected 1`);
+      assert(counts.submits === n0 + 1, `nested batches made ${counts.submits - n0} submits, expected 1`);
       expectBits('nested batch', await nested.read(), bitsOf(await plain[0]!.read().then(() => acts.forward('relu', x!).read())), {
         x: xs,
       });

@@ -10,6 +10,7 @@ import { reluGradReference, reluReference } from '../helpers/reference.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 import { registerConformance, webgpuContext } from '../helpers/vitest-suite.js';
 import { expectBits } from '../helpers/compare.js';
+import { forwarding } from '../helpers/forwarding.js';
 import { poolBucket } from '../../src/gpu/gpu-backend.js';
 
 const STORAGE = 0x80;
@@ -636,16 +637,10 @@ describeIfAvailable('reliability on Dawn', missing, () => {
       requestAdapter: async (options?: GPURequestAdapterOptions) => {
         const adapter = await found.gpu.requestAdapter(options);
         if (!adapter) return null;
-        return new Proxy(adapter, {
-          get(target, key) {
-            if (key === 'requestDevice') {
-              return async (descriptor?: GPUDeviceDescriptor) => {
-                made = countingDevice(await target.requestDevice(descriptor));
-                return made.device;
-              };
-            }
-            const value: unknown = Reflect.get(target, key, target);
-            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return forwarding(adapter, {
+          requestDevice: async (descriptor?: GPUDeviceDescriptor) => {
+            made = countingDevice(await adapter.requestDevice(descriptor));
+            return made.device;
           },
         });
       },
@@ -728,16 +723,8 @@ describeIfAvailable('buffer pool on Dawn', missing, () => {
     if ('reason' in found) return;
     const base = await newDevice();
     // The same device, reporting a lower maxStorageBufferBindingSize (1,000,000 bytes).
-    const limits = new Proxy(base.limits, {
-      get: (l, key) => (key === 'maxStorageBufferBindingSize' ? 1_000_000 : (Reflect.get(l, key, l) as unknown)),
-    });
-    const device = new Proxy(base, {
-      get(target, key) {
-        if (key === 'limits') return limits;
-        const value: unknown = Reflect.get(target, key, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const limits = forwarding(base.limits, { maxStorageBufferBindingSize: 1_000_000 });
+    const device = forwarding(base, { limits });
     const sizeOf = (acts: Activations, n: number) => {
       const t = acts.tensor(new Float32Array(n).fill(1));
       const size = t.gpuBuffer.buffer.size;

@@ -1,3 +1,5 @@
+import { forwarding } from './forwarding.js';
+
 /** Buffers of at least this many bytes fail as out of memory on a failing device. */
 export const FAIL_AT_BYTES = 1 << 20;
 
@@ -9,30 +11,20 @@ export const FAIL_AT_BYTES = 1 << 20;
  */
 export function failingDevice(device: GPUDevice): GPUDevice {
   const scopes: { filter: GPUErrorFilter; failed: string | undefined }[] = [];
-  return new Proxy(device, {
-    get(target, key) {
-      if (key === 'pushErrorScope') {
-        return (filter: GPUErrorFilter) => {
-          scopes.push({ filter, failed: undefined });
-          target.pushErrorScope(filter);
-        };
-      }
-      if (key === 'popErrorScope') {
-        return async () => {
-          const scope = scopes.pop();
-          const real = await target.popErrorScope();
-          return scope?.failed ? { message: scope.failed } : real;
-        };
-      }
-      if (key === 'createBuffer') {
-        return (descriptor: GPUBufferDescriptor) => {
-          const scope = [...scopes].reverse().find((s) => s.filter === 'out-of-memory');
-          if (descriptor.size >= FAIL_AT_BYTES && scope) scope.failed = `simulated: no memory for ${descriptor.size} bytes`;
-          return target.createBuffer(descriptor);
-        };
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+  return forwarding(device, {
+    pushErrorScope: (filter: GPUErrorFilter) => {
+      scopes.push({ filter, failed: undefined });
+      device.pushErrorScope(filter);
+    },
+    popErrorScope: async () => {
+      const scope = scopes.pop();
+      const real = await device.popErrorScope();
+      return scope?.failed ? { message: scope.failed } : real;
+    },
+    createBuffer: (descriptor: GPUBufferDescriptor) => {
+      const scope = [...scopes].reverse().find((s) => s.filter === 'out-of-memory');
+      if (descriptor.size >= FAIL_AT_BYTES && scope) scope.failed = `simulated: no memory for ${descriptor.size} bytes`;
+      return device.createBuffer(descriptor);
     },
   });
 }

@@ -1,0 +1,175 @@
+// Our rows, shared by the Node bench (node-bench.mjs, Dawn) and the Chromium page
+// (browser/page.ts, navigator.gpu), so both time the same contenders the same way. Every GPU row
+// is timed until the device's queue drains. Types: ours.d.mts.
+import { benchHalves, measure } from './timing.mjs';
+
+/**
+ * The bench's "plain vec4 kernel" (bench/plain-relu.wgsl, its text as `code`) on `device`:
+ * plain(x, y, n) gives a call that encodes `calls` dispatches over x -> y (default 1) in one
+ * pass and submits them.
+ */
+export function plainKernel(device, code) {
+  const pipeline = device.createComputePipeline({
+    label: 'bench.plain-relu',
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ label: 'bench.plain-relu', code }) },
+  });
+  return (x, y, n) => {
+    const group = device.createBindGroup({
+      label: 'bench.plain-relu',
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: x.gpuBuffer.buffer, size: 4 * n } },
+        { binding: 1, resource: { buffer: y.gpuBuffer.buffer, size: 4 * n } },
+      ],
+    });
+    const groups = Math.ceil(n / 4 / 256);
+    const gy = Math.ceil(groups / 65535);
+    return (calls = 1) => {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      for (let i = 0; i < calls; i++) {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+      }
+      pass.end();
+      device.queue.submit([enc.finish()]);
+    };
+  };
+}
+
+/** Times `call` k times per batch, until the queue drains. */
+function timer(device, opts) {
+  return (call) =>
+    measure(async (k) => {
+      for (let i = 0; i < k; i++) call();
+      await device.queue.onSubmittedWorkDone();
+    }, opts);
+}
+
+/**
+ * Our GPU rows at n elements of `data`, then the copy roofline and the plain kernel: add(name,
+ * bytes moved, timing, against?, note?) records each. `afterForward(y)` runs once after the first
+ * forward row (the page checks y there).
+ */
+export async function gpuRows({ acts, data, n, opts, plain, add, afterForward }) {
+  const device = acts.device;
+  const drain = () => device.queue.onSubmittedWorkDone();
+  const timed = timer(device, opts);
+  const x = acts.tensor(data);
+  const dy = acts.tensor(data);
+  const y = acts.tensor(new Float32Array(n));
+  add('relu forward', 8 * n, await timed(() => acts.forwardInto('relu', { x, y })));
+  await afterForward?.(y);
+  add('relu backward (from x)', 12 * n, await timed(() => acts.backwardInto('relu', { x, dy, dx: y })));
+  add(
+    'relu forward (layer, y + mask)',
+    8.125 * n,
+    await timed(() => {
+      const layer = acts.layer('relu');
+      layer.forward(x).dispose();
+      layer.dispose();
+    }),
+    'relu forward',
+    'allocates y and the mask per call',
+  );
+  // Each timed backward needs a forward first; those run untimed, one layer per call.
+  let layers = [];
+  const fromMask = await measure(
+    async (k) => {
+      for (let i = 0; i < k; i++) layers[i].backward(dy).dispose();
+      await drain();
+    },
+    {
+      ...opts,
+      setup: async (k) => {
+        for (const l of layers) l.dispose();
+        layers = Array.from({ length: k }, () => acts.layer('relu'));
+        for (const l of layers) l.forward(x).dispose();
+        await drain();
+      },
+    },
+  );
+  for (const l of layers) l.dispose();
+  add('relu backward (layer, from mask)', 8.125 * n, fromMask, undefined, 'allocates dx per call');
+  add(
+    'relu backward (from x, allocating)',
+    12 * n,
+    await timed(() => acts.backward('relu', { x, dy }).dispose()),
+    'relu backward (layer, from mask)',
+    'acts.backward: allocates dx per call, as the layer does',
+  );
+  // f16 has no forwardInto: both rows allocate their output per call (acts.forward + dispose).
+  add('relu forward f32 (allocating)', 8 * n, await timed(() => acts.forward('relu', x).dispose()), undefined, 'acts.forward + dispose');
+  const h = acts.tensor(benchHalves(n));
+  add(
+    'relu forward f16 (allocating)',
+    4 * n,
+    await timed(() => acts.forward('relu', h).dispose()),
+    'relu forward f32 (allocating)',
+    'acts.forward + dispose on an f16 tensor: packed halves, computed in f32',
+  );
+  h.dispose();
+  const copy = await measure(async (k) => {
+    const enc = device.createCommandEncoder();
+    for (let i = 0; i < k; i++) enc.copyBufferToBuffer(x.gpuBuffer.buffer, 0, y.gpuBuffer.buffer, 0, 4 * n);
+    device.queue.submit([enc.finish()]);
+    await drain();
+  }, opts);
+  add('copy (roofline)', 8 * n, copy, 'relu forward', 'all calls in one encoder');
+  if (n % 4 === 0) add('plain vec4 kernel', 8 * n, await timed(plain(x, y, n)), 'relu forward');
+  for (const t of [x, dy, y]) t.dispose();
+}
+
+/**
+ * Per-op overhead: many relu calls on n elements (`opts.batch` of them per timed batch), wall time
+ * per call until the queue drains, for ours (a submit per call, allocating, in one encoder of
+ * yours, in acts.batch) and the plain kernel (a submit per call, and bare dispatches in one pass).
+ */
+export async function overheadRows({ acts, data, n, opts, plain, add }) {
+  const device = acts.device;
+  const drain = () => device.queue.onSubmittedWorkDone();
+  const timed = timer(device, opts);
+  const x = acts.tensor(data);
+  const y = acts.tensor(new Float32Array(n));
+  add('relu forward', 8 * n, await timed(() => acts.forwardInto('relu', { x, y })), undefined, 'forwardInto: one submit per call');
+  add('relu forward (allocating)', 8 * n, await timed(() => acts.forward('relu', x).dispose()), undefined, 'acts.forward + dispose');
+  const oneEncoder = await measure(async (k) => {
+    const encoder = device.createCommandEncoder();
+    for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y }, {}, { encoder });
+    device.queue.submit([encoder.finish()]);
+    await drain();
+  }, opts);
+  add('relu forward (one encoder)', 8 * n, oneEncoder, undefined, 'forwardInto with { encoder }: one submit for all calls');
+  const batched = (call) =>
+    measure(async (k) => {
+      acts.batch(() => {
+        for (let i = 0; i < k; i++) call();
+      });
+      await drain();
+    }, opts);
+  add(
+    'relu forward (batch)',
+    8 * n,
+    await batched(() => acts.forwardInto('relu', { x, y })),
+    undefined,
+    'acts.batch: one pass, one submit per 256 calls',
+  );
+  add(
+    'relu forward (allocating, batch)',
+    8 * n,
+    await batched(() => acts.forward('relu', x).dispose()),
+    undefined,
+    'acts.forward + dispose in acts.batch',
+  );
+  add('plain vec4 kernel', 8 * n, await timed(plain(x, y, n)), 'relu forward', 'one submit per call');
+  const plainAll = plain(x, y, n);
+  const floor = await measure(async (k) => {
+    plainAll(k);
+    await drain();
+  }, opts);
+  add('plain vec4 kernel (one pass)', 8 * n, floor, 'relu forward (batch)', 'the floor: bare dispatches in one pass, one submit');
+  x.dispose();
+  y.dispose();
+}
