@@ -1,15 +1,16 @@
 // npm run bench: times, in one run, our ReLU forward and backward against baselines and other
 // libraries on the same device and CPU, in Node (Dawn) and then in headless Chromium
 // (navigator.gpu), and writes bench/results/<adapter>.{md,json},
-// bench/results/chromium-<adapter>.{md,json} and bench/results/throughput.svg. Compare speeds as
-// ratios within one run: absolute numbers on software adapters (SwiftShader) say little about
-// real GPUs.
+// bench/results/chromium-<adapter>.{md,json} and bench/results/throughput.svg; in Node it also
+// times each op's first use on a fresh device (bench/first-use.mjs: bench/results/first-use.*).
+// Compare speeds as ratios within one run: absolute numbers on software adapters (SwiftShader)
+// say little about real GPUs.
 //
 //   node bench/run.mjs [--quick] [--node-only | --browser-only] [--system-vulkan]
 //
-// --quick          two sizes, fewer reps; results go to bench/results/quick-*
+// --quick          two sizes, fewer reps, 3 first-use rounds; results go to bench/results/quick-*
 // --node-only      skip Chromium (also skipped, saying why, when there is no Chromium)
-// --browser-only   only Chromium (npm run bench:browser)
+// --browser-only   only Chromium (npm run bench:browser): no Node bench, no first-use times
 // --system-vulkan  use the system's Vulkan drivers as they are (BENCH_VULKAN=system does the
 //                  same): Dawn is otherwise pointed at SwiftShader when VK_ICD_FILENAMES and
 //                  VK_DRIVER_FILES are unset, and Chromium is told to use SwiftShader
@@ -61,6 +62,17 @@ if (!args.has('--browser-only')) {
   }
   const { runNodeBench } = await import('./node-bench.mjs');
   report(await runNodeBench(config), '');
+
+  // First use per op, each on a new device, in child processes of its own (bench/first-use.mjs).
+  const { addBefore, firstUseMarkdown, readBefore, runFirstUse, writeFirstUse } = await import('./first-use.mjs');
+  try {
+    const firstUse = addBefore(await runFirstUse({ root, quick, systemVulkan, log: config.log }), readBefore(root));
+    console.log(`\n${firstUseMarkdown(firstUse)}`);
+    console.log(`wrote ${writeFirstUse(root, firstUse, { quick })}.md and .json`);
+  } catch (e) {
+    console.error(`\nFirst-use bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exitCode = 1;
+  }
 }
 
 if (!args.has('--node-only')) {

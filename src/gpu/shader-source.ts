@@ -9,16 +9,21 @@ import treeSum from '../../shaders/tree-sum.wgsl?raw';
 import halfSkeleton from '../../shaders/elementwise-f16.wgsl?raw';
 import convertHalf from '../../shaders/convert-f16.wgsl?raw';
 import type { OpDefinition } from '../ops/registry.js';
+import { link, parseLibrary, stripComments, type WgslDeclaration } from './wgsl-link.js';
 
-// Shared helpers, shaders/lib/*.wgsl, in every module (WGSL ignores what a module does not call).
+// Shared helpers, shaders/lib/*.wgsl: each module takes only the declarations it uses (wgsl-link.ts).
 const libraries = Object.entries(import.meta.glob<string>('../../shaders/lib/*.wgsl', { query: '?raw', import: 'default', eager: true }))
   .sort(([a], [b]) => a.localeCompare(b))
   .map(([path, text]) => ({ path: path.replace('../../', ''), text }));
+let library: readonly WgslDeclaration[] | undefined;
 
-/** A WGSL module assembled from parts, remembering which file each line came from. */
+/**
+ * A WGSL module assembled from parts, remembering which file each line came from: part lines
+ * firstLine .. firstLine + lines - 1 of `code` are lines fileLine .. of `path`.
+ */
 export interface ShaderSource {
   readonly code: string;
-  readonly parts: readonly { readonly path: string; readonly firstLine: number; readonly lines: number }[];
+  readonly parts: readonly { readonly path: string; readonly firstLine: number; readonly lines: number; readonly fileLine: number }[];
 }
 
 /**
@@ -37,7 +42,7 @@ export function preamble(width: 1 | 4): string {
   ].join('\n');
 }
 
-/** preamble + the shared helpers + the op's file + the elementwise skeleton. */
+/** preamble + the shared helpers it uses + the op's file + the elementwise skeleton. */
 export function elementwiseSource(op: OpDefinition, width: 1 | 4): ShaderSource {
   return assemble(op, width, { path: 'shaders/elementwise.wgsl', text: skeleton });
 }
@@ -60,7 +65,10 @@ export function fusedSource(op: OpDefinition): ShaderSource {
 
 /** The dead-neuron telemetry kernel: no op in it, only the shared helpers (scalar preamble). */
 export function telemetrySource(): ShaderSource {
-  return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/telemetry.wgsl', text: telemetry }]);
+  return join([
+    { path: '<preamble>', text: preamble(1) },
+    { path: 'shaders/telemetry.wgsl', text: telemetry },
+  ]);
 }
 
 /** An op's file, for the kernels of ops outside the elementwise registry (prelu, maxout). */
@@ -81,36 +89,51 @@ export function groupedSource(op: OpFile): ShaderSource {
 
 /** f16 <-> f32 tensor conversions: no op in it, only the shared helpers (scalar preamble). */
 export function convertSource(): ShaderSource {
-  return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/convert-f16.wgsl', text: convertHalf }]);
+  return join([
+    { path: '<preamble>', text: preamble(1) },
+    { path: 'shaders/convert-f16.wgsl', text: convertHalf },
+  ]);
 }
 
 /** The deterministic row sums: no op in it, only the shared helpers (scalar preamble). */
 export function treeSumSource(): ShaderSource {
-  return join([{ path: '<preamble>', text: preamble(1) }, ...libraries, { path: 'shaders/tree-sum.wgsl', text: treeSum }]);
+  return join([
+    { path: '<preamble>', text: preamble(1) },
+    { path: 'shaders/tree-sum.wgsl', text: treeSum },
+  ]);
 }
 
 function assemble(op: OpFile, width: 1 | 4, ...main: { path: string; text: string }[]): ShaderSource {
-  const pieces = [{ path: '<preamble>', text: preamble(width) }, ...libraries, { path: op.wgslPath, text: op.wgsl }, ...main];
-  return join(pieces);
+  return join([{ path: '<preamble>', text: preamble(width) }, { path: op.wgslPath, text: op.wgsl }, ...main]);
 }
 
+/**
+ * The module: the first piece (the preamble), the library declarations the pieces use, each a
+ * part of its own at its line in its file, then the other pieces; comments stripped, lines kept.
+ */
 function join(pieces: readonly { path: string; text: string }[]): ShaderSource {
+  library ??= parseLibrary(libraries);
+  const [head, ...rest] = pieces;
+  const linked = link(library, pieces).map((d) => ({ path: d.path, text: d.text, fileLine: d.fileLine }));
+  const all = [...(head ? [{ ...head, fileLine: 1 }] : []), ...linked, ...rest.map((p) => ({ ...p, fileLine: 1 }))];
   const parts = [];
+  const code = [];
   let line = 1;
-  for (const { path, text } of pieces) {
-    const body = text.endsWith('\n') ? text : `${text}\n`;
+  for (const { path, text, fileLine } of all) {
+    const body = stripComments(text.endsWith('\n') ? text : `${text}\n`);
     const lines = body.split('\n').length - 1;
-    parts.push({ path, firstLine: line, lines });
+    parts.push({ path, firstLine: line, lines, fileLine });
+    code.push(body);
     line += lines;
   }
-  return { code: pieces.map((p) => (p.text.endsWith('\n') ? p.text : `${p.text}\n`)).join(''), parts };
+  return { code: code.join(''), parts };
 }
 
 /** Maps a line of the assembled module back to `file:line`. */
 export function locate(source: ShaderSource, line: number): string {
   for (const part of source.parts) {
     if (line >= part.firstLine && line < part.firstLine + part.lines) {
-      return `${part.path}:${line - part.firstLine + 1}`;
+      return `${part.path}:${line - part.firstLine + part.fileLine}`;
     }
   }
   return `<module>:${line}`;

@@ -22,7 +22,7 @@ describe('shader sources', () => {
     expect(locate(source, 1)).toBe('<preamble>:1');
     const skeleton = source.parts.find((p) => p.path === 'shaders/elementwise.wgsl')!;
     expect(locate(source, skeleton.firstLine)).toBe('shaders/elementwise.wgsl:1');
-    expect(source.parts.map((p) => p.path)).toContain('shaders/lib/bits.wgsl');
+    expect(source.parts.map((p) => p.path)).toContain('shaders/lib/params.wgsl');
   });
 });
 
