@@ -20,11 +20,11 @@ struct Shape {
 }
 
 @group(0) @binding(1) var<storage, read> input: array<V>;          // x
-@group(0) @binding(2) var<storage, read> bias: array<V>;
 @group(0) @binding(3) var<storage, read_write> out: array<V>;       // y
 @group(0) @binding(4) var<storage, read_write> mask: array<u32>;
 @group(0) @binding(5) var<uniform> shape: Shape;
-@group(0) @binding(6) var<storage, read_write> kept: array<V>;      // z = x + b
+@group(0) @binding(6) var<storage, read> bias: array<V>;          // the parameter: b
+@group(0) @binding(7) var<storage, read_write> kept: array<V>;      // the second output: z = x + b
 
 fn pre_activation(i: u32) -> V {
   return input[i] + bias[(i / shape.inner) % shape.channels];

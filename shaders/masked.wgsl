@@ -11,7 +11,8 @@
 // whole vec4s: our own buffers are padded to 16 bytes. Lanes past `count` compute on that padding
 // and write only padding; their mask bits are cleared.
 
-@group(0) @binding(1) var<storage, read> input: array<V>;          // x forward, dy backward
+@group(0) @binding(1) var<storage, read> input: array<V>;          // x (forward)
+@group(0) @binding(2) var<storage, read> dy: array<V>;             // dy (backward)
 @group(0) @binding(3) var<storage, read_write> out: array<V>;       // y forward, dx backward
 @group(0) @binding(4) var<storage, read_write> mask: array<u32>;
 
@@ -46,5 +47,5 @@ fn backward_mask_main(at: Invocation) {
   }
   let bits = (mask[v / 8u] >> ((v % 8u) * 4u)) & 0xfu;
   let keep = vec4<u32>(bits, bits >> 1u, bits >> 2u, bits >> 3u) & vec4<u32>(1u);
-  out[v] = masked_backward(keep == vec4<u32>(1u), input[v]);
+  out[v] = masked_backward(keep == vec4<u32>(1u), dy[v]);
 }

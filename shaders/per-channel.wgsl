@@ -31,11 +31,11 @@ struct Broadcast {
 @group(0) @binding(1) var<storage, read> input: array<V>;
 @group(0) @binding(2) var<storage, read> dy: array<V>;
 @group(0) @binding(3) var<storage, read_write> out: array<V>;
-@group(0) @binding(4) var<storage, read> alpha: array<V>;
-@group(0) @binding(5) var<uniform> broadcast: Broadcast;
-@group(0) @binding(6) var<storage, read_write> terms: array<V>;
 // The 1-bit mask of a layer with frozen slopes: bit j of word w is element 32w + j's mask_keep.
-@group(0) @binding(7) var<storage, read_write> mask: array<u32>;
+@group(0) @binding(4) var<storage, read_write> mask: array<u32>;
+@group(0) @binding(5) var<uniform> broadcast: Broadcast;
+@group(0) @binding(6) var<storage, read> alpha: array<V>;          // the parameter: the slopes
+@group(0) @binding(7) var<storage, read_write> terms: array<V>;    // the second output: dalpha's terms
 
 // (a, k) for element i, as described above.
 fn broadcast_index(i: u32) -> vec2<u32> {

@@ -1,7 +1,7 @@
+import type { Backend, BackendName } from './backend.js';
 import { DisposedError, ForeignTensorError, InvalidArgumentError, describe } from './errors.js';
 
-/** Which backend runs the kernels. */
-export type BackendName = 'webgpu' | 'cpu';
+export type { BackendName } from './backend.js';
 
 /**
  * Element type of a tensor: 'f32', or 'f16' (IEEE binary16, entering and leaving as its bits in a
@@ -22,29 +22,19 @@ export interface BufferView {
   readonly length: number;
 }
 
-/** What a backend keeps for a tensor. */
-export type TensorStorage =
-  | { readonly kind: 'cpu'; readonly data: Float32Array }
-  | { readonly kind: 'cpu16'; readonly bits: Uint16Array }
-  | { readonly kind: 'webgpu'; readonly buffer: GPUBuffer; readonly offset: number; readonly owner: BufferOwner };
-
-/** The GPU side that made a buffer: reads it back and frees it (a GpuBackend). */
-export interface BufferOwner {
-  read(buffer: GPUBuffer, offset: number, length: number): Promise<Float32Array>;
-  readHalf(buffer: GPUBuffer, length: number): Promise<Uint16Array>;
-  release(buffer: GPUBuffer): void;
-}
-
-/** The instance side of a tensor: reads and releases its storage. */
-export interface TensorHost {
-  readonly backend: BackendName;
-  readStorage(storage: TensorStorage, length: number, dtype: Dtype): Promise<Float32Array | Uint16Array>;
-  releaseStorage(storage: TensorStorage, tensor: Tensor<Dtype>): void;
+/** The instance that made a tensor (src/runtime.ts): reads and frees its storage. */
+export interface TensorOwner {
+  /** The backend the instance runs on now. */
+  readonly backendName: BackendName;
+  read(backend: Backend, storage: unknown, length: number, dtype: Dtype): Promise<Float32Array | Uint16Array>;
+  release(tensor: Tensor<Dtype>, backend: Backend, storage: unknown): void;
 }
 
 interface Internals {
-  readonly host: TensorHost;
-  storage: TensorStorage | undefined;
+  readonly owner: TensorOwner;
+  /** The backend that made the storage (a lost device's, after a recovery). */
+  readonly backend: Backend;
+  storage: unknown;
 }
 
 // Kept out of the class so the public type shows no internals.
@@ -66,8 +56,8 @@ export class Tensor<D extends Dtype = 'f32'> {
   readonly length: number;
 
   /** @internal Use `acts.tensor()`; tensors are made by an instance. */
-  constructor(host: TensorHost, storage: TensorStorage, shape: readonly number[], length: number, dtype: D) {
-    internals.set(this, { host, storage });
+  constructor(owner: TensorOwner, backend: Backend, storage: unknown, shape: readonly number[], length: number, dtype: D) {
+    internals.set(this, { owner, backend, storage });
     this.dtype = dtype;
     this.shape = Object.freeze([...shape]);
     this.length = length;
@@ -75,7 +65,7 @@ export class Tensor<D extends Dtype = 'f32'> {
 
   /** The backend holding the data. */
   get backend(): BackendName {
-    return internals.get(this)!.host.backend;
+    return internals.get(this)!.owner.backendName;
   }
 
   /** true once `dispose()` was called. */
@@ -88,9 +78,10 @@ export class Tensor<D extends Dtype = 'f32'> {
    * ours: do not destroy it; it is valid until this tensor is disposed.
    */
   get gpuBuffer(): Required<BufferView> {
-    const s = tensorStorage(this, 'tensor');
-    if (s.kind !== 'webgpu') throw new InvalidArgumentError('tensor', 'a WebGPU tensor', 'a CPU tensor');
-    return { buffer: s.buffer, offset: s.offset, length: this.length };
+    const { backend, storage } = tensorStorage(this, 'tensor');
+    const buffer = backend.gpuBuffer(storage);
+    if (!buffer) throw new InvalidArgumentError('tensor', 'a WebGPU tensor', 'a CPU tensor');
+    return { buffer, offset: 0, length: this.length };
   }
 
   /**
@@ -99,8 +90,9 @@ export class Tensor<D extends Dtype = 'f32'> {
    * with DisposedError after dispose, DeviceLostError on device loss.
    */
   async read(): Promise<TensorData<D>> {
-    const { host } = internals.get(this)!;
-    return (await host.readStorage(tensorStorage(this, 'tensor'), this.length, this.dtype)) as TensorData<D>;
+    const { owner } = internals.get(this)!;
+    const { backend, storage } = tensorStorage(this, 'tensor');
+    return (await owner.read(backend, storage, this.length, this.dtype)) as TensorData<D>;
   }
 
   /** Frees the storage. Calling it again does nothing. */
@@ -109,28 +101,29 @@ export class Tensor<D extends Dtype = 'f32'> {
     if (entry.storage === undefined) return;
     const storage = entry.storage;
     entry.storage = undefined;
-    entry.host.releaseStorage(storage, this);
+    entry.owner.release(this, entry.backend, storage);
   }
 }
 
-/** The tensor's storage, checking it is live. `argument` names it in errors. */
-export function tensorStorage(t: Tensor<Dtype>, argument: string): TensorStorage {
+/** The tensor's backend and storage, checking it is live. `argument` names it in errors. */
+export function tensorStorage(t: Tensor<Dtype>, argument: string): { readonly backend: Backend; readonly storage: unknown } {
   const entry = internals.get(t);
   if (!entry) throw new InvalidArgumentError(argument, 'a Tensor', describe(t));
   if (entry.storage === undefined) throw new DisposedError(argument);
-  return entry.storage;
+  return entry;
 }
 
-/** The storage of a tensor that must belong to `host`. */
-export function ownStorage(host: TensorHost, t: unknown, argument: string): TensorStorage {
+/** The backend and storage of a tensor that must belong to `owner`. */
+export function ownStorage(owner: TensorOwner, t: unknown, argument: string): { readonly backend: Backend; readonly storage: unknown } {
   if (!(t instanceof Tensor)) throw new InvalidArgumentError(argument, 'a Tensor made by this instance', describe(t));
   const tensor = t as Tensor<Dtype>;
-  const entry = internals.get(tensor)!;
-  if (entry.host !== host) {
+  const entry = internals.get(tensor);
+  if (!entry) throw new InvalidArgumentError(argument, 'a Tensor made by this instance', describe(t));
+  if (entry.owner !== owner) {
     throw new ForeignTensorError(
       argument,
-      `a Tensor made by this instance (${host.backend})`,
-      entry.host.backend === host.backend ? 'one made by another instance' : `one from the ${entry.host.backend} backend`,
+      `a Tensor made by this instance (${owner.backendName})`,
+      entry.owner.backendName === owner.backendName ? 'one made by another instance' : `one from the ${entry.owner.backendName} backend`,
     );
   }
   return tensorStorage(tensor, argument);

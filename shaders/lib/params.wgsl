@@ -1,6 +1,11 @@
 // The uniform every kernel reads at binding 0: how many items a dispatch covers, where each
 // operand starts inside its binding, and the op's attributes. One immutable buffer per distinct
 // value, cached per device (src/gpu/device-cache.ts).
+//
+// Every kernel file shares one binding layout (src/gpu/kernels.ts, BINDING), so a number means
+// the same operand everywhere: 0 params, 1 input (x, or what backward reads besides dy), 2 dy,
+// 3 out, 4 mask, 5 the family's own uniform (shape, broadcast, grouping), 6 a tensor parameter
+// (bias, slopes), 7 a second output (kept z, a parameter's gradient terms).
 
 struct Params {
   count: u32,        // Vs in this dispatch

@@ -1,17 +1,267 @@
-import type { OpDefinition } from '../ops/registry.js';
-import type { TensorStorage } from '../tensor.js';
-import { HeapBlock } from './simd.js';
+// The CPU backend: every kernel family of src/backend.ts over typed arrays, following the same
+// definitions as the WGSL (each op's CPU twin in src/ops/), bit for bit for the exact ops. f32
+// tensors live in the WebAssembly SIMD heap where there is one (src/cpu/simd.ts), so the ops that
+// have SIMD kernels read and write once, as a copy does.
+import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
+import { ActivationsError, InvalidArgumentError, describe } from '../errors.js';
+import type { ElementwiseOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { Grouping } from '../ops/maxout.js';
+import type { Broadcast } from '../ops/prelu.js';
+import { treeSumBits } from '../numerics/exact.js';
+import { f32ToHalves, halvesToF32 } from '../numerics/half.js';
+import { HeapBlock, createSimdHeap, type SimdHeap } from './simd.js';
 
-/** What the CPU backend keeps for an f32 tensor: a Float32Array, or a block of the SIMD heap. */
-export type CpuStorage = Extract<TensorStorage, { kind: 'cpu' }>;
+/** f32 elements: a block of the SIMD heap, or a plain array. */
+export type CpuF32 = HeapBlock | { readonly kind: 'cpu'; readonly data: Float32Array };
+/** What the CPU backend keeps: f32 elements, f16 bits, or u32 words (masks, counts). */
+export type CpuStorage =
+  CpuF32 | { readonly kind: 'cpu16'; readonly bits: Uint16Array } | { readonly kind: 'words'; readonly words: Uint32Array };
 
-/**
- * The CPU backend: runs each op's registry CPU implementation over Float32Arrays. It follows
- * the same definition as the WGSL, bit for bit for the piecewise-linear ops.
- */
-export function runCpu(
-  op: OpDefinition,
-  direction: 'forward' | 'backward',
+/** The CPU kernels asked for: 'auto' (SIMD where the runtime has it), 'wasm-simd' (or an error), 'js'. */
+export type CpuKernelsMode = 'auto' | 'wasm-simd' | 'js';
+
+/** A CPU backend with the kernels `mode` asks for; 'auto' falls back to JS, saying why. */
+export async function createCpuBackend(mode: CpuKernelsMode): Promise<CpuBackend> {
+  if (mode === 'js') return new CpuBackend(undefined, "options.cpuKernels is 'js'");
+  try {
+    return new CpuBackend(await createSimdHeap());
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    if (mode === 'wasm-simd') throw new ActivationsError(`WebAssembly SIMD kernels are not available: ${reason}`);
+    return new CpuBackend(undefined, reason);
+  }
+}
+
+const f32 = (s: CpuStorage): Float32Array => (s as CpuF32).data;
+const half = (s: CpuStorage): Uint16Array => (s as { bits: Uint16Array }).bits;
+const words = (s: CpuStorage): Uint32Array => (s as { words: Uint32Array }).words;
+/** The same memory as 32-bit unsigned integers. */
+const u32 = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+export class CpuBackend implements Backend<CpuStorage> {
+  readonly name = 'cpu' as const;
+  /** A CPU backend is never lost. */
+  onLost: ((info: GPUDeviceLostInfo) => void) | undefined;
+  #heap: SimdHeap | undefined;
+  #reason: string | undefined;
+
+  constructor(heap: SimdHeap | undefined, reason?: string) {
+    this.#heap = heap;
+    this.#reason = reason;
+  }
+
+  /** 'wasm-simd' (SIMD kernels for the ops that have them, JS for the rest) or 'js'. */
+  get cpuKernels(): 'wasm-simd' | 'js' {
+    return this.#heap ? 'wasm-simd' : 'js';
+  }
+
+  /** Why the JS kernels run; undefined with SIMD. */
+  get cpuKernelsReason(): string | undefined {
+    return this.#heap ? undefined : this.#reason;
+  }
+
+  /** The SIMD heap's bytes in live blocks and in its WebAssembly memory. */
+  get heapStats(): { readonly live: number; readonly memory: number } {
+    return { live: this.#heap?.bytes ?? 0, memory: this.#heap?.kernels.memory.buffer.byteLength ?? 0 };
+  }
+
+  checkAlive(): void {}
+
+  allocate(length: number, type: StorageType): CpuStorage {
+    if (type === 'f16') return { kind: 'cpu16', bits: new Uint16Array(length) };
+    if (type === 'u32') return { kind: 'words', words: new Uint32Array(length) };
+    return this.#heap?.allocate(length) ?? { kind: 'cpu', data: new Float32Array(length) };
+  }
+
+  upload(data: Float32Array | Uint16Array): CpuStorage {
+    if (data instanceof Uint16Array) return { kind: 'cpu16', bits: data.slice() };
+    const s = this.allocate(data.length, 'f32');
+    f32(s).set(data);
+    return s;
+  }
+
+  read(storage: CpuStorage, length: number, type: 'f32'): Promise<Float32Array>;
+  read(storage: CpuStorage, length: number, type: 'f16'): Promise<Uint16Array>;
+  read(storage: CpuStorage, length: number, type: 'u32'): Promise<Uint32Array>;
+  read(storage: CpuStorage): Promise<Float32Array | Uint16Array | Uint32Array> {
+    if (storage.kind === 'cpu16') return Promise.resolve(storage.bits.slice());
+    if (storage.kind === 'words') return Promise.resolve(storage.words.slice());
+    return Promise.resolve(storage.data.slice());
+  }
+
+  release(storage: CpuStorage): void {
+    if (storage instanceof HeapBlock) storage.heap.release(storage);
+  }
+
+  copy(from: Region<CpuStorage>, to: CpuStorage): void {
+    f32(to).set(f32(from.storage).subarray(from.offset / 4, from.offset / 4 + from.length));
+  }
+
+  trim(): number {
+    return 0;
+  }
+
+  dispose(): void {
+    // The heap's memory goes with its module instance (WebAssembly memory never shrinks).
+    this.#heap = undefined;
+    this.#reason = 'the instance was disposed';
+  }
+
+  batch<T>(fn: () => T): T {
+    return fn();
+  }
+
+  view(value: unknown, argument: string): Region<CpuStorage> {
+    throw new InvalidArgumentError(argument, 'a Tensor (views of GPU buffers need a WebGPU instance)', describe(value));
+  }
+
+  encoder(value: unknown, argument: string): undefined {
+    if (value !== undefined) throw new InvalidArgumentError(argument, 'no encoder on the CPU backend', describe(value));
+    return undefined;
+  }
+
+  gpuBuffer(): undefined {
+    return undefined;
+  }
+
+  elementwise(op: ElementwiseOp, kernel: ElementwiseKernel, operands: readonly Region<CpuStorage>[], attrs: readonly number[]): void {
+    // In place, the output is also the input it names; the kernels read element i before writing it.
+    const out = operands[operands.length - 1]!.storage as CpuF32;
+    const inputs = (
+      kernel === 'forward_inplace'
+        ? [out]
+        : kernel === 'backward_inplace'
+          ? [operands[0]!.storage, out]
+          : operands.slice(0, -1).map((o) => o.storage)
+    ) as CpuF32[];
+    const direction = kernel === 'forward' || kernel === 'forward_inplace' ? 'forward' : 'backward';
+    const simd = op.cpu.simd;
+    if (simd && out instanceof HeapBlock && inputs.every((s) => s instanceof HeapBlock)) {
+      const [a, b] = inputs.map((s) => s.ptr);
+      if (direction === 'forward') simd.forward(out.heap.kernels, a!, out.ptr, out.length, attrs);
+      else simd.backward(out.heap.kernels, a!, b!, out.ptr, out.length, attrs);
+      return;
+    }
+    runJs(op, direction, inputs.map(f32), out.data, attrs);
+  }
+
+  elementwiseHalf(
+    op: ElementwiseOp,
+    direction: Direction,
+    operands: readonly CpuStorage[],
+    length: number,
+    attrs: readonly number[],
+  ): void {
+    const out = new Float32Array(length);
+    runJs(
+      op,
+      direction,
+      operands.slice(0, -1).map((s) => halvesToF32(half(s))),
+      out,
+      attrs,
+    );
+    half(operands[operands.length - 1]!).set(f32ToHalves(out));
+  }
+
+  convert(kind: 'widen' | 'narrow', input: CpuStorage, out: CpuStorage): void {
+    if (kind === 'widen') f32(out).set(halvesToF32(half(input)));
+    else half(out).set(f32ToHalves(f32(input)));
+  }
+
+  forwardMask(op: ElementwiseOp, x: CpuStorage, y: CpuStorage, mask: CpuStorage, length: number, attrs: readonly number[]): void {
+    this.elementwise(op, 'forward', [region(x, length), region(y, length)], attrs);
+    maskOf(op, f32(x), words(mask), attrs);
+  }
+
+  backwardMask(op: ElementwiseOp, mask: CpuStorage, dy: CpuStorage, dx: CpuStorage, length: number, attrs: readonly number[]): void {
+    const m = words(mask);
+    const g = u32(f32(dy));
+    const out = u32(f32(dx));
+    for (let i = 0; i < length; i++) out[i] = op.mask!.backward(((m[i >>> 5]! >>> (i & 31)) & 1) === 1, g[i]!, attrs);
+  }
+
+  fused(
+    op: ElementwiseOp,
+    kernel: FusedKernel,
+    io: { readonly x: CpuStorage; readonly bias: CpuStorage; readonly y: CpuStorage; readonly mask?: CpuStorage; readonly z?: CpuStorage },
+    length: number,
+    shape: UnitShape,
+    attrs: readonly number[],
+  ): void {
+    const x = f32(io.x);
+    const b = f32(io.bias);
+    const z = io.z ? f32(io.z) : new Float32Array(length);
+    for (let i = 0; i < length; i++) z[i] = x[i]! + b[Math.floor(i / shape.inner) % shape.channels]!;
+    runJs(op, 'forward', [z], f32(io.y), attrs);
+    if (kernel === 'fused_forward_mask') maskOf(op, z, words(io.mask!), attrs);
+  }
+
+  perChannel(
+    op: PerChannelOp,
+    kernel: PerChannelKernel,
+    io: {
+      readonly x?: CpuStorage;
+      readonly param: CpuStorage;
+      readonly dy?: CpuStorage;
+      readonly out: CpuStorage;
+      readonly terms?: CpuStorage;
+      readonly mask?: CpuStorage;
+    },
+    _length: number,
+    b: Broadcast,
+  ): void {
+    const p = f32(io.param);
+    const out = f32(io.out);
+    if (kernel === 'forward') op.cpu.forward(f32(io.x!), p, b, out);
+    else if (kernel === 'backward') op.cpu.backward(f32(io.x!), p, f32(io.dy!), b, out, f32(io.terms!));
+    else if (kernel === 'forward_mask') op.cpu.forwardMask(f32(io.x!), p, b, out, words(io.mask!));
+    else op.cpu.backwardMask(words(io.mask!), p, f32(io.dy!), b, out);
+  }
+
+  grouped(
+    op: GroupedOp,
+    direction: Direction,
+    io: { readonly x: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
+    g: Grouping,
+  ): void {
+    if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out));
+    else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out));
+  }
+
+  rowSums(input: CpuStorage, rows: number, len: number, inner: number): { sums: CpuStorage; pending: readonly CpuStorage[] } {
+    // The GPU's order (shaders/tree-sum.wgsl): row r's values in index order, in a binary tree.
+    const values = u32(f32(input));
+    const sums = this.allocate(rows, 'f32');
+    const out = u32(f32(sums));
+    for (let r = 0; r < rows; r++) {
+      out[r] = treeSumBits(len, (k) => values[(Math.floor(k / inner) * rows + r) * inner + (k % inner)]!);
+    }
+    return { sums, pending: [] };
+  }
+
+  countActive(mask: CpuStorage, counts: CpuStorage, shape: UnitShape): void {
+    // The CPU twin of shaders/telemetry.wgsl.
+    const m = words(mask);
+    const active = words(counts);
+    active.fill(0);
+    for (let o = 0; o < shape.outer; o++) {
+      for (let c = 0; c < shape.channels; c++) {
+        const start = (o * shape.channels + c) * shape.inner;
+        for (let i = start; i < start + shape.inner; i++) active[c]! += (m[i >>> 5]! >>> (i & 31)) & 1;
+      }
+    }
+  }
+}
+
+/** A whole storage as a region. */
+function region(storage: CpuStorage, length: number): Region<CpuStorage> {
+  return { storage, offset: 0, length };
+}
+
+/** An op's JS kernel over arrays: inputs [x] forward, [saved, dy] backward. */
+function runJs(
+  op: ElementwiseOp,
+  direction: Direction,
   inputs: readonly Float32Array[],
   out: Float32Array,
   attrs: readonly number[],
@@ -20,29 +270,9 @@ export function runCpu(
   else op.cpu.backward(inputs[0]!, inputs[1]!, out, attrs);
 }
 
-/**
- * The same on tensors' storage: the op's WebAssembly SIMD kernel when it has one and every
- * operand lives in the SIMD heap, else its JS kernel. `out` may be one of the inputs.
- */
-export function runCpuOp(
-  op: OpDefinition,
-  direction: 'forward' | 'backward',
-  inputs: readonly CpuStorage[],
-  out: CpuStorage,
-  attrs: readonly number[],
-): void {
-  const simd = op.cpu.simd;
-  if (simd && out instanceof HeapBlock && inputs.every((s) => s instanceof HeapBlock)) {
-    const ptrs = inputs.map((s) => s.ptr);
-    if (direction === 'forward') simd.forward(out.heap.kernels, ptrs[0]!, out.ptr, out.length, attrs);
-    else simd.backward(out.heap.kernels, ptrs[0]!, ptrs[1]!, out.ptr, out.length, attrs);
-    return;
-  }
-  runCpu(
-    op,
-    direction,
-    inputs.map((s) => s.data),
-    out.data,
-    attrs,
-  );
+/** The CPU twin of the mask kernels: bit i (word i >> 5, bit i & 31) is op.mask.keep(z[i]). */
+function maskOf(op: ElementwiseOp, z: Float32Array, mask: Uint32Array, attrs: readonly number[]): void {
+  const zb = u32(z);
+  mask.fill(0);
+  for (let i = 0; i < z.length; i++) if (op.mask!.keep(zb[i]!, attrs)) mask[i >>> 5]! |= 1 << (i & 31);
 }

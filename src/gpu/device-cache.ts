@@ -1,28 +1,8 @@
 import { ShaderCompileError } from '../errors.js';
-import type { OpDefinition } from '../ops/registry.js';
+import type { AnyOp } from '../ops/define.js';
 import { BufferUsage, ShaderStage } from './constants.js';
-import {
-  convertSource,
-  elementwiseSource,
-  fusedSource,
-  groupedSource,
-  halfSource,
-  locate,
-  maskedSource,
-  perChannelSource,
-  telemetrySource,
-  treeSumSource,
-  type OpFile,
-  type ShaderSource,
-} from './shader-source.js';
-
-export type Direction = 'forward' | 'backward';
-/** A compute entry point: the elementwise kernels, or the training layer's 1-bit-mask kernels. */
-export type Kernel = Direction | 'forward_inplace' | 'backward_inplace' | 'forward_mask' | 'backward_mask';
-/** The fused bias + activation kernels (shaders/fused.wgsl, fused-mask.wgsl). */
-export type FusedKernel = 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask';
-/** Bind group layouts: one per elementwise kernel, one shared by the mask kernels. */
-export type LayoutName = Exclude<Kernel, 'forward_mask' | 'backward_mask'> | 'masked';
+import { BINDING, BINDING_TYPE, KERNELS, sourceOf, widthOf, type KernelName } from './kernels.js';
+import { locate, type ShaderSource } from './shader-source.js';
 
 /** How many distinct params buffers a device keeps before the least recently used is retired. */
 const PARAMS_CAPACITY = 1024;
@@ -35,8 +15,7 @@ const BIND_GROUPS_PER_BUFFER = 8;
  * one set of pipelines.
  */
 export class DeviceCache {
-  readonly layouts: Record<LayoutName, GPUBindGroupLayout>;
-  readonly #pipelineLayouts: Record<LayoutName, GPUPipelineLayout>;
+  readonly #layouts = new Map<KernelName, GPUBindGroupLayout>();
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #params = new Map<string, GPUBuffer>();
@@ -47,136 +26,51 @@ export class DeviceCache {
   #checks: Promise<void>[] = [];
   #compileError: ShaderCompileError | undefined;
 
-  constructor(readonly device: GPUDevice) {
-    const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
-      binding,
-      visibility: ShaderStage.COMPUTE,
-      buffer: { type },
-    });
-    const uniform: GPUBindGroupLayoutEntry = { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } };
-    this.layouts = {
-      forward: device.createBindGroupLayout({
-        label: 'elementwise.forward',
-        entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage')],
-      }),
-      backward: device.createBindGroupLayout({
-        label: 'elementwise.backward',
-        entries: [uniform, storage(1, 'read-only-storage'), storage(2, 'read-only-storage'), storage(3, 'storage')],
-      }),
-      forward_inplace: device.createBindGroupLayout({
-        label: 'elementwise.forward_inplace',
-        entries: [uniform, storage(3, 'storage')],
-      }),
-      backward_inplace: device.createBindGroupLayout({
-        label: 'elementwise.backward_inplace',
-        entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage')],
-      }),
-      masked: device.createBindGroupLayout({
-        label: 'masked',
-        entries: [uniform, storage(1, 'read-only-storage'), storage(3, 'storage'), storage(4, 'storage')],
-      }),
-    };
-    this.#pipelineLayouts = {
-      forward: device.createPipelineLayout({ label: 'elementwise.forward', bindGroupLayouts: [this.layouts.forward] }),
-      backward: device.createPipelineLayout({ label: 'elementwise.backward', bindGroupLayouts: [this.layouts.backward] }),
-      forward_inplace: device.createPipelineLayout({
-        label: 'elementwise.forward_inplace',
-        bindGroupLayouts: [this.layouts.forward_inplace],
-      }),
-      backward_inplace: device.createPipelineLayout({
-        label: 'elementwise.backward_inplace',
-        bindGroupLayouts: [this.layouts.backward_inplace],
-      }),
-      masked: device.createPipelineLayout({ label: 'masked', bindGroupLayouts: [this.layouts.masked] }),
-    };
-  }
+  constructor(readonly device: GPUDevice) {}
 
-  /** The pipeline for one op's kernel, compiled on first use and cached. */
-  pipeline(op: OpDefinition, width: 1 | 4, kernel: Kernel, workgroupSize: number): GPUComputePipeline {
-    const masked = kernel === 'forward_mask' || kernel === 'backward_mask';
-    const moduleLabel = `${op.name}.f32.${masked ? 'masked' : width === 4 ? 'vec4' : 'scalar'}`;
-    const label = masked ? `${op.name}.f32.${kernel}` : `${moduleLabel}.${kernel}`;
-    const key = `${label}.wg${workgroupSize}`;
+  /**
+   * The one pipeline factory: kernel `name` of the table (src/gpu/kernels.ts) for `op` (undefined
+   * for the kernels that have no op), compiled on first use and cached. `width` picks scalar or
+   * vec4 for the elementwise kernels; the others have a fixed width.
+   */
+  pipeline(name: KernelName, op: AnyOp | undefined, workgroupSize: number, width: 1 | 4 = 1): GPUComputePipeline {
+    const spec = KERNELS[name];
+    const w = widthOf(spec.module, width);
+    const variant = spec.module === 'elementwise' ? (w === 4 ? 'vec4' : 'scalar') : spec.module;
+    const moduleLabel = op ? `${op.name}.${spec.module === 'f16' ? 'f16' : 'f32'}.${variant}` : variant;
+    const fixed = 'workgroupSize' in spec;
+    const label = `${moduleLabel}.${name}`;
+    const key = fixed ? label : `${label}.wg${workgroupSize}`;
     let pipeline = this.#pipelines.get(key);
     if (pipeline) return pipeline;
     pipeline = this.device.createComputePipeline({
       label,
-      layout: this.#pipelineLayouts[masked ? 'masked' : kernel],
+      layout: 'layout' in spec ? this.device.createPipelineLayout({ label, bindGroupLayouts: [this.layout(name)] }) : 'auto',
       compute: {
-        module: this.#module(moduleLabel, () => (masked ? maskedSource(op) : elementwiseSource(op, width))),
-        entryPoint: `${kernel}_main`,
-        constants: { WORKGROUP_SIZE: workgroupSize },
+        module: this.#module(moduleLabel, () => sourceOf(spec.module, op, w)),
+        entryPoint: spec.entryPoint,
+        ...(fixed ? {} : { constants: { WORKGROUP_SIZE: workgroupSize } }),
       },
     });
     this.#pipelines.set(key, pipeline);
     return pipeline;
   }
 
-  /**
-   * A pipeline whose bind group layout WebGPU derives from its entry point ('auto': each kernel
-   * binds its own subset), made once per label and workgroup size. `workgroupSize` undefined:
-   * the kernel fixes its own (tree-sum.wgsl).
-   */
-  #autoPipeline(
-    label: string,
-    moduleLabel: string,
-    source: () => ShaderSource,
-    entryPoint: string,
-    workgroupSize?: number,
-  ): GPUComputePipeline {
-    const key = workgroupSize === undefined ? label : `${label}.wg${workgroupSize}`;
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
-      label,
-      layout: 'auto',
-      compute: {
-        module: this.#module(moduleLabel, source),
-        entryPoint,
-        ...(workgroupSize === undefined ? {} : { constants: { WORKGROUP_SIZE: workgroupSize } }),
-      },
-    });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
-  }
-
-  /** A fused bias + activation pipeline (shaders/fused.wgsl, fused-mask.wgsl). */
-  fusedPipeline(op: OpDefinition, kernel: FusedKernel, workgroupSize: number): GPUComputePipeline {
-    return this.#autoPipeline(`${op.name}.f32.${kernel}`, `${op.name}.f32.fused`, () => fusedSource(op), `${kernel}_main`, workgroupSize);
-  }
-
-  /** The dead-neuron telemetry pipeline (shaders/telemetry.wgsl), shared by every op. */
-  telemetryPipeline(workgroupSize: number): GPUComputePipeline {
-    return this.#autoPipeline('telemetry.active_count', 'telemetry', telemetrySource, 'active_count_main', workgroupSize);
-  }
-
-  /**
-   * A pipeline of the kernels for ops outside the elementwise registry: 'per_channel' (prelu,
-   * shaders/per-channel.wgsl), 'grouped' (maxout, shaders/grouped.wgsl).
-   */
-  opPipeline(
-    op: OpFile & { readonly name: string },
-    family: 'per_channel' | 'grouped',
-    direction: Direction | 'forward_mask' | 'backward_mask',
-    workgroupSize: number,
-  ): GPUComputePipeline {
-    const source = () => (family === 'per_channel' ? perChannelSource(op) : groupedSource(op));
-    return this.#autoPipeline(`${op.name}.f32.${direction}`, `${op.name}.f32`, source, `${family}_${direction}_main`, workgroupSize);
-  }
-
-  /** An op's f16 elementwise kernel (shaders/elementwise-f16.wgsl). */
-  halfPipeline(op: OpDefinition, direction: Direction, workgroupSize: number): GPUComputePipeline {
-    return this.#autoPipeline(`${op.name}.f16.${direction}`, `${op.name}.f16`, () => halfSource(op), `${direction}_main`, workgroupSize);
-  }
-
-  /** The f16 <-> f32 conversion pipelines (shaders/convert-f16.wgsl). */
-  convertPipeline(kernel: 'widen' | 'narrow', workgroupSize: number): GPUComputePipeline {
-    return this.#autoPipeline(`convert.${kernel}`, 'convert-f16', convertSource, `${kernel}_main`, workgroupSize);
-  }
-
-  /** The deterministic row-sum pipeline (shaders/tree-sum.wgsl), shared by every op. */
-  treeSumPipeline(): GPUComputePipeline {
-    return this.#autoPipeline('tree_sum', 'tree_sum', treeSumSource, 'tree_sum_main');
+  /** The explicit bind group layout of a kernel, made from its bindings in the table. */
+  layout(name: KernelName): GPUBindGroupLayout {
+    let layout = this.#layouts.get(name);
+    if (!layout) {
+      layout = this.device.createBindGroupLayout({
+        label: name,
+        entries: KERNELS[name].bindings.map((b) => ({
+          binding: BINDING[b],
+          visibility: ShaderStage.COMPUTE,
+          buffer: { type: BINDING_TYPE[b] },
+        })),
+      });
+      this.#layouts.set(name, layout);
+    }
+    return layout;
   }
 
   /** A shader module, made once per label; its compile errors surface through compiled(). */
@@ -243,8 +137,8 @@ export class DeviceCache {
     return buffer;
   }
 
-  /** A bind group for these entries, cached against the output buffer while it lives. */
-  bindGroup(layout: LayoutName, entries: readonly GPUBindGroupEntry[], out: GPUBuffer): GPUBindGroup {
+  /** A bind group of a kernel with an explicit layout, cached against the output buffer while it lives. */
+  bindGroup(layout: KernelName, entries: readonly GPUBindGroupEntry[], out: GPUBuffer): GPUBindGroup {
     const key = `${layout}|${entries
       .map((e) => {
         const r = e.resource as GPUBufferBinding;
@@ -254,7 +148,7 @@ export class DeviceCache {
     let groups = this.#bindGroups.get(out);
     const cached = groups?.get(key);
     if (cached) return cached;
-    const group = this.device.createBindGroup({ label: layout, layout: this.layouts[layout], entries });
+    const group = this.device.createBindGroup({ label: layout, layout: this.layout(layout), entries });
     if (!groups) {
       groups = new Map();
       this.#bindGroups.set(out, groups);

@@ -1,75 +1,25 @@
-import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import type { UnitShape } from '../backend.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { OpDefinition, OpName } from '../ops/registry.js';
-import type { BufferView, Tensor } from '../tensor.js';
+import { checkSameShape, type Runtime } from '../runtime.js';
+import type { Tensor } from '../tensor.js';
+import { apply } from '../kinds/elementwise.js';
+import {
+  backwardMasked,
+  biasGrad,
+  countActive,
+  forwardBias,
+  forwardMasked,
+  layerEncoder,
+  layerInput,
+  type LayerInput,
+  type Mask,
+} from './steps.js';
 
-/**
- * What a layer takes as an input: one of our tensors (used in place), or a range of your
- * GPUBuffer (`shape` defaults to `[length]`), copied into a temporary tensor first.
- */
-export type LayerInput = Tensor | (BufferView & { readonly shape?: readonly number[] });
-
-/** What a layer keeps between forward and backward, released by backward or dispose. */
-export interface Retained {
-  /** Bytes held. */
-  readonly bytes: number;
-  release(): void;
-}
-
-/**
- * The instance side of a layer (implemented by Activations). With `encoder`, work is encoded there
- * and nothing is submitted.
- */
-export interface LayerHost {
-  /** y = op(x), and the 1-bit mask backward needs. */
-  forwardMasked(op: OpDefinition, x: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): { y: Tensor; mask: Retained };
-  /** dx from the mask and dy alone. */
-  backwardMasked(op: OpDefinition, mask: Retained, dy: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
-  forward(op: OpDefinition, x: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
-  backward(op: OpDefinition, saved: Tensor, dy: Tensor, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
-  /** Checks an encoder option: a GPUCommandEncoder, on a WebGPU instance (undefined passes). */
-  checkEncoder(encoder: unknown): GPUCommandEncoder | undefined;
-  /**
-   * Runs `release` when `t` is disposed instead of now: what work encoded into a caller's encoder
-   * still reads (the mask, z) lives until the tensor that work wrote is freed.
-   */
-  releaseWith(t: Tensor, release: () => void): void;
-  /**
-   * A layer input as a tensor: ours as it is, or a view of the caller's buffer copied into a new
-   * tensor of ours (`temporary`: the layer frees it), in `encoder` when given.
-   */
-  input(
-    value: unknown,
-    argument: string,
-    encoder?: GPUCommandEncoder,
-    defaultShape?: readonly number[],
-  ): { tensor: Tensor; temporary: boolean };
-  /** The layer was disposed: the instance no longer needs to free what it holds. */
-  layerDisposed(layer: Layer): void;
-  /**
-   * y = op(x + b), b broadcast along `axis`, in one pass, keeping the mask of z = x + b, z itself
-   * ('x': the gradient reads the op's input) or nothing ('y': the caller's y is kept).
-   */
-  forwardBias(
-    op: OpDefinition,
-    x: Tensor,
-    b: Tensor,
-    shape: BiasShape,
-    attrs: readonly number[],
-    keep: 'mask' | 'x' | 'y',
-    encoder?: GPUCommandEncoder,
-  ): { y: Tensor; mask?: Retained; z?: Tensor };
-  /** Starts counting, per unit, the mask bits set (active outputs); read later, released by the layer. */
-  countActive(mask: Retained, shape: BiasShape, encoder?: GPUCommandEncoder): { read(): Promise<Uint32Array>; release(): void };
-  /** db: dz summed over each channel, in a fixed order (deterministic). */
-  biasGrad(op: OpDefinition, dz: Tensor, shape: BiasShape, attrs: readonly number[], encoder?: GPUCommandEncoder): Tensor;
-}
+export type { LayerInput, Retained } from './steps.js';
 
 /** x seen as [outer, channels, inner] around the bias (or unit) axis. */
-export interface BiasShape {
-  readonly outer: number;
-  readonly channels: number;
-  readonly inner: number;
-}
+export type BiasShape = UnitShape;
 
 /** The [outer, channels, inner] view of a shape around `axis` (negative counts from the end). */
 export function unitShape(shape: readonly number[], axis: number): BiasShape {
@@ -97,7 +47,7 @@ export interface LayerActivity {
 /** What a layer keeps between forward and backward. */
 interface Kept {
   readonly shape: readonly number[];
-  readonly mask?: Retained;
+  readonly mask?: Mask;
   readonly tensor?: Tensor;
   /** The layer made this tensor (z, or a copy of a view) and disposes it on release. */
   readonly owned?: boolean;
@@ -142,7 +92,7 @@ export interface LayerOptions {
 export class Layer {
   readonly #op: OpDefinition;
   readonly #attrs: readonly number[];
-  readonly #host: LayerHost;
+  readonly #rt: Runtime;
   readonly #masked: boolean;
   readonly #axis: number;
   readonly #telemetry: boolean;
@@ -151,13 +101,13 @@ export class Layer {
   #disposed = false;
 
   /** @internal Use `acts.layer()`. */
-  constructor(op: OpDefinition, attrs: readonly number[], masked: boolean, host: LayerHost, axis = -1, telemetry = false) {
+  constructor(rt: Runtime, op: OpDefinition, attrs: readonly number[], masked: boolean, axis = -1, telemetry = false) {
     this.#axis = axis;
     this.#telemetry = telemetry;
     this.#op = op;
     this.#attrs = attrs;
     this.#masked = masked;
-    this.#host = host;
+    this.#rt = rt;
   }
 
   /** The op this layer applies. */
@@ -191,18 +141,20 @@ export class Layer {
    */
   forward(input: LayerInput, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
-    const encoder = this.#host.checkEncoder(options.encoder);
-    const { tensor: x, temporary } = this.#host.input(input, 'x', encoder);
+    const encoder = layerEncoder(this.#rt, options);
+    const { tensor: x, temporary } = layerInput(this.#rt, input, 'x', encoder);
     this.#release();
     if (this.#masked) {
       const shape = this.#telemetry ? unitShape(x.shape, this.#axis) : undefined;
-      const { y, mask } = this.#host.forwardMasked(this.#op, x, this.#attrs, encoder);
+      const { y, mask } = forwardMasked(this.#rt, this.#op, x, this.#attrs, encoder);
       this.#kept = { shape: x.shape, mask };
       if (shape) this.#count(mask, shape, encoder);
       if (temporary) this.#free(x, y, encoder);
       return y;
     }
-    const y = this.#host.forward(this.#op, x, this.#attrs, encoder);
+    // Layers take f32 tensors (storage() refuses f16 with a clear error).
+    this.#rt.storage(x, 'x');
+    const y = apply(this.#rt, this.#op, 'forward', [['x', x]], this.#attrs, encoder) as Tensor;
     const keepsX = this.#op.backwardFrom === 'x';
     this.#kept = { shape: x.shape, tensor: keepsX ? x : y, ...(temporary && keepsX ? { owned: true } : {}) };
     if (temporary && !keepsX) this.#free(x, y, encoder);
@@ -221,13 +173,13 @@ export class Layer {
    */
   forwardBias(input: LayerInput, bias: LayerInput, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
-    const encoder = this.#host.checkEncoder(options.encoder);
-    const { tensor: x, temporary } = this.#host.input(input, 'x', encoder);
-    const { tensor: b, temporary: bTemporary } = this.#host.input(bias, 'b', encoder);
+    const encoder = layerEncoder(this.#rt, options);
+    const { tensor: x, temporary } = layerInput(this.#rt, input, 'x', encoder);
+    const { tensor: b, temporary: bTemporary } = layerInput(this.#rt, bias, 'b', encoder);
     this.#release();
     const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
     const shape = unitShape(x.shape, this.#axis);
-    const r = this.#host.forwardBias(this.#op, x, b, shape, this.#attrs, keep, encoder);
+    const r = forwardBias(this.#rt, this.#op, x, b, shape, this.#attrs, keep, encoder);
     if (r.mask && this.#telemetry) this.#count(r.mask, shape, encoder);
     this.#kept = {
       shape: x.shape,
@@ -243,11 +195,11 @@ export class Layer {
   /** dx and db (the bias gradient, summed over each channel in a fixed order) after forwardBias. */
   backwardBias(dy: LayerInput, options: LayerEncodeOptions = {}): { dx: Tensor; db: Tensor } {
     this.#checkLive();
-    const encoder = this.#host.checkEncoder(options.encoder);
+    const encoder = layerEncoder(this.#rt, options);
     const bias = this.#kept?.bias;
     if (!bias) throw new InvalidArgumentError('layer', 'forwardBias(x, b) before backwardBias(dy)', 'no bias forward state kept');
     const dx = this.backward(dy, options);
-    return { dx, db: this.#host.biasGrad(this.#op, dx, bias, this.#attrs, encoder) };
+    return { dx, db: biasGrad(this.#rt, this.#op, dx, bias, encoder) };
   }
 
   /**
@@ -256,10 +208,10 @@ export class Layer {
    */
   backward(gradient: LayerInput, options: LayerEncodeOptions = {}): Tensor {
     this.#checkLive();
-    const encoder = this.#host.checkEncoder(options.encoder);
+    const encoder = layerEncoder(this.#rt, options);
     const kept = this.#kept;
     if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
-    const { tensor: dy, temporary } = this.#host.input(gradient, 'dy', encoder, kept.shape);
+    const { tensor: dy, temporary } = layerInput(this.#rt, gradient, 'dy', encoder, kept.shape);
     let dx: Tensor;
     try {
       dx = this.#backward(kept, dy, encoder);
@@ -273,22 +225,20 @@ export class Layer {
 
   /** Frees a temporary copy now, or, when work in the caller's encoder still reads it, with `output`. */
   #free(temporary: Tensor, output: Tensor, encoder: GPUCommandEncoder | undefined): void {
-    if (encoder) this.#host.releaseWith(output, () => temporary.dispose());
+    if (encoder) this.#rt.releaseWith(output, () => temporary.dispose());
     else temporary.dispose();
   }
 
   #backward(kept: Kept, dy: Tensor, encoder: GPUCommandEncoder | undefined): Tensor {
-    if (dy.shape.length !== kept.shape.length || dy.shape.some((d, i) => d !== kept.shape[i])) {
-      throw new ShapeMismatchError('dy', `shape [${kept.shape.join(', ')}] (the shape of forward's x)`, `[${dy.shape.join(', ')}]`);
-    }
+    checkSameShape('dy', dy, kept.shape, "the shape of forward's x");
     const dx = kept.mask
-      ? this.#host.backwardMasked(this.#op, kept.mask, dy, this.#attrs, encoder)
-      : this.#host.backward(this.#op, kept.tensor!, dy, this.#attrs, encoder);
+      ? backwardMasked(this.#rt, this.#op, kept.mask, dy, this.#attrs, encoder)
+      : this.#backwardFrom(kept.tensor!, dy, encoder);
     if (encoder) {
       // The encoded backward reads the mask (or z) when the caller submits: free it with dx.
       const mask = kept.mask;
       const z = kept.owned ? kept.tensor : undefined;
-      this.#host.releaseWith(dx, () => {
+      this.#rt.releaseWith(dx, () => {
         mask?.release();
         z?.dispose();
       });
@@ -326,12 +276,21 @@ export class Layer {
     this.#activity?.counts.release();
     this.#activity = undefined;
     this.#disposed = true;
-    this.#host.layerDisposed(this);
+    this.#rt.untrack(this);
   }
 
-  #count(mask: Retained, shape: BiasShape, encoder?: GPUCommandEncoder): void {
+  #backwardFrom(saved: Tensor, dy: Tensor, encoder: GPUCommandEncoder | undefined): Tensor {
+    this.#rt.storage(dy, 'dy');
+    const inputs = [
+      [this.#op.backwardFrom, saved],
+      ['dy', dy],
+    ] as const;
+    return apply(this.#rt, this.#op, 'backward', inputs, this.#attrs, encoder) as Tensor;
+  }
+
+  #count(mask: Mask, shape: BiasShape, encoder?: GPUCommandEncoder): void {
     this.#activity?.counts.release();
-    this.#activity = { counts: this.#host.countActive(mask, shape, encoder), samples: shape.outer * shape.inner };
+    this.#activity = { counts: countActive(this.#rt, mask, shape, encoder), samples: shape.outer * shape.inner };
   }
 
   #release(): void {

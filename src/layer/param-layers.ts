@@ -1,15 +1,10 @@
-import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { GroupedOp, PerChannelOp } from '../ops/define.js';
+import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
-
-/** The instance side of the PReLU and maxout layers (implemented by Activations). */
-export interface FamilyHost {
-  prelu(x: Tensor, alpha: Tensor, options: { readonly axis?: number }): Tensor;
-  preluBackward(grads: { x: Tensor; alpha: Tensor; dy: Tensor }, options: { readonly axis?: number }): { dx: Tensor; dalpha: Tensor };
-  maxout(x: Tensor, options: { readonly pieces: number; readonly axis?: number }): Tensor;
-  maxoutBackward(grads: { x: Tensor; dy: Tensor }, options: { readonly pieces: number; readonly axis?: number }): Tensor;
-  /** The layer was disposed (the instance disposes the layers it made when it is disposed). */
-  layerDisposed(layer: { dispose(): void }): void;
-}
+import { groupedBackward, groupedForward } from '../kinds/grouped.js';
+import { perChannelBackward, perChannelBackwardMask, perChannelForward, perChannelForwardMask } from '../kinds/per-channel.js';
+import type { Mask } from './steps.js';
 
 /** Shared state of the layers that keep x (a reference: keep it alive until backward). */
 abstract class KeepsX {
@@ -39,10 +34,7 @@ abstract class KeepsX {
     this.checkLive();
     const x = this.kept;
     if (!x) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
-    const shape = expected(x);
-    if (dy.shape.length !== shape.length || dy.shape.some((d, i) => d !== shape[i])) {
-      throw new ShapeMismatchError('dy', `shape [${shape.join(', ')}] (the shape of forward's output)`, `[${dy.shape.join(', ')}]`);
-    }
+    checkSameShape('dy', dy, expected(x), "the shape of forward's output");
     this.kept = undefined;
     return x;
   }
@@ -51,19 +43,10 @@ abstract class KeepsX {
   dispose(): void {
     this.kept = undefined;
     this.#disposed = true;
+    this.rt.untrack(this);
   }
-}
 
-/** What a frozen-slope PReLU layer keeps: its 1-bit mask (released by backward or dispose). */
-export interface PreluMask {
-  readonly bytes: number;
-  release(): void;
-}
-
-/** The instance side of a frozen-slope PReLU layer: forward with a mask, backward from it. */
-export interface PreluMaskHost {
-  forward(x: Tensor, alpha: Tensor, axis: number | undefined): { y: Tensor; mask: PreluMask };
-  backward(mask: PreluMask, alpha: Tensor, dy: Tensor, axis: number | undefined): Tensor;
+  constructor(protected readonly rt: Runtime) {}
 }
 
 /**
@@ -82,19 +65,22 @@ export interface PreluMaskHost {
  */
 export class PreluLayer extends KeepsX {
   readonly op = 'prelu';
+  readonly #def: PerChannelOp;
   #dalpha: Tensor | undefined;
-  #mask: { readonly mask: PreluMask; readonly shape: readonly number[] } | undefined;
+  #mask: { readonly mask: Mask; readonly shape: readonly number[] } | undefined;
 
   /** @internal Use `acts.layer('prelu', { alpha })`. */
   constructor(
-    private readonly host: FamilyHost,
+    rt: Runtime,
+    def: PerChannelOp,
     /** The slopes (yours). */
     readonly alpha: Tensor,
     private readonly options: { readonly axis?: number },
-    /** Set for frozen slopes: the layer keeps a mask. */
-    private readonly masked?: PreluMaskHost,
+    /** true for frozen slopes: the layer keeps a mask. */
+    private readonly masked = false,
   ) {
-    super();
+    super(rt);
+    this.#def = def;
   }
 
   /** The slopes' gradient from the last backward (alpha's shape), or undefined before one (always, with frozen slopes). */
@@ -119,12 +105,12 @@ export class PreluLayer extends KeepsX {
   forward(x: Tensor): Tensor {
     this.checkLive();
     if (this.masked) {
-      const { y, mask } = this.masked.forward(x, this.alpha, this.options.axis);
+      const { y, mask } = perChannelForwardMask(this.rt, this.#def, x, this.alpha, this.options.axis);
       this.#mask?.mask.release();
       this.#mask = { mask, shape: x.shape };
       return y;
     }
-    const y = this.host.prelu(x, this.alpha, this.options);
+    const y = perChannelForward(this.rt, this.#def, x, this.alpha, this.options) as Tensor;
     this.kept = x;
     return y;
   }
@@ -135,16 +121,17 @@ export class PreluLayer extends KeepsX {
       this.checkLive();
       const kept = this.#mask;
       if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
-      if (dy.shape.length !== kept.shape.length || dy.shape.some((d, i) => d !== kept.shape[i])) {
-        throw new ShapeMismatchError('dy', `shape [${kept.shape.join(', ')}] (the shape of forward's output)`, `[${dy.shape.join(', ')}]`);
-      }
-      const dx = this.masked.backward(kept.mask, this.alpha, dy, this.options.axis);
+      checkSameShape('dy', dy, kept.shape, "the shape of forward's output");
+      const dx = perChannelBackwardMask(this.rt, this.#def, kept.mask, this.alpha, dy, this.options.axis);
       kept.mask.release();
       this.#mask = undefined;
       return dx;
     }
     const x = this.takeKept(dy, (t) => t.shape);
-    const { dx, dalpha } = this.host.preluBackward({ x, alpha: this.alpha, dy }, this.options);
+    const { dx, dalpha } = perChannelBackward(this.rt, this.#def, { x, alpha: this.alpha, dy }, this.options) as {
+      dx: Tensor;
+      dalpha: Tensor;
+    };
     this.#dalpha?.dispose();
     this.#dalpha = dalpha;
     return dx;
@@ -156,7 +143,6 @@ export class PreluLayer extends KeepsX {
     this.#mask?.mask.release();
     this.#mask = undefined;
     super.dispose();
-    this.host.layerDisposed(this);
   }
 }
 
@@ -171,19 +157,22 @@ export class PreluLayer extends KeepsX {
  */
 export class MaxoutLayer extends KeepsX {
   readonly op = 'maxout';
+  readonly #def: GroupedOp;
 
   /** @internal Use `acts.layer('maxout', { pieces })`. */
   constructor(
-    private readonly host: FamilyHost,
+    rt: Runtime,
+    def: GroupedOp,
     private readonly options: { readonly pieces: number; readonly axis?: number },
   ) {
-    super();
+    super(rt);
+    this.#def = def;
   }
 
   /** y = maxout(x), keeping x for backward. */
   forward(x: Tensor): Tensor {
     this.checkLive();
-    const y = this.host.maxout(x, this.options);
+    const y = groupedForward(this.rt, this.#def, x, this.options) as Tensor;
     this.kept = x;
     return y;
   }
@@ -193,6 +182,6 @@ export class MaxoutLayer extends KeepsX {
     const pieces = this.options.pieces;
     const axis = this.options.axis ?? -1;
     const x = this.takeKept(dy, (t) => t.shape.map((d, i) => (i === (axis < 0 ? axis + t.shape.length : axis) ? d / pieces : d)));
-    return this.host.maxoutBackward({ x, dy }, this.options);
+    return groupedBackward(this.rt, this.#def, { x, dy }, this.options) as Tensor;
   }
 }

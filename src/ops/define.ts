@@ -1,4 +1,6 @@
 import type { SimdKernels } from '../cpu/simd.js';
+import type { Grouping } from './maxout.js';
+import type { Broadcast } from './prelu.js';
 import { InvalidArgumentError, describe } from '../errors.js';
 
 /** How closely results must match the float64 reference (and, when exact, each other). */
@@ -41,6 +43,7 @@ export interface CpuKernels {
  * `params.attrs` (x, y, z, w in declaration order); the CPU kernels follow the same definition.
  */
 export interface OpDefinition<A extends string = string> {
+  readonly kind: 'elementwise';
   readonly name: string;
   /** The op's WGSL, `shaders/activations/<name>.wgsl`. */
   readonly wgsl: string;
@@ -67,11 +70,54 @@ export interface OpDefinition<A extends string = string> {
   };
 }
 
-/** Declares an op, keeping its attribute names as literal types for the public API. */
-export function defineOp<const A extends string = never, const D extends OpDefinition<A> = OpDefinition<A>>(def: D & OpDefinition<A>): D {
+/** An elementwise op: the registry's usual kind. */
+export type ElementwiseOp = OpDefinition;
+
+/** Declares an elementwise op, keeping its attribute names as literal types for the public API. */
+export function defineOp<const A extends string = never, const D extends Omit<OpDefinition<A>, 'kind'> = Omit<OpDefinition<A>, 'kind'>>(
+  def: D & Omit<OpDefinition<A>, 'kind'>,
+): D & { readonly kind: 'elementwise' } {
   if (Object.keys(def.attrs).length > 4) throw new Error(`${def.name}: at most 4 attributes fit params.attrs`);
-  return def;
+  return { ...def, kind: 'elementwise' };
 }
+
+/**
+ * An op with a tensor parameter that broadcasts over x (PReLU's slopes): its WGSL file declares
+ * forward(x, p), backward(x, p, dy), param_term(x, dy), mask_keep(x) and masked_backward(keep,
+ * p, dy) for shaders/per-channel.wgsl; these are the CPU twins.
+ */
+export interface PerChannelOp {
+  readonly kind: 'per-channel';
+  readonly name: string;
+  readonly wgsl: string;
+  readonly wgslPath: string;
+  readonly cpu: {
+    forward(x: Float32Array, param: Float32Array, b: Broadcast, y: Float32Array): void;
+    /** Writes y and the 1-bit mask (bit j of word w: element 32w + j). */
+    forwardMask(x: Float32Array, param: Float32Array, b: Broadcast, y: Float32Array, mask: Uint32Array): void;
+    backwardMask(words: Uint32Array, param: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): void;
+    /** Writes dx and each element's term of the parameter's gradient (rows of b.perParam, one per parameter). */
+    backward(x: Float32Array, param: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array, terms: Float32Array): void;
+  };
+}
+
+/**
+ * An op over groups of neighbouring entries along an axis (maxout): its WGSL file declares
+ * takes_lead(candidate, best) for shaders/grouped.wgsl; these are the CPU twins.
+ */
+export interface GroupedOp {
+  readonly kind: 'grouped';
+  readonly name: string;
+  readonly wgsl: string;
+  readonly wgslPath: string;
+  readonly cpu: {
+    forward(x: Float32Array, g: Grouping, y: Float32Array): void;
+    backward(x: Float32Array, dy: Float32Array, g: Grouping, dx: Float32Array): void;
+  };
+}
+
+/** Any registry entry. */
+export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp;
 
 /**
  * The op's attribute values in slot order, rounded to f32 as the GPU sees them, from the

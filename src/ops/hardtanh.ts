@@ -1,6 +1,6 @@
 import wgsl from '../../shaders/activations/hardtanh.wgsl?raw';
-import { bits, f32Bits, orderedKey } from '../cpu/bits.js';
-import { exactClampBits, exactInside } from '../cpu/exact.js';
+import { bits, f32Bits, orderedKey } from '../numerics/bits.js';
+import { exactClampBits, exactInside } from '../numerics/exact.js';
 import { defineOp } from './define.js';
 
 /**

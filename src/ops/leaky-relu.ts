@@ -1,6 +1,6 @@
 import wgsl from '../../shaders/activations/leaky-relu.wgsl?raw';
-import { bits, f32Bits, f32FromBits, isNanBits } from '../cpu/bits.js';
-import { exactMulBits } from '../cpu/exact.js';
+import { bits, f32Bits, f32FromBits, isNanBits } from '../numerics/bits.js';
+import { exactMulBits } from '../numerics/exact.js';
 import { defineOp } from './define.js';
 
 /**

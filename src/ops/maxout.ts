@@ -1,6 +1,7 @@
 import wgsl from '../../shaders/activations/maxout.wgsl?raw';
-import { bits, isNanBits, orderedKey } from '../cpu/bits.js';
+import { bits, isNanBits, orderedKey } from '../numerics/bits.js';
 import { InvalidArgumentError, describe } from '../errors.js';
+import type { GroupedOp } from './define.js';
 
 /** x seen as [outer, groups * pieces, inner] around the axis, and y's shape. */
 export interface Grouping {
@@ -76,12 +77,13 @@ function winner(g: Grouping, xb: Uint32Array, start: number): number {
  * winning; the gradient goes to the group's first maximum (shaders/activations/maxout.wgsl, run
  * by shaders/grouped.wgsl). Bit-exact on every backend.
  */
-export const maxout = {
+export const maxout: GroupedOp = {
+  kind: 'grouped',
   name: 'maxout',
   wgsl,
   wgslPath: 'shaders/activations/maxout.wgsl',
   cpu: {
-    forward(x: Float32Array, g: Grouping, y: Float32Array): void {
+    forward(x, g, y) {
       const xb = bits(x);
       const yb = bits(y);
       for (let o = 0; o < y.length; o++) {
@@ -89,7 +91,7 @@ export const maxout = {
         yb[o] = xb[start + winner(g, xb, start) * g.inner]!;
       }
     },
-    backward(x: Float32Array, dy: Float32Array, g: Grouping, dx: Float32Array): void {
+    backward(x, dy, g, dx) {
       const xb = bits(x);
       const gb = bits(dy);
       const out = bits(dx);
@@ -100,4 +102,4 @@ export const maxout = {
       }
     },
   },
-} as const;
+};

@@ -1,7 +1,8 @@
 import wgsl from '../../shaders/activations/prelu.wgsl?raw';
-import { bits, isNanBits } from '../cpu/bits.js';
-import { exactMulBits, treeSumBits } from '../cpu/exact.js';
+import { bits, isNanBits } from '../numerics/bits.js';
+import { exactMulBits } from '../numerics/exact.js';
 import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
+import type { PerChannelOp } from './define.js';
 
 /**
  * How a slope tensor broadcasts over x, in the form shaders/per-channel.wgsl reads: x as at most
@@ -132,15 +133,16 @@ const positive = (b: number) => (b | 0) > 0 && !isNanBits(b);
 /**
  * PReLU: y = x > 0 ? x : alpha * x with a slope tensor alpha broadcast over x
  * (shaders/activations/prelu.wgsl, run by shaders/per-channel.wgsl); dx = x > 0 ? dy : alpha *
- * dy, and dalpha sums x > 0 ? +0 : x * dy over each slope's elements in a fixed binary tree
- * (shaders/tree-sum.wgsl). Bit-exact on every backend.
+ * dy, and dalpha sums the terms x > 0 ? +0 : x * dy over each slope's elements in a fixed binary
+ * tree (the backend's rowSums: shaders/tree-sum.wgsl, numerics/exact.ts treeSumBits). Bit-exact on every backend.
  */
-export const prelu = {
+export const prelu: PerChannelOp = {
+  kind: 'per-channel',
   name: 'prelu',
   wgsl,
   wgslPath: 'shaders/activations/prelu.wgsl',
   cpu: {
-    forward(x: Float32Array, alpha: Float32Array, b: Broadcast, y: Float32Array): void {
+    forward(x, alpha, b, y) {
       const { a } = indices(b, x.length);
       const xb = bits(x);
       const ab = bits(alpha);
@@ -151,16 +153,15 @@ export const prelu = {
         yb[i] = positive(v) || isNanBits(v) ? v : exactMulBits(x[i]!, v, alpha[s]!, ab[s]!);
       }
     },
-    /** Writes y and returns the 1-bit mask of x > 0 (bit j of word w: element 32w + j), for frozen slopes. */
-    forwardMask(x: Float32Array, alpha: Float32Array, b: Broadcast, y: Float32Array): Uint32Array {
+    /** Writes y and the 1-bit mask of x > 0 (bit j of word w: element 32w + j), for frozen slopes. */
+    forwardMask(x, alpha, b, y, mask) {
       prelu.cpu.forward(x, alpha, b, y);
       const xb = bits(x);
-      const words = new Uint32Array(Math.ceil(x.length / 32));
-      for (let i = 0; i < x.length; i++) if (positive(xb[i]!)) words[i >>> 5]! |= 1 << (i & 31);
-      return words;
+      mask.fill(0);
+      for (let i = 0; i < x.length; i++) if (positive(xb[i]!)) mask[i >>> 5]! |= 1 << (i & 31);
     },
     /** dx from the mask, the slopes and dy: mask ? dy : alpha * dy. */
-    backwardMask(words: Uint32Array, alpha: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): void {
+    backwardMask(words, alpha, dy, b, dx) {
       const { a } = indices(b, dy.length);
       const ab = bits(alpha);
       const gb = bits(dy);
@@ -170,27 +171,23 @@ export const prelu = {
         out[i] = (words[i >>> 5]! >>> (i & 31)) & 1 ? gb[i]! : exactMulBits(dy[i]!, gb[i]!, alpha[s]!, ab[s]!);
       }
     },
-    /** Writes dx and returns dalpha (alpha's length). */
-    backward(x: Float32Array, alpha: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): Float32Array {
+    /** Writes dx, and each element's term of dalpha into `terms`, one row of perParam per slope. */
+    backward(x, alpha, dy, b, dx, terms) {
       const n = x.length;
       const { a, k } = indices(b, n);
       const xb = bits(x);
       const ab = bits(alpha);
       const gb = bits(dy);
       const out = bits(dx);
-      const terms = new Uint32Array(n);
+      const tb = bits(terms);
       for (let i = 0; i < n; i++) {
         const v = xb[i]!;
         const g = gb[i]!;
         const s = a[i]!;
         const pos = positive(v);
         out[i] = pos ? g : exactMulBits(dy[i]!, g, alpha[s]!, ab[s]!);
-        terms[s * b.perParam + k[i]!] = pos ? 0 : exactMulBits(x[i]!, v, dy[i]!, g);
+        tb[s * b.perParam + k[i]!] = pos ? 0 : exactMulBits(x[i]!, v, dy[i]!, g);
       }
-      const dalpha = new Float32Array(b.params);
-      const db = bits(dalpha);
-      for (let s = 0; s < b.params; s++) db[s] = treeSumBits(b.perParam, (j) => terms[s * b.perParam + j]!);
-      return dalpha;
     },
   },
-} as const;
+};

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, UnknownOpError } from '../errors.js';
-import type { OpDefinition } from './define.js';
+import type { AnyOp, OpDefinition } from './define.js';
+import { maxout } from './maxout.js';
+import { prelu } from './prelu.js';
 import { relu } from './relu.js';
 import { sigmoid } from './sigmoid.js';
 import { thresholdedRelu } from './thresholded-relu.js';
@@ -17,9 +19,10 @@ import { gelu } from './gelu.js';
 import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
 
-export type { Accuracy, AttrSpec, OpDefinition } from './define.js';
+export type { Accuracy, AnyOp, AttrSpec, ElementwiseOp, GroupedOp, OpDefinition, PerChannelOp } from './define.js';
 
 // The one table both backends read. Adding an op: its WGSL file, its entry here, its test spec.
+// Elementwise ops (the usual kind) here; ops of the other kinds below.
 const ops = {
   relu,
   thresholdedRelu,
@@ -40,6 +43,9 @@ const ops = {
 } as const;
 
 type Ops = typeof ops;
+
+/** Ops of the other kinds: a tensor parameter broadcast over x (per-channel), groups along an axis. */
+const otherKinds = { prelu, maxout } as const satisfies Record<string, AnyOp>;
 
 /** Other names an op answers to: ONNX's Clip is hardtanh. */
 const aliases = { clip: 'hardtanh' } as const satisfies Record<string, keyof Ops>;
@@ -67,15 +73,24 @@ export const opNames: readonly (keyof Ops)[] = Object.keys(ops) as (keyof Ops)[]
 /** Aliases and the op each stands for. */
 export const opAliases: Readonly<Record<string, string>> = aliases;
 
-/** Looks an op up by name; unknown names throw an {@link UnknownOpError} listing the valid ones. */
+/** Looks any op up by name, whatever its kind; unknown names throw an {@link UnknownOpError}. */
+export function lookupOp(name: unknown): AnyOp {
+  if (typeof name === 'string' && Object.hasOwn(otherKinds, name)) return otherKinds[name as keyof typeof otherKinds];
+  return getOp(name);
+}
+
+/**
+ * Looks an elementwise op up by name; unknown names throw an {@link UnknownOpError} listing the
+ * valid ones, and ops of other kinds an InvalidArgumentError saying which call takes them.
+ */
 export function getOp(name: unknown): OpDefinition {
   if (typeof name === 'string' && Object.hasOwn(aliases, name)) return ops[aliases[name as keyof Aliases]];
   if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as keyof Ops];
-  if (name === 'prelu' || name === 'maxout') {
-    const how = name === 'prelu' ? 'acts.prelu(x, alpha), acts.preluBackward(...)' : 'acts.maxout(x, { pieces }), acts.maxoutBackward(...)';
+  if (typeof name === 'string' && Object.hasOwn(otherKinds, name)) {
+    const kind = otherKinds[name as keyof typeof otherKinds].kind;
     throw new InvalidArgumentError(
       'op',
-      `an elementwise op here (${name} ${name === 'prelu' ? 'takes a tensor of slopes' : 'changes the shape'}: use ${how}, or forward/backward by name)`,
+      `an elementwise op here (${name} is a ${kind} op: use acts.${name}(...) and its backward, or forward/backward by name)`,
       `'${name}'`,
     );
   }

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/relu.wgsl?raw';
-import { bits, isNanBits } from '../cpu/bits.js';
+import { bits, isNanBits } from '../numerics/bits.js';
 import { defineOp } from './define.js';
 
 /** ReLU: y = x > 0 ? x : 0 (NaN stays NaN); dx = x > 0 ? dy : 0 (dy at NaN inputs). */

@@ -1,6 +1,6 @@
 import wgsl from '../../shaders/activations/relu6.wgsl?raw';
-import { bits, orderedKey } from '../cpu/bits.js';
-import { exactClampBits, exactInside } from '../cpu/exact.js';
+import { bits, orderedKey } from '../numerics/bits.js';
+import { exactClampBits, exactInside } from '../numerics/exact.js';
 import { defineOp } from './define.js';
 
 const ZERO = 0;

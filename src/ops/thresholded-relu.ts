@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/thresholded-relu.wgsl?raw';
-import { bits, f32Bits, isNanBits, orderedKey } from '../cpu/bits.js';
+import { bits, f32Bits, isNanBits, orderedKey } from '../numerics/bits.js';
 import { defineOp } from './define.js';
 
 /** Thresholded ReLU: y = x > theta ? x : 0, dx = x > theta ? dy : 0; NaN stays NaN. */

@@ -4,7 +4,7 @@
 // independent conversion written from the binary16 format (not the kernels' integer steps), and
 // the accuracy against the float64 reference: within 1 f16 ULP (exact ops: equal).
 import { InvalidArgumentError, ShapeMismatchError, type OpName, type Tensor } from '../../src/index.js';
-import { f32ToHalfBits, halfToF32Bits } from '../../src/cpu/half.js';
+import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import { getOp } from '../../src/ops/registry.js';
 import { assert, expectError } from '../helpers/compare.js';
 import { bitsOf, fromBits, hex, rng, toBits } from '../helpers/float.js';

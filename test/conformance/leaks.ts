@@ -4,8 +4,8 @@
 // nothing it made may be left alive. The long runs (100,000 cycles and more) are Node's
 // test/gpu/reliability.test.ts; this one is short enough for every stack.
 import { createActivations, GpuOperationError, type Activations, type Tensor } from '../../src/index.js';
-import { halfToF32Bits } from '../../src/cpu/half.js';
-import { poolBucket } from '../../src/gpu/gpu-backend.js';
+import { halfToF32Bits } from '../../src/numerics/half.js';
+import { poolBucket } from '../../src/gpu/pool.js';
 import { FAIL_AT_BYTES, failingDevice } from '../helpers/failing-device.js';
 import { assert, expectBits } from '../helpers/compare.js';
 import { countingDevice } from '../helpers/counting-device.js';

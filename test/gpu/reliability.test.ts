@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActivations, DeviceLostError, DisposedError, type Activations, type Tensor } from '../../src/index.js';
-import { treeSumBits } from '../../src/cpu/exact.js';
-import { f32ToHalfBits } from '../../src/cpu/half.js';
+import { treeSumBits } from '../../src/numerics/exact.js';
+import { f32ToHalfBits } from '../../src/numerics/half.js';
 import { casesFor } from '../conformance/all.js';
 import { countingDevice, type BufferCounts } from '../helpers/counting-device.js';
 import { bitsOf, randomFloats, rng, toBits, uniformFloats } from '../helpers/float.js';
@@ -11,7 +11,7 @@ import { describeIfAvailable } from '../helpers/requirements.js';
 import { registerConformance, webgpuContext } from '../helpers/vitest-suite.js';
 import { expectBits } from '../helpers/compare.js';
 import { forwarding } from '../helpers/forwarding.js';
-import { poolBucket } from '../../src/gpu/gpu-backend.js';
+import { poolBucket } from '../../src/gpu/pool.js';
 
 const STORAGE = 0x80;
 const MAP_READ = 0x01;

@@ -33,7 +33,7 @@ describeIfAvailable('shader compile errors on Dawn', 'reason' in found ? found.r
     const device = await found.adapter.requestDevice();
     const cache = deviceCache(device);
     device.pushErrorScope('validation');
-    cache.pipeline(broken, 4, 'backward', 64);
+    cache.pipeline('backward', broken, 64, 4);
     await device.popErrorScope();
     const err = await cache.compiled().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShaderCompileError);

@@ -1,0 +1,247 @@
+// The queue side of a device: how encoded work reaches the GPU (one submit per op, the caller's
+// encoder, or a batch), the error scopes around our submits and allocations, readback, freeing
+// buffers at the right moment, and device loss.
+import { DeviceLostError, GpuOperationError } from '../errors.js';
+import type { DeviceCache } from './device-cache.js';
+import { MapMode } from './constants.js';
+import { STAGING_USAGE, type BufferPool } from './pool.js';
+
+/**
+ * A batch is submitted in slices of this many ops: bounded work per submit, and well under the
+ * params cache's capacity, so no params buffer a slice uses is retired before it is submitted.
+ */
+const BATCH_OPS = 256;
+
+/** An open batch: nesting depth, our encoder and its open pass, ops since the last submit, buffers freed meanwhile. */
+interface Batch {
+  depth: number;
+  encoder: GPUCommandEncoder | undefined;
+  pass: GPUComputePassEncoder | undefined;
+  ops: number;
+  freed: GPUBuffer[];
+}
+
+export class GpuQueue {
+  #lost: GPUDeviceLostInfo | undefined;
+  readonly #lostPromise: Promise<never>;
+  #disposing = false;
+  #batch: Batch | undefined;
+  /** Error scopes of our own submits and allocations not yet looked at. */
+  #scopes: Promise<GpuOperationError | undefined>[] = [];
+  /**
+   * Called when the device is lost by something other than our own dispose(), in the same
+   * microtask that makes checkAlive() start throwing.
+   */
+  onLost: ((info: GPUDeviceLostInfo) => void) | undefined;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly cache: DeviceCache,
+    readonly pool: BufferPool,
+  ) {
+    const lost = device.lost.then((info) => {
+      if (!this.#disposing) {
+        this.#lost = info;
+        this.pool.closed = true;
+        this.onLost?.(info);
+      }
+      return info;
+    });
+    this.#lostPromise = lost.then((info) => {
+      throw new DeviceLostError(info.reason ?? 'unknown', info.message);
+    });
+    // Nobody may be waiting on it; keep it from counting as unhandled.
+    this.#lostPromise.catch(() => undefined);
+  }
+
+  /** Throws DeviceLostError once the device is gone. */
+  checkAlive(): void {
+    if (this.#lost) throw new DeviceLostError(this.#lost.reason ?? 'unknown', this.#lost.message);
+  }
+
+  /**
+   * A buffer from the pool or, inside an out-of-memory error scope, a new one: the device says so
+   * asynchronously, so a failure rejects the next read with a GpuOperationError (kind
+   * 'out-of-memory') naming the label.
+   */
+  createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const size = this.pool.sizeFor(descriptor.size);
+    const pooled = this.pool.take(size, descriptor.usage, descriptor.label ?? '');
+    if (pooled) return pooled;
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer({ ...descriptor, size });
+    this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${size} bytes`, 'out-of-memory');
+    return buffer;
+  }
+
+  /** Pops the innermost error scope into the list the next read settles. */
+  #watchScope(label: string, kind: 'validation' | 'out-of-memory'): void {
+    this.#scopes.push(this.device.popErrorScope().then((e) => (e ? new GpuOperationError(label, e.message, kind) : undefined)));
+  }
+
+  /**
+   * One compute pass: into the caller's encoder; or, in a batch, into the batch's open pass (a
+   * slice is submitted every BATCH_OPS ops); or into an encoder of ours submitted inside an error scope.
+   */
+  encode(label: string, encoder: GPUCommandEncoder | undefined, body: (pass: GPUComputePassEncoder) => void): void {
+    if (encoder) {
+      const pass = encoder.beginComputePass({ label });
+      body(pass);
+      pass.end();
+      return;
+    }
+    const batch = this.#batch;
+    if (batch) {
+      batch.pass ??= this.#batchEncoder(batch, true).beginComputePass({ label: 'batch' });
+      body(batch.pass);
+      if (++batch.ops >= BATCH_OPS) this.#flush();
+      return;
+    }
+    // One validation scope a submit: each scope is a round trip in browsers, so out-of-memory is
+    // watched where memory is taken (createBuffer), not here.
+    this.#submit(label, (enc) => {
+      const pass = enc.beginComputePass({ label });
+      body(pass);
+      pass.end();
+    });
+  }
+
+  /** Copies `bytes` from `source` at `offset` to the start of `target`, in `encoder`, the batch, or submitted by us. */
+  copy(source: GPUBuffer, offset: number, target: GPUBuffer, bytes: number, encoder?: GPUCommandEncoder): void {
+    if (bytes === 0) return;
+    if (encoder) {
+      encoder.copyBufferToBuffer(source, offset, target, 0, bytes);
+      return;
+    }
+    const batch = this.#batch;
+    if (batch) {
+      this.#batchEncoder(batch, false).copyBufferToBuffer(source, offset, target, 0, bytes);
+      if (++batch.ops >= BATCH_OPS) this.#flush();
+      return;
+    }
+    this.#submit('copy', (enc) => enc.copyBufferToBuffer(source, offset, target, 0, bytes));
+  }
+
+  /** An encoder of ours, filled by `fill` and submitted inside one validation scope. */
+  #submit(label: string, fill: (encoder: GPUCommandEncoder) => void): void {
+    this.device.pushErrorScope('validation');
+    const enc = this.device.createCommandEncoder({ label });
+    fill(enc);
+    this.device.queue.submit([enc.finish()]);
+    this.#watchScope(label, 'validation');
+  }
+
+  /** Runs fn inside a batch (joining an open one); the outermost submits what it holds. */
+  batch<T>(fn: () => T): T {
+    if (this.#batch) this.#batch.depth++;
+    else this.#batch = { depth: 1, encoder: undefined, pass: undefined, ops: 0, freed: [] };
+    try {
+      return fn();
+    } finally {
+      const batch = this.#batch;
+      if (--batch.depth === 0) {
+        try {
+          this.#flush();
+        } finally {
+          this.#batch = undefined;
+        }
+      }
+    }
+  }
+
+  /** Submits what the open batch encoded so far (one error scope), then releases what it freed. */
+  #flush(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    const { encoder, pass, freed } = batch;
+    batch.encoder = undefined;
+    batch.pass = undefined;
+    batch.ops = 0;
+    batch.freed = [];
+    if (encoder && !this.#lost) {
+      pass?.end();
+      // Encoder errors surface at finish(), so one scope around it and the submit catches them.
+      this.device.pushErrorScope('validation');
+      this.device.queue.submit([encoder.finish()]);
+      this.#watchScope('batch', 'validation');
+    }
+    for (const buffer of freed) this.pool.put(buffer);
+  }
+
+  /** The open batch's encoder, its compute pass ended when `pass` is false (a copy comes next). */
+  #batchEncoder(batch: Batch, pass: boolean): GPUCommandEncoder {
+    batch.encoder ??= this.device.createCommandEncoder({ label: 'batch' });
+    if (!pass && batch.pass) {
+      batch.pass.end();
+      batch.pass = undefined;
+    }
+    return batch.encoder;
+  }
+
+  /** Copies `bytes` from `buffer` at byte `offset` back to the CPU. */
+  async read(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    this.checkAlive();
+    if (bytes === 0) {
+      await this.#settle();
+      return new ArrayBuffer(0);
+    }
+    // A read sees all the work encoded before it: submit what an open batch holds.
+    this.#flush();
+    // The copy is queued at once, behind the work that wrote the buffer: disposing the tensor
+    // while the read is pending cannot make it copy from a destroyed buffer.
+    const staging = this.createBuffer({ label: 'readback', size: bytes, usage: STAGING_USAGE });
+    let reusable = false;
+    try {
+      const enc = this.device.createCommandEncoder({ label: 'readback' });
+      enc.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+      this.device.queue.submit([enc.finish()]);
+      await this.#settle();
+      try {
+        // Only our bytes: a pooled staging buffer may be larger (poolBucket).
+        await Promise.race([staging.mapAsync(MapMode.READ, 0, bytes), this.#lostPromise]);
+      } catch (e) {
+        // mapAsync rejects (AbortError) when the device goes away; say so plainly.
+        await Promise.race([this.#lostPromise, new Promise((r) => setTimeout(r, 0))]);
+        throw e;
+      }
+      // Copy out before unmap: the mapped range is detached by unmap().
+      const out = staging.getMappedRange(0, bytes).slice(0);
+      staging.unmap();
+      reusable = true;
+      return out;
+    } finally {
+      // Unmapped after a good read, it can serve the next one; otherwise it goes.
+      if (reusable) this.release(staging);
+      else staging.destroy();
+    }
+  }
+
+  /** Waits for compile checks and error scopes so far; throws the first failure. */
+  async #settle(): Promise<void> {
+    await this.cache.compiled();
+    if (this.#scopes.length === 0) return;
+    const scopes = this.#scopes;
+    this.#scopes = [];
+    const errors = await Promise.race([Promise.all(scopes), this.#lostPromise]);
+    const first = errors.find((e) => e !== undefined);
+    // Memory pressure: give back what the pool holds.
+    if (errors.some((e) => e?.kind === 'out-of-memory')) this.pool.trim();
+    if (first) throw first;
+  }
+
+  /**
+   * Frees a buffer we made: in a batch, once the batch's work that may read it is submitted.
+   * Buffers the caller's unsubmitted encoder reads are never released here before they submit
+   * (they go with the tensors that work writes: Runtime.releaseWith).
+   */
+  release(buffer: GPUBuffer): void {
+    if (this.#batch) this.#batch.freed.push(buffer);
+    else this.pool.put(buffer);
+  }
+
+  /** From now on, a loss of the device is our own doing: nothing more is pooled or reported. */
+  closing(): void {
+    this.#disposing = true;
+    this.pool.closed = true;
+  }
+}

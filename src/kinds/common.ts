@@ -1,0 +1,96 @@
+// What the op kinds share: new tensors from kernels that fill them, f16 through f32 kernels, and
+// the checks on shapes and option objects.
+import type { StorageType } from '../backend.js';
+import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { Tensor, type Dtype } from '../tensor.js';
+
+/**
+ * New storage of `length` elements that `fill` writes (a backend kernel); released again if
+ * `fill` throws, so a refused call leaves nothing behind.
+ */
+export function produce(rt: Runtime, length: number, type: StorageType, label: string, fill: (out: never) => void): never {
+  const out = rt.backend.allocate(length, type, label, 'x');
+  try {
+    fill(out);
+  } catch (e) {
+    rt.backend.release(out);
+    throw e;
+  }
+  return out;
+}
+
+/** f16 tensors as new f32 tensors (exact), for ops that run f16 through their f32 kernels; each must be f16. */
+export function widenAll(rt: Runtime, tensors: readonly (readonly [string, Tensor<Dtype>])[]): Tensor[] {
+  const storages = tensors.map(([name, t]) => {
+    const s = rt.anyStorage(t, name);
+    if (t.dtype !== 'f16') throw new InvalidArgumentError(name, `an f16 tensor (as ${tensors[0]![0]} is)`, `an ${t.dtype} tensor`);
+    return s;
+  });
+  return tensors.map(([, t], i) => {
+    const out = produce(rt, t.length, 'f32', 'f16.widened', (o) => rt.backend.convert('widen', storages[i]!, o, t.length));
+    return rt.adopt(out, t.shape);
+  });
+}
+
+/** An f32 result rounded to a new f16 tensor (nearest even); the f32 tensor is disposed. */
+export function narrow(rt: Runtime, t: Tensor): Tensor<'f16'> {
+  try {
+    const s = rt.storage(t, 'x');
+    return rt.adopt(
+      produce(rt, t.length, 'f16', 'f16.narrowed', (o) => rt.backend.convert('narrow', s, o, t.length)),
+      t.shape,
+      'f16',
+    );
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Runs `fn` on f32 copies of f16 tensors and disposes the copies. */
+export function widened<T>(rt: Runtime, tensors: readonly (readonly [string, Tensor<Dtype>])[], fn: (wide: Tensor[]) => T): T {
+  const wide = widenAll(rt, tensors);
+  try {
+    return fn(wide);
+  } finally {
+    for (const t of wide) t.dispose();
+  }
+}
+
+/** true for an f16 tensor (anything else goes on to the f32 path and its checks). */
+export function isHalf(t: unknown): t is Tensor<'f16'> {
+  return t instanceof Tensor && (t as Tensor<Dtype>).dtype === 'f16';
+}
+
+/** An options object (undefined counts as {}). */
+export function optionsObject(options: unknown, argument = 'options'): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(argument, 'an options object', describe(options));
+  return options as Record<string, unknown>;
+}
+
+/** The attrs an op of another kind needs when given by name to forward/backward/layer. */
+export function attrsObject(attrs: unknown, op: string, shape: string): Record<string, unknown> {
+  if (typeof attrs !== 'object' || attrs === null) throw new InvalidArgumentError('attrs', `${op}'s attributes ${shape}`, describe(attrs));
+  return attrs as Record<string, unknown>;
+}
+
+/** A shape for `length` elements: non-negative integers whose product is the length. */
+export function checkShape(shape: unknown, length: number, argument = 'shape'): readonly number[] {
+  if (!Array.isArray(shape)) throw new InvalidArgumentError(argument, 'an array of non-negative integers', describe(shape));
+  const dims = shape as unknown[];
+  dims.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new InvalidArgumentError(`${argument}[${i}]`, 'a non-negative integer', describe(d));
+    }
+  });
+  const product = (dims as number[]).reduce((a, b) => a * b, 1);
+  if (product !== length) {
+    throw new ShapeMismatchError(
+      argument,
+      `dimensions whose product is the data's length, ${length}`,
+      `[${dims.join(', ')}] (product ${product})`,
+    );
+  }
+  return dims as number[];
+}
