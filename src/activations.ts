@@ -19,7 +19,7 @@ import { kindOf } from './kinds/kinds.js';
 import { perChannelBackward, perChannelForward, type PreluAttrs, type PreluLayerOptions, type PreluOptions } from './kinds/per-channel.js';
 import { openBackend, recover, type CreateOptions, type Opened, type Recovery } from './open.js';
 
-export type { Tuning } from './gpu/gpu-backend.js';
+export type { Tuning } from './gpu/limits.js';
 export type { AdapterSummary } from './gpu/device.js';
 export type { CreateOptions } from './open.js';
 export type { EncodeOptions, Grads } from './kinds/elementwise.js';

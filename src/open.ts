@@ -4,7 +4,8 @@ import type { Backend } from './backend.js';
 import { CpuBackend, createCpuBackend, type CpuKernelsMode } from './cpu/cpu-backend.js';
 import { DeviceLostError, InvalidArgumentError, WebGPUUnavailableError, describe } from './errors.js';
 import { requestDevice, summarize, type AcquiredDevice, type AdapterSummary } from './gpu/device.js';
-import { GpuBackend, type Tuning } from './gpu/gpu-backend.js';
+import { GpuBackend } from './gpu/gpu-backend.js';
+import type { Tuning } from './gpu/limits.js';
 
 /** Options for {@link createActivations}. */
 export interface CreateOptions {

@@ -10,24 +10,9 @@ import { BufferUsage } from './constants.js';
 import { deviceCache, type DeviceCache } from './device-cache.js';
 import { BINDING, KERNELS, type BindingName, type KernelName } from './kernels.js';
 import { grid, planElementwise, type PlanLimits } from './plan.js';
+import { planLimits, type Tuning } from './limits.js';
 import { BufferPool, TENSOR_USAGE } from './pool.js';
 import { GpuQueue } from './queue.js';
-
-/** Knobs for tests and tuning; the defaults come from the device's limits. */
-export interface Tuning {
-  /** Invocations per workgroup (default: 256, or the device's limit when lower). */
-  readonly workgroupSize?: number;
-  /** false runs every element through the scalar kernel (default true: vec4 where aligned). */
-  readonly vectorize?: boolean;
-  /** Caps the bytes bound per operand per dispatch below maxStorageBufferBindingSize. */
-  readonly maxBindingBytes?: number;
-  /**
-   * Bytes of released tensor buffers kept for reuse (default 64 MiB, at most 256 buffers; 0
-   * turns the pool off). Reuse skips createBuffer and destroy on the hot path. Buffers are made
-   * in size classes less than 25% apart (poolBucket), so near sizes reuse one another's.
-   */
-  readonly poolBytes?: number;
-}
 
 /** What a dispatch binds: a whole buffer, or a range of one. */
 type Bound = GPUBuffer | GPUBufferBinding;
@@ -56,31 +41,8 @@ export class GpuBackend implements Backend<GPUBuffer> {
     tuning: Tuning,
   ) {
     this.#cache = deviceCache(device);
-    const l = device.limits;
-    const maxWorkgroup = Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX);
-    const workgroupSize = tuning.workgroupSize ?? Math.min(256, maxWorkgroup);
-    if (!Number.isInteger(workgroupSize) || workgroupSize < 1 || workgroupSize > maxWorkgroup) {
-      throw new InvalidArgumentError('tuning.workgroupSize', `an integer from 1 to ${maxWorkgroup}`, String(workgroupSize));
-    }
-    const maxBinding = tuning.maxBindingBytes ?? l.maxStorageBufferBindingSize;
-    if (!Number.isInteger(maxBinding) || maxBinding < 2 * l.minStorageBufferOffsetAlignment) {
-      throw new InvalidArgumentError(
-        'tuning.maxBindingBytes',
-        `an integer >= ${2 * l.minStorageBufferOffsetAlignment}`,
-        String(maxBinding),
-      );
-    }
-    const poolBytes = tuning.poolBytes ?? 64 * 1024 * 1024;
-    if (!Number.isInteger(poolBytes) || poolBytes < 0) {
-      throw new InvalidArgumentError('tuning.poolBytes', 'a non-negative integer number of bytes', String(poolBytes));
-    }
-    this.limits = {
-      maxBindingBytes: Math.min(maxBinding, l.maxStorageBufferBindingSize),
-      offsetAlignment: l.minStorageBufferOffsetAlignment,
-      maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      workgroupSize,
-      vectorize: tuning.vectorize ?? true,
-    };
+    const { limits, poolBytes } = planLimits(device, tuning);
+    this.limits = limits;
     this.#pool = new BufferPool(device, poolBytes, (b) => this.#cache.forget(b));
     this.#queue = new GpuQueue(device, this.#cache, this.#pool);
   }

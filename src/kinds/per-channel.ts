@@ -7,7 +7,7 @@ import { preluBroadcast } from '../ops/prelu.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { PreluLayer } from '../layer/param-layers.js';
-import { newMask, maskStorage, type Mask } from '../layer/steps.js';
+import { maskStorage, withMask, type Mask } from '../layer/steps.js';
 import { attrsObject, isHalf, narrow, optionsObject, produce, widened } from './common.js';
 
 /** Where PReLU's slopes go: see Activations.prelu. */
@@ -114,16 +114,12 @@ export function perChannelForwardMask(
   const param = rt.storage(alpha, 'alpha');
   const b = preluBroadcast(x.shape, alpha.shape, axis);
   const n = x.length;
-  const mask = newMask(rt, n, `${op.name}.mask`);
-  try {
+  return withMask(rt, n, `${op.name}.mask`, (mask) => {
     const y = produce(rt, n, 'f32', `${op.name}.forward`, (out) =>
       rt.backend.perChannel(op, 'forward_mask', { x: xs, param, out, mask: mask.storage as never }, n, b),
     );
     return { y: rt.adopt(y, x.shape), mask };
-  } catch (e) {
-    mask.release();
-    throw e;
-  }
+  });
 }
 
 /** A frozen-parameter layer's backward: dx from the mask, the parameter and dy. */

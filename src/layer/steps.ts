@@ -38,7 +38,7 @@ export function maskStorage(rt: Runtime, mask: Mask): never {
 }
 
 /** Runs `fill` with a new mask, releasing it if `fill` throws. */
-function withMask<T>(rt: Runtime, length: number, label: string, fill: (mask: Mask) => T): T {
+export function withMask<T>(rt: Runtime, length: number, label: string, fill: (mask: Mask) => T): T {
   const mask = newMask(rt, length, label);
   try {
     return fill(mask);
