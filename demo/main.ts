@@ -1,4 +1,5 @@
 import { createActivations, opNames, type Activations, type OpName } from '../src/index.js';
+import { getOp } from '../src/ops/registry.js';
 import { setupBench, type BenchRow } from './bench.js';
 import { TrainTab, type TrainOptions, type TrainReport } from './train-tab.js';
 
@@ -41,25 +42,6 @@ declare global {
 
 const $ = (id: string) => document.getElementById(id)!;
 
-// The formula shown beside each op (defaults for the attributes).
-const FORMULAS: Record<string, string> = {
-  relu: 'max(0, x)',
-  thresholdedRelu: 'x > 1 ? x : 0',
-  leakyRelu: 'x > 0 ? x : 0.01x',
-  relu6: 'min(max(x, 0), 6)',
-  hardtanh: 'clamp(x, −1, 1)',
-  sigmoid: '1 / (1 + e^−x)',
-  tanh: 'tanh x',
-  elu: 'x > 0 ? x : e^x − 1',
-  selu: '1.0507 · (x > 0 ? x : 1.6733 (e^x − 1))',
-  celu: 'max(0, x) + min(0, e^x − 1)',
-  softplus: 'log(1 + e^x)',
-  silu: 'x · σ(x)',
-  mish: 'x · tanh(softplus x)',
-  gelu: 'x · Φ(x)',
-  hardsigmoid: 'clamp(x/6 + 1/2, 0, 1)',
-  hardswish: 'x · relu6(x + 3) / 6',
-};
 const COLORS = ['#2b6cb0', '#d9480f', '#2f9e44', '#ae3ec9', '#f08c00', '#0c8599', '#e03131', '#5c940d'];
 const DEFAULT = ['relu', 'leakyRelu', 'gelu', 'sigmoid', 'tanh'];
 /** Half-widths of the x ranges offered; 801 points each, exact 0 in the middle. */
@@ -246,7 +228,7 @@ async function main(): Promise<void> {
     );
     for (const el of document.querySelectorAll('.range-label')) el.textContent = `${tick(-half)} to ${tick(half)}`;
     $('legend').innerHTML = series
-      .map((s) => `<li><span style="color:${s.color}">■</span> <b>${s.op}</b> <code>${FORMULAS[s.op] ?? ''}</code></li>`)
+      .map((s) => `<li><span style="color:${s.color}">■</span> <b>${s.op}</b> <code>${getOp(s.op).formula}</code></li>`)
       .join('');
   };
   picker.addEventListener('change', redraw);

@@ -8,6 +8,7 @@ import { mulExp64 } from './elu.js';
  */
 export const celu = defineOp({
   name: 'celu',
+  formula: 'max(0, x) + min(0, e^x − 1)',
   wgsl,
   wgslPath: 'shaders/activations/celu.wgsl',
   attrs: {

@@ -45,6 +45,8 @@ export interface CpuKernels {
 export interface OpDefinition<A extends string = string> {
   readonly kind: 'elementwise';
   readonly name: string;
+  /** The op with its default attributes, as a person writes it (the demo shows it beside each plot). */
+  readonly formula: string;
   /** The op's WGSL, `shaders/activations/<name>.wgsl`. */
   readonly wgsl: string;
   readonly wgslPath: string;

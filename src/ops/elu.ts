@@ -19,6 +19,7 @@ export function mulExp64(m: number, v: number): number {
  */
 export const elu = defineOp({
   name: 'elu',
+  formula: 'x > 0 ? x : e^x − 1',
   wgsl,
   wgslPath: 'shaders/activations/elu.wgsl',
   attrs: { alpha: { default: 1 } },

@@ -101,6 +101,7 @@ function scaleGrad(dy: number, g: number, x: number): number {
  */
 export const gelu = defineOp({
   name: 'gelu',
+  formula: 'x · Φ(x)',
   wgsl,
   wgslPath: 'shaders/activations/gelu.wgsl',
   attrs: { approximate: { default: 'none', choices: ['none', 'tanh'] } },

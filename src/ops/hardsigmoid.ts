@@ -17,6 +17,7 @@ function finiteF32(value: number): string | undefined {
  */
 export const hardsigmoid = defineOp({
   name: 'hardsigmoid',
+  formula: 'clamp(x/6 + 1/2, 0, 1)',
   wgsl,
   wgslPath: 'shaders/activations/hardsigmoid.wgsl',
   attrs: { alpha: { default: 1 / 6, check: positiveF32 }, beta: { default: 0.5, check: finiteF32 } },

@@ -8,6 +8,7 @@ import { defineOp } from './define.js';
  */
 export const hardswish = defineOp({
   name: 'hardswish',
+  formula: 'x · relu6(x + 3) / 6',
   wgsl,
   wgslPath: 'shaders/activations/hardswish.wgsl',
   attrs: {},

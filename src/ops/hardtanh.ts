@@ -9,6 +9,7 @@ import { defineOp } from './define.js';
  */
 export const hardtanh = defineOp({
   name: 'hardtanh',
+  formula: 'clamp(x, −1, 1)',
   wgsl,
   wgslPath: 'shaders/activations/hardtanh.wgsl',
   attrs: { min: { default: -1 }, max: { default: 1 } },

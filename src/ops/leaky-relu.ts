@@ -9,6 +9,7 @@ import { defineOp } from './define.js';
  */
 export const leakyRelu = defineOp({
   name: 'leakyRelu',
+  formula: 'x > 0 ? x : 0.01x',
   wgsl,
   wgslPath: 'shaders/activations/leaky-relu.wgsl',
   attrs: { alpha: { default: 0.01 } },

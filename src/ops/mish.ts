@@ -8,6 +8,7 @@ import { mulExp64 } from './elu.js';
  */
 export const mish = defineOp({
   name: 'mish',
+  formula: 'x · tanh(softplus x)',
   wgsl,
   wgslPath: 'shaders/activations/mish.wgsl',
   attrs: {},

@@ -5,6 +5,7 @@ import { defineOp } from './define.js';
 /** ReLU: y = x > 0 ? x : 0 (NaN stays NaN); dx = x > 0 ? dy : 0 (dy at NaN inputs). */
 export const relu = defineOp({
   name: 'relu',
+  formula: 'max(0, x)',
   wgsl,
   wgslPath: 'shaders/activations/relu.wgsl',
   attrs: {},

@@ -9,6 +9,7 @@ const SIX = 0x40c00000;
 /** ReLU6: y = min(max(x, 0), 6) (NaN stays NaN, -0 gives +0); dx = 0 < x < 6 ? dy : 0 (dy at NaN). */
 export const relu6 = defineOp({
   name: 'relu6',
+  formula: 'min(max(x, 0), 6)',
   wgsl,
   wgslPath: 'shaders/activations/relu6.wgsl',
   attrs: {},

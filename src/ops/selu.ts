@@ -8,6 +8,7 @@ import { mulExp64 } from './elu.js';
  */
 export const selu = defineOp({
   name: 'selu',
+  formula: '1.0507 · (x > 0 ? x : 1.6733 (e^x − 1))',
   wgsl,
   wgslPath: 'shaders/activations/selu.wgsl',
   attrs: { alpha: { default: 1.6732632423543772 }, scale: { default: 1.0507009873554805 } },

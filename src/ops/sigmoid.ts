@@ -10,6 +10,7 @@ export function sigmoid64(v: number): number {
 /** Sigmoid: y = 1 / (1 + exp(-x)); the gradient is computed from the output, dy * y * (1 - y). */
 export const sigmoid = defineOp({
   name: 'sigmoid',
+  formula: '1 / (1 + e^−x)',
   wgsl,
   wgslPath: 'shaders/activations/sigmoid.wgsl',
   attrs: {},

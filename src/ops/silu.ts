@@ -9,6 +9,7 @@ import { sigmoid64 } from './sigmoid.js';
  */
 export const silu = defineOp({
   name: 'silu',
+  formula: 'x · σ(x)',
   wgsl,
   wgslPath: 'shaders/activations/silu.wgsl',
   attrs: {},

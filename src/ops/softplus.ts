@@ -9,6 +9,7 @@ import { sigmoid64 } from './sigmoid.js';
  */
 export const softplus = defineOp({
   name: 'softplus',
+  formula: 'log(1 + e^x)',
   wgsl,
   wgslPath: 'shaders/activations/softplus.wgsl',
   attrs: {

@@ -4,6 +4,7 @@ import { defineOp } from './define.js';
 /** Tanh: y = tanh(x); the gradient is computed from the output, dy * (1 - y^2). */
 export const tanh = defineOp({
   name: 'tanh',
+  formula: 'tanh x',
   wgsl,
   wgslPath: 'shaders/activations/tanh.wgsl',
   attrs: {},

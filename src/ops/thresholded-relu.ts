@@ -5,6 +5,7 @@ import { defineOp } from './define.js';
 /** Thresholded ReLU: y = x > theta ? x : 0, dx = x > theta ? dy : 0; NaN stays NaN. */
 export const thresholdedRelu = defineOp({
   name: 'thresholdedRelu',
+  formula: 'x > 1 ? x : 0',
   wgsl,
   wgslPath: 'shaders/activations/thresholded-relu.wgsl',
   attrs: { theta: { default: 1 } },
