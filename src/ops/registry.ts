@@ -70,6 +70,9 @@ export type OpAttrs<N extends OpName> = Ops[Canonical<N>]['attrs'] extends infer
 /** Every registered op name, in registry order (aliases not included). */
 export const opNames: readonly (keyof Ops)[] = Object.keys(ops) as (keyof Ops)[];
 
+/** Every registry entry's name, of every kind (elementwise first), aliases not included. */
+export const registryNames: readonly string[] = [...opNames, ...Object.keys(otherKinds)];
+
 /** Aliases and the op each stands for. */
 export const opAliases: Readonly<Record<string, string>> = aliases;
 

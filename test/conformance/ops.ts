@@ -7,10 +7,21 @@ import { bitsOf, fromBits, hex, SPECIAL_BITS, toBits, ulpDistance, uniformFloats
 import type { AttrValues, OpSpec } from '../ops/op-spec.js';
 import type { ConformanceCase } from './relu.js';
 
-/** Every op's spec, from test/ops/*.spec.ts. */
-export const specs = Object.values(import.meta.glob<OpSpec>('../ops/*.spec.ts', { import: 'spec', eager: true })).sort((a, b) =>
-  a.op.localeCompare(b.op),
-);
+/** What a test/ops/*.spec.ts exports: an elementwise op's spec, or an op of another kind's cases. */
+interface SpecModule {
+  readonly spec?: OpSpec;
+  readonly cases?: readonly ConformanceCase[];
+}
+
+const modules = import.meta.glob<SpecModule>('../ops/*.spec.ts', { eager: true });
+
+/** The ops with a spec file, by file name (kebab-case, as the WGSL files). */
+export const specFiles: readonly string[] = Object.keys(modules).map((path) => /([\w-]+)\.spec\.ts$/.exec(path)![1]!);
+
+/** Every elementwise op's spec, from test/ops/*.spec.ts. */
+export const specs = Object.values(modules)
+  .flatMap((m) => (m.spec ? [m.spec] : []))
+  .sort((a, b) => a.op.localeCompare(b.op));
 
 /** Every sign and biased exponent (subnormals too), several mantissas each, and the special values. */
 export function sweepInputs(extra: readonly number[] = []): Float32Array<ArrayBuffer> {
@@ -170,8 +181,8 @@ function casesFor(spec: OpSpec): ConformanceCase[] {
   ];
 }
 
-/** Every op spec's cases, in op order. */
-export const opCases: readonly ConformanceCase[] = specs.flatMap(casesFor);
+/** Every op spec's cases, in op order, then the cases of the ops of other kinds (prelu, maxout). */
+export const opCases: readonly ConformanceCase[] = [...specs.flatMap(casesFor), ...Object.values(modules).flatMap((m) => m.cases ?? [])];
 
 /** The ops that have a spec, so a test can insist every registered op has one. */
 export const specifiedOps: readonly OpName[] = specs.map((s) => s.op);

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createActivations, opNames } from '../../src/index.js';
-import { getOp } from '../../src/ops/registry.js';
-import { specifiedOps } from '../conformance/ops.js';
+import { getOp, lookupOp, registryNames } from '../../src/ops/registry.js';
+import { specFiles, specifiedOps } from '../conformance/ops.js';
 
 describe('the op registry', () => {
   it('has a test spec (test/ops/<op>.spec.ts) for every op, and no spec without an op', () => {
     expect([...specifiedOps].sort()).toEqual([...opNames].sort());
+  });
+
+  it('has a spec file (test/ops/<op>.spec.ts) for every op of every kind, and none for an op it lacks', () => {
+    const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    expect([...specFiles].sort()).toEqual(registryNames.map(kebab).sort());
+    expect(registryNames).toContain('prelu');
+    expect(registryNames).toContain('maxout');
+    for (const name of registryNames) expect(lookupOp(name).wgslPath).toBe(`shaders/activations/${kebab(name)}.wgsl`);
   });
 
   it('names each op after its WGSL file, with at most four attributes', () => {
