@@ -18,6 +18,7 @@ import { mish } from './mish.js';
 import { gelu } from './gelu.js';
 import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
+import { softsign } from './softsign.js';
 
 export type { Accuracy, AnyOp, AttrSpec, ElementwiseOp, GroupedOp, OpDefinition, PerChannelOp } from './define.js';
 
@@ -40,6 +41,7 @@ const ops = {
   gelu,
   hardsigmoid,
   hardswish,
+  softsign,
 } as const;
 
 type Ops = typeof ops;
