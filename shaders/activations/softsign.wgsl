@@ -1,8 +1,8 @@
 // Softsign: y = x / (1 + |x|), dx = dy / (1 + |x|)^2 (as WebNN's softsign and PyTorch's).
 // softsign(+-0) = +-0, softsign(+-Inf) = +-1 (chosen on the bits: x / (1 + |x|) would be
 // Inf / Inf), NaN stays NaN. One rounding for 1 + |x| and one division: within 3 ULP.
-// Backward squares d = 1 + |x| (past |x| ~ 1.8e19 the square is Inf and dx is 0, where the true
-// value is below the smallest normal f32): within 5 ULP; its gradient at +-Inf is 0.
+// Backward divides by d = 1 + |x| twice, not once by d * d: the square overflows past
+// |x| ~ 1.8e19, where a large dy still gives a normal dx. Within 6 ULP; the gradient at +-Inf is 0.
 
 fn forward(x: V) -> V {
   let b = bitcast<U>(x);
@@ -13,5 +13,5 @@ fn forward(x: V) -> V {
 
 fn backward(x: V, dy: V) -> V {
   let d = V(1.0) + abs(x);
-  return dy / (d * d);
+  return (dy / d) / d;
 }

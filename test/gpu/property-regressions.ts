@@ -16,6 +16,8 @@ export interface PropertyCase {
  * case fast-check prints ("Counterexample: [...]") here when it finds one.
  */
 export const regressions: readonly PropertyCase[] = [
+  // softsign backward, x = 1.2e32, dy = 2.5e27: dy / (d * d) gave 0 (the square overflowed), not 1.7e-37.
+  { op: 'softsign', attrSet: 0, length: 3, offsets: [0, 0, 0], slack: 0, seed: 0, specialRate: 0 },
   // Lengths at the vec4/tail and chunk edges, offsets that defeat vec4, specials everywhere.
   { op: 'relu', attrSet: 0, length: 5, offsets: [1, 2, 3], slack: 1, seed: 1, specialRate: 0.5 },
   { op: 'thresholdedRelu', attrSet: 3, length: 4099, offsets: [4, 0, 64], slack: 3, seed: 2, specialRate: 0.25 },
