@@ -55,7 +55,11 @@ async function findGpu(options: AcquireOptions): Promise<GPU> {
       return await loadNodeGpu();
     } catch (e) {
       nodeGpu = undefined;
-      throw new WebGPUUnavailableError(`no navigator.gpu, and the optional 'webgpu' package could not be loaded (${message(e)})`);
+      const missing = /Cannot find (package|module)/.test(message(e));
+      const what = missing
+        ? 'is not installed: `npm install webgpu` gives Node WebGPU through Dawn'
+        : `could not be loaded (${message(e)})`;
+      throw new WebGPUUnavailableError(`no navigator.gpu, and the optional 'webgpu' package ${what}`);
     }
   }
   if (nav && typeof window !== 'undefined' && !window.isSecureContext) {
@@ -82,10 +86,10 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
     throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`);
   }
   if (!adapter) {
-    const hint =
-      typeof window === 'undefined'
-        ? ' (is VK_ICD_FILENAMES set to a Vulkan driver?)'
-        : ' (WebGPU may be disabled or blocklisted for this GPU; see chrome://gpu)';
+    // Node's Dawn finds Vulkan drivers through the loader; a browser (or its workers) decides for itself.
+    const hint = isNode()
+      ? ' (no Vulkan driver found: install one, or set VK_ICD_FILENAMES to a driver such as SwiftShader)'
+      : ' (WebGPU may be disabled or blocklisted for this GPU, or the runtime has no adapter; in Chromium see chrome://gpu)';
     throw new WebGPUUnavailableError(`requestAdapter() returned null: no WebGPU adapter is available${hint}`);
   }
   let device: GPUDevice;
