@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'dist-demo/', 'node_modules/', 'bench/results/', 'test/artifacts/', 'test/.generated/', 'scratch/', 'src/cpu/wasm/'],
+    // test/package/ is a consumer of the packed build, type-checked on its own by test/unit/package.test.ts.
+    ignores: [
+      'dist/',
+      'dist-demo/',
+      'node_modules/',
+      'bench/results/',
+      'test/artifacts/',
+      'test/.generated/',
+      'test/package/',
+      'scratch/',
+      'src/cpu/wasm/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -1,3 +1,6 @@
+/// <reference types="@webgpu/types" preserve="true" />
+// The package's only entry. The reference above gives users the WebGPU types (GPUDevice, GPUBuffer,
+// ...) that the API names, without adding @webgpu/types to their own tsconfig.
 export { createActivations, Activations } from './activations.js';
 export type {
   CreateOptions,

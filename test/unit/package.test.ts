@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeGpu } from '../helpers/node-gpu.js';
+
+// The package as a user gets it: `npm pack` of the built tree, installed into an empty consumer
+// project, then type-checked (strict, skipLibCheck: false, with and without the consumer naming
+// @webgpu/types), linted by publint and are-the-types-wrong, and run in plain Node on the CPU
+// and on Dawn. `npm test` builds dist/ before Vitest runs.
+const root = resolve(import.meta.dirname, '../..');
+const bin = (name: string) => join(root, 'node_modules/.bin', name);
+let dir = '';
+let tarball = '';
+
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
+
+/** The consumer's JSON line of results. */
+function consumerRun(backend: 'cpu' | 'webgpu', env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = run('node', ['consumer.js', backend], dir, env).trim().split('\n');
+  return JSON.parse(out[out.length - 1]!) as Record<string, unknown>;
+}
+
+describe('the packed package, in a consumer project', () => {
+  beforeAll(() => {
+    expect(existsSync(join(root, 'dist/index.js')), 'dist/ is missing: run `npm run build`').toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'wa-consumer-'));
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], root)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    tarball = join(dir, packed[0]!.filename);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    // Offline first: the registry's copy of our one dependency is in npm's cache after `npm ci`.
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], dir);
+    cpSync(join(root, 'test/package/consumer.ts'), join(dir, 'consumer.ts'));
+    cpSync(join(root, 'test/package/tsconfig.json'), join(dir, 'tsconfig.json'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ships only what a user can use: the build, its types, README and LICENSE', () => {
+    const files = run('tar', ['-tzf', tarball], dir).trim().split('\n');
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/LICENSE');
+    expect(files).toContain('package/README.md');
+    const stray = files.filter((f) => !/^package\/(dist\/.*\.(js|js\.map|d\.ts)|README\.md|LICENSE|package\.json)$/.test(f));
+    expect(stray).toEqual([]);
+  });
+
+  it('type-checks a consumer of the whole API: strict, skipLibCheck false, without naming @webgpu/types', () => {
+    run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+  });
+
+  it('type-checks the same with the consumer naming @webgpu/types in its tsconfig', () => {
+    const config = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+    config.compilerOptions.types = ['@webgpu/types'];
+    writeFileSync(join(dir, 'tsconfig.types.json'), JSON.stringify(config));
+    run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.types.json'], dir);
+  });
+
+  it('passes publint (strict) and are-the-types-wrong (ESM-only profile)', () => {
+    expect(run(bin('publint'), ['--strict'], root)).toMatch(/All good/);
+    run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii'], root);
+  });
+
+  it('runs in plain Node on the CPU backend and on Dawn, with the values worked by hand', async () => {
+    // JSON carries no -0: a signed zero reads back as 0 here (the conformance suites check the bits).
+    // Type-stripped by the TypeScript compiler the consumer would use; run as plain JavaScript.
+    run(
+      'node',
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', '.', '--skipLibCheck'],
+      dir,
+    );
+    const expected = {
+      relu: [0, 0, 0.5, 3],
+      leaky: [-1, 0, 0.5, 3],
+      dx: [0, 0, 1, 1],
+      prelu: [-0.5, 0, 0.5, 3],
+      dalpha: [-2, 0],
+      preluByName: [-0.5, 0, 0.5, 3],
+      maxout: [0, 3],
+      maxoutDx: [0, 1, 0, 1],
+      half: ['f16', 0, 0x3c00],
+      layer: [0, 0, 0.5, 3, 0, 0, 1, 1],
+      dead: 0,
+      layers: ['x', 'x', '2x2'],
+      refused: 'UnknownOpError',
+      errors: 10,
+      ops: true,
+      f16: true,
+    };
+    expect(consumerRun('cpu', process.env)).toEqual({ ...expected, backend: 'cpu', adapter: true, into: 'no buffers on the CPU' });
+    const found = await nodeGpu(); // sets VK_ICD_FILENAMES for Dawn where SwiftShader is there
+    if ('reason' in found) {
+      if (process.env.CI === 'true') throw new Error(found.reason);
+      console.warn(`[package] WebGPU half skipped, because ${found.reason}`);
+      return;
+    }
+    // The optional peer: the user installs it next to us.
+    symlinkSync(join(root, 'node_modules/webgpu'), join(dir, 'node_modules/webgpu'), 'dir');
+    expect(consumerRun('webgpu', process.env)).toEqual({ ...expected, backend: 'webgpu', adapter: true, into: 'ran' });
+  });
+});
