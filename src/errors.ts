@@ -1,18 +1,25 @@
 /**
  * Typed errors. Every error the library throws on purpose is an {@link ActivationsError};
  * those about a caller's argument are {@link InvalidArgumentError}s that name the argument.
+ * Each class has a stable `code` (its most specific class's), which a check can use where two
+ * copies of the package make `instanceof` unreliable; an error that wraps another has it as
+ * `cause`.
  *
  * @example
  * try { acts.forward('rleu', x); }
  * catch (e) { if (e instanceof UnknownOpError) console.log(e.argument, e.validNames); }
+ * // or, across copies of the package: if ((e as { code?: string }).code === 'ERR_UNKNOWN_OP') ...
  */
 export class ActivationsError extends Error {
   override name = 'ActivationsError';
+  /** A stable string per error class: 'ERR_ACTIVATIONS' here, the subclass's own below. */
+  readonly code: string = 'ERR_ACTIVATIONS';
 }
 
 /** An argument is not what the function expects; `argument` names it (`'x'`, `'shape[1]'`). */
 export class InvalidArgumentError extends ActivationsError {
   override name = 'InvalidArgumentError';
+  override readonly code: string = 'ERR_INVALID_ARGUMENT';
   constructor(
     readonly argument: string,
     readonly expected: string,
@@ -25,6 +32,7 @@ export class InvalidArgumentError extends ActivationsError {
 /** The op name is not in the registry; `validNames` lists the ones that are. */
 export class UnknownOpError extends InvalidArgumentError {
   override name = 'UnknownOpError';
+  override readonly code: string = 'ERR_UNKNOWN_OP';
   constructor(
     got: string,
     readonly validNames: readonly string[],
@@ -36,11 +44,13 @@ export class UnknownOpError extends InvalidArgumentError {
 /** Two tensors that must agree in shape do not. */
 export class ShapeMismatchError extends InvalidArgumentError {
   override name = 'ShapeMismatchError';
+  override readonly code: string = 'ERR_SHAPE_MISMATCH';
 }
 
 /** A tensor (or the instance itself) was used after `dispose()`. */
 export class DisposedError extends InvalidArgumentError {
   override name = 'DisposedError';
+  override readonly code: string = 'ERR_DISPOSED';
   constructor(argument: string) {
     super(argument, 'a live object', 'one that was disposed');
   }
@@ -49,30 +59,38 @@ export class DisposedError extends InvalidArgumentError {
 /** A tensor made by another instance, backend or device was passed in. */
 export class ForeignTensorError extends InvalidArgumentError {
   override name = 'ForeignTensorError';
+  override readonly code: string = 'ERR_FOREIGN_TENSOR';
 }
 
 /** `backend: 'webgpu'` was asked for and WebGPU cannot be had; `reason` says why. */
 export class WebGPUUnavailableError extends ActivationsError {
   override name = 'WebGPUUnavailableError';
-  constructor(readonly reason: string) {
-    super(`WebGPU is not available: ${reason}`);
+  override readonly code: string = 'ERR_WEBGPU_UNAVAILABLE';
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`WebGPU is not available: ${reason}`, options);
   }
 }
 
 /** The GPUDevice was lost or destroyed; work on it cannot complete. */
 export class DeviceLostError extends ActivationsError {
   override name = 'DeviceLostError';
+  override readonly code: string = 'ERR_DEVICE_LOST';
   constructor(
     readonly reason: string,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`the GPU device was lost (${reason})${detail ? `: ${detail}` : ''}`);
+    super(`the GPU device was lost (${reason})${detail ? `: ${detail}` : ''}`, options);
   }
 }
 
 /** A WGSL module failed to compile; the message quotes each diagnostic with file, line and column. */
 export class ShaderCompileError extends ActivationsError {
   override name = 'ShaderCompileError';
+  override readonly code: string = 'ERR_SHADER_COMPILE';
 }
 
 /** Describes a value for an error message without dumping large arrays. */
@@ -90,6 +108,7 @@ export function describe(value: unknown): string {
 /** A GPU validation or out-of-memory error raised by work the library submitted. */
 export class GpuOperationError extends ActivationsError {
   override name = 'GpuOperationError';
+  override readonly code: string = 'ERR_GPU_OPERATION';
   constructor(
     readonly label: string,
     readonly gpuMessage: string,

@@ -109,7 +109,9 @@ export async function recover(recovery: Recovery, lost: DeviceLostError): Promis
       );
       return { backend, fallbackReason: `${lost.message}, and no new device could be had: ${e.reason}` };
     }
-    throw new DeviceLostError(lost.reason, `${lost.detail}; no new device could be had (${e instanceof Error ? e.message : String(e)})`);
+    throw new DeviceLostError(lost.reason, `${lost.detail}; no new device could be had (${e instanceof Error ? e.message : String(e)})`, {
+      cause: e,
+    });
   }
   return { backend: new GpuBackend(acquired.device, true, recovery.tuning), adapterInfo: acquired.adapterInfo, recovery };
 }

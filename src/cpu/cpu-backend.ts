@@ -27,7 +27,7 @@ export async function createCpuBackend(mode: CpuKernelsMode): Promise<CpuBackend
     return new CpuBackend(await createSimdHeap());
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    if (mode === 'wasm-simd') throw new ActivationsError(`WebAssembly SIMD kernels are not available: ${reason}`);
+    if (mode === 'wasm-simd') throw new ActivationsError(`WebAssembly SIMD kernels are not available: ${reason}`, { cause: e });
     return new CpuBackend(undefined, reason);
   }
 }

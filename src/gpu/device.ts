@@ -59,7 +59,7 @@ async function findGpu(options: AcquireOptions): Promise<GPU> {
       const what = missing
         ? 'is not installed: `npm install webgpu` gives Node WebGPU through Dawn'
         : `could not be loaded (${message(e)})`;
-      throw new WebGPUUnavailableError(`no navigator.gpu, and the optional 'webgpu' package ${what}`);
+      throw new WebGPUUnavailableError(`no navigator.gpu, and the optional 'webgpu' package ${what}`, { cause: e });
     }
   }
   if (nav && typeof window !== 'undefined' && !window.isSecureContext) {
@@ -83,7 +83,7 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
       ...(options.featureLevel ? { featureLevel: options.featureLevel } : {}),
     });
   } catch (e) {
-    throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`);
+    throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`, { cause: e });
   }
   if (!adapter) {
     // Node's Dawn finds Vulkan drivers through the loader; a browser (or its workers) decides for itself.
@@ -102,7 +102,7 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
       },
     });
   } catch (e) {
-    throw new WebGPUUnavailableError(`requestDevice() failed (${message(e)})`);
+    throw new WebGPUUnavailableError(`requestDevice() failed (${message(e)})`, { cause: e });
   }
   return { device, owned: true, adapterInfo: summarize(adapter.info) };
 }

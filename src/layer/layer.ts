@@ -1,5 +1,5 @@
 import type { UnitShape } from '../backend.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DisposedError, InvalidArgumentError } from '../errors.js';
 import type { OpDefinition, OpName } from '../ops/registry.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
@@ -300,6 +300,6 @@ export class Layer {
   }
 
   #checkLive(): void {
-    if (this.#disposed) throw new InvalidArgumentError('layer', 'a layer that was not disposed', 'a disposed layer');
+    if (this.#disposed) throw new DisposedError('layer');
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { DisposedError, InvalidArgumentError } from '../errors.js';
 import type { GroupedOp, PerChannelOp } from '../ops/define.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
@@ -27,7 +27,7 @@ abstract class KeepsX {
   }
 
   protected checkLive(): void {
-    if (this.#disposed) throw new InvalidArgumentError('layer', 'a layer that was not disposed', 'a disposed layer');
+    if (this.#disposed) throw new DisposedError('layer');
   }
 
   protected takeKept(dy: Tensor, expected: (x: Tensor) => readonly number[]): Tensor {
