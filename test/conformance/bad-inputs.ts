@@ -1,6 +1,6 @@
 // The catalogue of bad inputs: each row is one input the library must refuse, the typed error it
 // gets and the argument that error names. Every row runs as a conformance case on every backend
-// it applies to, and README.md's "Bad inputs" table must list exactly these rows
+// it applies to, and docs/reliability.md's "Bad inputs" table must list exactly these rows
 // (test/unit/catalogue.test.ts).
 import {
   createActivations,
@@ -16,7 +16,7 @@ import { assert, expectError } from '../helpers/compare.js';
 import type { ConformanceCase, ConformanceContext } from './relu.js';
 
 export interface BadInput {
-  /** What is wrong, as the README table says it. */
+  /** What is wrong, as the table in docs/reliability.md says it. */
   readonly what: string;
   readonly error: abstract new (...args: never[]) => Error;
   readonly argument: string;

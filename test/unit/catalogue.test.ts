@@ -3,16 +3,16 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { badInputs } from '../conformance/bad-inputs.js';
 
-// README.md's "Bad inputs" table must list exactly the catalogue's rows, in order, so its count
+// docs/reliability.md's "Bad inputs" table must list exactly the catalogue's rows, in order, so its count
 // is the count of bad inputs tried on every backend.
-const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+const readme = readFileSync(resolve(import.meta.dirname, '../../docs/reliability.md'), 'utf8');
 
 function row(b: (typeof badInputs)[number]): string {
   const where = b.only === 'webgpu' ? 'WebGPU' : b.only === 'cpu' ? 'CPU' : 'all';
   return `| ${b.what} | \`${b.error.name}\` | \`${b.argument}\` | ${where} |`;
 }
 
-describe("the README's catalogue of bad inputs", () => {
+describe('the catalogue of bad inputs in docs/reliability.md', () => {
   it('lists every row of test/conformance/bad-inputs.ts, and the count', () => {
     const section = /## Bad inputs\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
     const tableRows = section
@@ -20,7 +20,7 @@ describe("the README's catalogue of bad inputs", () => {
       .filter((l) => l.startsWith('| ') && !l.startsWith('| bad input') && !l.startsWith('| ---'))
       .map((l) => l.replace(/\s+\|/g, ' |').replace(/\|\s+/g, '| ').trim());
     const expected = badInputs.map(row);
-    expect(tableRows, `README's table should be:\n${expected.join('\n')}`).toEqual(expected);
+    expect(tableRows, `docs/reliability.md's table should be:\n${expected.join('\n')}`).toEqual(expected);
     expect(section).toContain(`${badInputs.length} bad inputs`);
   });
 });
