@@ -5,8 +5,7 @@ import { ActivationsError, createActivations, DisposedError, WebGPUUnavailableEr
 // Error classes: a stable `code` each (checks that survive two copies of the package, where
 // instanceof fails), `cause` on errors that wrap another, DisposedError for disposed layers.
 const classes = Object.entries(api).filter(
-  (entry): entry is [string, new (...args: never[]) => ActivationsError] =>
-    typeof entry[1] === 'function' && (entry[1] === ActivationsError || entry[1].prototype instanceof ActivationsError),
+  ([, value]) => value === ActivationsError || (typeof value === 'function' && value.prototype instanceof ActivationsError),
 );
 
 describe('error classes', () => {

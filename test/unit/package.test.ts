@@ -1,14 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
 
 // The package as a user gets it: `npm pack` of the built tree, installed into an empty consumer
 // project, then type-checked (strict, skipLibCheck: false, with and without the consumer naming
-// @webgpu/types), linted by publint and are-the-types-wrong, and run in plain Node on the CPU
-// and on Dawn. `npm test` builds dist/ before Vitest runs.
+// @webgpu/types), linted by publint and are-the-types-wrong, run in plain Node on the CPU and on
+// Dawn, and loaded by headless Chromium from a plain HTML page with an import map (no bundler).
+// `npm test` builds dist/ before Vitest runs.
 const root = resolve(import.meta.dirname, '../..');
 const bin = (name: string) => join(root, 'node_modules/.bin', name);
 let dir = '';
@@ -110,5 +114,56 @@ describe('the packed package, in a consumer project', () => {
     // The optional peer: the user installs it next to us.
     symlinkSync(join(root, 'node_modules/webgpu'), join(dir, 'node_modules/webgpu'), 'dir');
     expect(consumerRun('webgpu', process.env)).toEqual({ ...expected, backend: 'webgpu', adapter: true, into: 'ran' });
+  });
+
+  it('runs in headless Chromium from a plain page with an import map, as the README shows', async () => {
+    const missing = chromiumMissing();
+    if (missing) {
+      if (process.env.CI === 'true') throw new Error(missing);
+      console.warn(`[package] Chromium half skipped, because ${missing}`);
+      return;
+    }
+    // The README's import map, then relu forward and backward; the page reports through its title.
+    writeFileSync(
+      join(dir, 'index.html'),
+      `<!doctype html><script type="importmap">
+  { "imports": { "webgpu-activations": "/node_modules/webgpu-activations/dist/index.js" } }
+</script>
+<script type="module">
+  import { createActivations } from 'webgpu-activations';
+  const acts = await createActivations();
+  const x = acts.tensor([-2, -0, 0.5, 3]);
+  const y = await acts.forward('relu', x).read();
+  const dx = await acts.backward('relu', { x, dy: acts.tensor([1, 1, 1, 1]) }).read();
+  document.title = JSON.stringify({ backend: acts.backend, y: [...y], dx: [...dx] });
+</script>`,
+    );
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
+    const server = createServer((req, res) => {
+      const path = normalize(join(dir, decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+      const file = path.endsWith('/') ? join(path, 'index.html') : path;
+      if (!file.startsWith(dir) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const chromium = await launchChromium();
+    try {
+      const page = await chromium.browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page
+        .waitForFunction(() => document.title.startsWith('{') || document.title === 'error', { timeout: 60_000 })
+        .catch(() => undefined);
+      const title = await page.title();
+      expect(errors).toEqual([]);
+      expect(JSON.parse(title)).toEqual({ backend: 'webgpu', y: [0, 0, 0.5, 3], dx: [0, 0, 1, 1] });
+    } finally {
+      await chromium.close();
+      server.close();
+    }
   });
 });
