@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'dist-demo/',
+      'docs/api/',
       'node_modules/',
       'bench/results/',
       'test/artifacts/',

@@ -261,7 +261,12 @@ export class Activations {
   preluBackward<D extends Dtype = 'f32'>(
     grads: { readonly x: Tensor<D>; readonly alpha: Tensor<D>; readonly dy: Tensor<D> },
     options?: PreluOptions,
-  ): { dx: Tensor<D>; dalpha: Tensor<D> };
+  ): {
+    /** The input gradient, x's shape. */
+    dx: Tensor<D>;
+    /** The slopes' gradient, alpha's shape. */
+    dalpha: Tensor<D>;
+  };
   preluBackward(
     grads: { readonly x: Tensor<Dtype>; readonly alpha: Tensor<Dtype>; readonly dy: Tensor<Dtype> },
     options: PreluOptions = {},
@@ -354,7 +359,9 @@ export class Activations {
 
 /** A Float16Array (ES2025), where the runtime has one: 2 bytes an element. */
 export interface Float16ArrayLike extends ArrayBufferView {
+  /** Number of elements. */
   readonly length: number;
+  /** Always 2: what tells it apart from the other typed arrays here. */
   readonly BYTES_PER_ELEMENT: 2;
 }
 

@@ -11,8 +11,9 @@
  * // or, across copies of the package: if ((e as { code?: string }).code === 'ERR_UNKNOWN_OP') ...
  */
 export class ActivationsError extends Error {
+  /** The error class's own name, which `e.toString()` and stack traces show. */
   override name = 'ActivationsError';
-  /** A stable string per error class: 'ERR_ACTIVATIONS' here, the subclass's own below. */
+  /** A stable string per error class, to check where two copies of the package make `instanceof` unreliable. */
   readonly code: string = 'ERR_ACTIVATIONS';
 }
 
@@ -21,8 +22,11 @@ export class InvalidArgumentError extends ActivationsError {
   override name = 'InvalidArgumentError';
   override readonly code: string = 'ERR_INVALID_ARGUMENT';
   constructor(
+    /** The argument at fault, by name or path: `'x'`, `'options.axis'`, `'shape[1]'`. */
     readonly argument: string,
+    /** What it should have been, in words. */
     readonly expected: string,
+    /** What it was, in words, kept short (an array is described by its type and length). */
     readonly got: string,
   ) {
     super(`${argument}: expected ${expected}, got ${got}`);
@@ -35,6 +39,7 @@ export class UnknownOpError extends InvalidArgumentError {
   override readonly code: string = 'ERR_UNKNOWN_OP';
   constructor(
     got: string,
+    /** The names that would have been valid: the elementwise ops, then the aliases. */
     readonly validNames: readonly string[],
   ) {
     super('op', `one of ${validNames.map((n) => `'${n}'`).join(', ')}`, `'${got}'`);
@@ -67,6 +72,7 @@ export class WebGPUUnavailableError extends ActivationsError {
   override name = 'WebGPUUnavailableError';
   override readonly code: string = 'ERR_WEBGPU_UNAVAILABLE';
   constructor(
+    /** Why, and what to do about it (install the `webgpu` package, a driver, ...). */
     readonly reason: string,
     options?: ErrorOptions,
   ) {
@@ -79,7 +85,9 @@ export class DeviceLostError extends ActivationsError {
   override name = 'DeviceLostError';
   override readonly code: string = 'ERR_DEVICE_LOST';
   constructor(
+    /** The device's loss reason, 'destroyed' or 'unknown'; 'lost' for data left on a device lost earlier. */
     readonly reason: string,
+    /** The device's loss message, or what could not be done because of the loss; may be empty. */
     readonly detail: string,
     options?: ErrorOptions,
   ) {
@@ -110,7 +118,9 @@ export class GpuOperationError extends ActivationsError {
   override name = 'GpuOperationError';
   override readonly code: string = 'ERR_GPU_OPERATION';
   constructor(
+    /** What failed: the submitted work's label (`relu.f32.vec4.forward`, `batch`) or a buffer allocation. */
     readonly label: string,
+    /** The GPU error's own message (GPUError.message). */
     readonly gpuMessage: string,
     /** Which error scope caught it: a validation error, or the device running out of memory. */
     readonly kind: 'validation' | 'out-of-memory' = 'validation',

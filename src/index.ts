@@ -1,6 +1,19 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The package's only entry. The reference above gives users the WebGPU types (GPUDevice, GPUBuffer,
 // ...) that the API names, without adding @webgpu/types to their own tsconfig.
+
+/**
+ * Neural-network activations and their gradients as WGSL compute shaders, with a CPU backend
+ * for where WebGPU cannot be had. Start with {@link createActivations}; it returns an
+ * {@link Activations} instance whose calls make and take {@link Tensor}s.
+ *
+ * @packageDocumentation
+ *
+ * @example
+ * const acts = await createActivations();
+ * const y = acts.forward('relu', acts.tensor([-1, 0, 2]));
+ * console.log(await y.read()); // Float32Array [0, 0, 2]
+ */
 export { createActivations, Activations } from './activations.js';
 export type {
   CreateOptions,
@@ -20,6 +33,7 @@ export { Layer } from './layer/layer.js';
 export { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype, TensorData } from './tensor.js';
+export type { CpuKernelsMode } from './cpu/cpu-backend.js';
 export { opAliases, opNames } from './ops/registry.js';
 export type { OpAttrs, OpName } from './ops/registry.js';
 export {

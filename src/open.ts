@@ -18,6 +18,7 @@ export interface CreateOptions {
   readonly device?: GPUDevice;
   /** A GPU object to request the device from, instead of navigator.gpu or Node's `webgpu` package. */
   readonly gpu?: GPU;
+  /** Passed to requestAdapter() when we request the device: 'low-power' or 'high-performance'. */
   readonly powerPreference?: GPUPowerPreference;
   /**
    * 'compatibility' asks for a compatibility-mode adapter (WebGPU on older GPU APIs: at most 128

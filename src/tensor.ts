@@ -17,8 +17,11 @@ export type TensorData<D extends Dtype> = D extends 'f16' ? Uint16Array : Float3
  * in elements. The buffer needs STORAGE usage.
  */
 export interface BufferView {
+  /** Your buffer, made with STORAGE usage on the instance's device. */
   readonly buffer: GPUBuffer;
+  /** Where the range starts, in bytes: a multiple of 4 (default 0). */
   readonly offset?: number;
+  /** How many elements the range holds. */
   readonly length: number;
 }
 
@@ -50,7 +53,9 @@ const internals = new WeakMap<Tensor<Dtype>, Internals>();
  * console.log(await y.read()); // Float32Array [0, 0, 2]
  */
 export class Tensor<D extends Dtype = 'f32'> {
+  /** The element type: 'f32', or 'f16' for a tensor made from f16 data. */
   readonly dtype: D;
+  /** The dimensions, outermost first (frozen); their product is `length`. */
   readonly shape: readonly number[];
   /** Number of elements (the product of `shape`). */
   readonly length: number;

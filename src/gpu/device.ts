@@ -10,9 +10,13 @@ export interface AcquiredDevice {
 
 /** What the adapter says about itself, as plain strings. */
 export interface AdapterSummary {
+  /** GPUAdapterInfo.vendor, such as 'nvidia' or 'apple'; '' when not reported. */
   readonly vendor: string;
+  /** GPUAdapterInfo.architecture, the vendor's GPU family; '' when not reported. */
   readonly architecture: string;
+  /** GPUAdapterInfo.device, the vendor's identifier for the device; '' when not reported. */
   readonly device: string;
+  /** GPUAdapterInfo.description, the driver's readable name for the adapter; '' when not reported. */
   readonly description: string;
 }
 

@@ -10,8 +10,11 @@ import { optionsObject, produce } from './common.js';
 
 /** What backward takes: dy, and x (most ops) or y (ops whose gradient comes from the output). */
 export interface Grads<D extends Dtype = 'f32'> {
+  /** The forward input, for ops whose gradient comes from x (all but sigmoid and tanh). */
   readonly x?: Tensor<D>;
+  /** The forward output, for ops whose gradient comes from y (sigmoid and tanh). */
   readonly y?: Tensor<D>;
+  /** The gradient of the loss with respect to the forward output, y's shape. */
   readonly dy: Tensor<D>;
 }
 

@@ -18,6 +18,7 @@ export interface PreluOptions {
 
 /** PReLU's operands for forward/backward/layer by name. */
 export interface PreluAttrs extends PreluOptions {
+  /** The slopes, as in {@link Activations.prelu}: one for all of x, one per channel, or broadcast from the right. */
   readonly alpha: Tensor;
 }
 

@@ -193,7 +193,15 @@ export class Layer {
   }
 
   /** dx and db (the bias gradient, summed over each channel in a fixed order) after forwardBias. */
-  backwardBias(dy: LayerInput, options: LayerEncodeOptions = {}): { dx: Tensor; db: Tensor } {
+  backwardBias(
+    dy: LayerInput,
+    options: LayerEncodeOptions = {},
+  ): {
+    /** The input gradient, x's shape. */
+    dx: Tensor;
+    /** The bias gradient: one sum per channel, shape [channels]. */
+    db: Tensor;
+  } {
     this.#checkLive();
     const encoder = layerEncoder(this.#rt, options);
     const bias = this.#kept?.bias;

@@ -64,6 +64,7 @@ abstract class KeepsX {
  * const grad = await act.dalpha!.read();
  */
 export class PreluLayer extends KeepsX {
+  /** The op this layer applies. */
   readonly op = 'prelu';
   readonly #def: PerChannelOp;
   #dalpha: Tensor | undefined;
@@ -156,6 +157,7 @@ export class PreluLayer extends KeepsX {
  * const dz = act.backward(dh);        // [batch, 256]
  */
 export class MaxoutLayer extends KeepsX {
+  /** The op this layer applies. */
   readonly op = 'maxout';
   readonly #def: GroupedOp;
 

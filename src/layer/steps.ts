@@ -154,7 +154,12 @@ export function countActive(
 }
 
 /** What a layer takes as an input: one of our tensors, or a range of your GPUBuffer (`shape` defaults to `[length]`). */
-export type LayerInput = Tensor | (BufferView & { readonly shape?: readonly number[] });
+export type LayerInput =
+  | Tensor
+  | (BufferView & {
+      /** The view's dimensions (default `[length]`); their product must equal `length`. */
+      readonly shape?: readonly number[];
+    });
 
 /**
  * A layer input as a tensor: ours as it is, or a view of the caller's buffer copied into a new

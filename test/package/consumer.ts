@@ -24,6 +24,7 @@ import {
   type AdapterSummary,
   type BackendName,
   type BufferView,
+  type CpuKernelsMode,
   type CreateOptions,
   type Dtype,
   type EncodeOptions,
@@ -48,7 +49,8 @@ import {
 const argv = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
 const backend = (argv[2] ?? 'cpu') as 'cpu' | 'webgpu';
 const tuning: Tuning = { workgroupSize: 64 };
-const options: CreateOptions = backend === 'cpu' ? { backend, cpuKernels: 'auto' } : { backend, tuning };
+const kernels: CpuKernelsMode = 'auto';
+const options: CreateOptions = backend === 'cpu' ? { backend, cpuKernels: kernels } : { backend, tuning };
 const acts: Activations = await createActivations(options);
 const name: BackendName = acts.backend;
 const info: AdapterSummary | undefined = acts.adapterInfo;
