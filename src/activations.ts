@@ -126,7 +126,7 @@ export class Activations {
       opened.backend.dispose();
       return;
     }
-    this.#rt.backend = opened.backend as never;
+    this.#rt.backend = opened.backend as unknown as Runtime['backend'];
     this.#adapterInfo = opened.adapterInfo;
     if (opened.fallbackReason !== undefined) this.#fallbackReason = opened.fallbackReason;
     this.#watch();
@@ -152,6 +152,8 @@ export class Activations {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', describe(fn));
     const result = this.#rt.backend.batch(fn);
     if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+      // Refused, so nobody awaits it: keep its rejection from being unhandled (Node exits on one).
+      (result as PromiseLike<unknown>).then(undefined, () => undefined);
       throw new InvalidArgumentError(
         'fn',
         'a synchronous function (the batch is submitted when it returns)',
@@ -198,6 +200,12 @@ export class Activations {
         'a Float32Array, an array of numbers, or f16 data (Uint16Array, Float16Array)',
         describe(data),
       );
+    }
+    if (Array.isArray(data)) {
+      // Float32Array.from would make NaN of a string and throw a raw TypeError on a BigInt.
+      for (let i = 0; i < data.length; i++) {
+        if (typeof data[i] !== 'number') throw new InvalidArgumentError(`data[${i}]`, 'a number', describe(data[i]));
+      }
     }
     const values = data instanceof Float32Array ? data : Float32Array.from(data as readonly number[]);
     const dims = checkShape(shape ?? [values.length], values.length);

@@ -8,6 +8,16 @@ import type { Grouping } from './ops/maxout.js';
 import type { Broadcast } from './ops/prelu.js';
 import type { ElementwiseOp, GroupedOp, PerChannelOp } from './ops/define.js';
 
+declare const storageBrand: unique symbol;
+
+/**
+ * Storage as the front end holds it: opaque, only ever handed back to the backend that made it
+ * (a GPUBuffer on WebGPU, typed arrays on the CPU).
+ */
+export interface StorageRef {
+  readonly [storageBrand]: true;
+}
+
 /** Which backend runs the kernels. */
 export type BackendName = 'webgpu' | 'cpu';
 

@@ -4,6 +4,7 @@ import type { Backend } from './backend.js';
 import { CpuBackend, createCpuBackend, type CpuKernelsMode } from './cpu/cpu-backend.js';
 import { DeviceLostError, InvalidArgumentError, WebGPUUnavailableError, describe } from './errors.js';
 import { requestDevice, summarize, type AcquiredDevice, type AdapterSummary } from './gpu/device.js';
+import { optionsObject } from './kinds/common.js';
 import { GpuBackend } from './gpu/gpu-backend.js';
 import type { Tuning } from './gpu/limits.js';
 
@@ -35,7 +36,15 @@ export interface CreateOptions {
    * the same bits.
    */
   readonly cpuKernels?: CpuKernelsMode;
+  /**
+   * Milliseconds to wait for `requestAdapter()` and for `requestDevice()` each (default 10,000;
+   * Infinity waits forever). Past it, 'auto' falls back to the CPU saying so, and 'webgpu' rejects
+   * with a WebGPUUnavailableError: a runtime whose request never settles cannot hang the caller.
+   */
+  readonly acquireTimeout?: number;
 }
+
+const OPTION_KEYS = ['backend', 'device', 'gpu', 'powerPreference', 'featureLevel', 'tuning', 'cpuKernels', 'acquireTimeout'];
 
 /** An opened backend and what the instance reports about it. */
 export interface Opened {
@@ -55,7 +64,17 @@ export interface Recovery {
 }
 
 /** Validates the options and opens the backend they ask for. */
-export async function openBackend(options: CreateOptions): Promise<Opened> {
+export async function openBackend(given: unknown): Promise<Opened> {
+  const options = optionsObject(given, 'options', OPTION_KEYS) as CreateOptions;
+  optionsObject(options.tuning, 'options.tuning', ['workgroupSize', 'vectorize', 'maxBindingBytes', 'poolBytes']);
+  const timeout = options.acquireTimeout ?? 10_000;
+  if (typeof timeout !== 'number' || !(timeout > 0)) {
+    throw new InvalidArgumentError(
+      'options.acquireTimeout',
+      'a positive number of milliseconds (Infinity waits forever)',
+      describe(timeout),
+    );
+  }
   const mode = options.backend ?? 'auto';
   if (mode !== 'auto' && mode !== 'webgpu' && mode !== 'cpu') {
     throw new InvalidArgumentError('options.backend', "'auto', 'webgpu' or 'cpu'", describe(mode));
@@ -76,7 +95,8 @@ export async function openBackend(options: CreateOptions): Promise<Opened> {
     mode,
     tuning: options.tuning ?? {},
     cpuKernels,
-    acquire: () => requestDevice({ gpu: options.gpu, powerPreference: options.powerPreference, featureLevel: options.featureLevel }),
+    acquire: () =>
+      requestDevice({ gpu: options.gpu, powerPreference: options.powerPreference, featureLevel: options.featureLevel, timeout }),
   };
   try {
     const acquired = await recovery.acquire();

@@ -1,13 +1,13 @@
 // One instance's state, shared by the facade (src/activations.ts), the op kinds (src/kinds/) and
 // the layers (src/layer/): the backend it runs on now (replaced after a lost device), the
 // tensors and layers it made, and what to free with which tensor.
-import type { Backend, BackendName } from './backend.js';
+import type { Backend, BackendName, StorageRef } from './backend.js';
 import { DeviceLostError, DisposedError, InvalidArgumentError, ShapeMismatchError } from './errors.js';
 import { Tensor, ownStorage, type Dtype, type TensorOwner } from './tensor.js';
 
 export class Runtime implements TensorOwner {
-  /** The backend kernels run on now. Storage types differ per backend, so the front end holds it untyped. */
-  backend: Backend<never>;
+  /** The backend kernels run on now; the front end holds its storage opaque (see StorageRef). */
+  backend: Backend<StorageRef>;
   #disposed = false;
   readonly #live = new Set<Tensor<Dtype>>();
   /** Layers not yet disposed: their masks and telemetry counts are storage too. */
@@ -16,7 +16,7 @@ export class Runtime implements TensorOwner {
   readonly #releaseWith = new WeakMap<Tensor<Dtype>, (() => void)[]>();
 
   constructor(backend: Backend) {
-    this.backend = backend as Backend<never>;
+    this.backend = backend as unknown as Backend<StorageRef>;
   }
 
   get backendName(): BackendName {
@@ -47,7 +47,7 @@ export class Runtime implements TensorOwner {
    * An f32 tensor's storage, checking it belongs to this instance and to its current backend.
    * f16 tensors are refused here: only the calls that say so take them (anyStorage).
    */
-  storage(t: unknown, argument: string): never {
+  storage(t: unknown, argument: string): StorageRef {
     const s = this.anyStorage(t, argument);
     if ((t as Tensor<Dtype>).dtype === 'f16') {
       throw new InvalidArgumentError(argument, 'an f32 tensor (f16 tensors run through forward and backward)', 'an f16 tensor');
@@ -56,12 +56,12 @@ export class Runtime implements TensorOwner {
   }
 
   /** A tensor's storage, f32 or f16, checking it belongs to this instance and its current backend. */
-  anyStorage(t: unknown, argument: string): never {
+  anyStorage(t: unknown, argument: string): StorageRef {
     const { backend, storage } = ownStorage(this, t, argument);
     if (backend !== this.backend) {
       throw new DeviceLostError('lost', `${argument} was made on a GPU device that was lost; make it again after acts.ready()`);
     }
-    return storage as never;
+    return storage as StorageRef;
   }
 
   /** Runs `release` when `t` is disposed instead of now. */

@@ -25,6 +25,18 @@ export interface AcquireOptions {
   readonly gpu?: GPU | undefined;
   readonly powerPreference?: GPUPowerPreference | undefined;
   readonly featureLevel?: 'core' | 'compatibility' | undefined;
+  /** Milliseconds to wait for each request before giving up (Infinity: forever). */
+  readonly timeout?: number | undefined;
+}
+
+/** `promise`, or a WebGPUUnavailableError once `ms` pass first. */
+function settleWithin<T>(promise: Promise<T>, ms: number | undefined, what: string): Promise<T> {
+  if (ms === undefined || ms === Infinity) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WebGPUUnavailableError(`${what} did not settle within ${ms} ms (options.acquireTimeout)`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 let nodeGpu: Promise<GPU> | undefined;
@@ -82,11 +94,13 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
   const gpu = await findGpu(options);
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter({
+    const request = gpu.requestAdapter({
       ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}),
       ...(options.featureLevel ? { featureLevel: options.featureLevel } : {}),
     });
+    adapter = await settleWithin(request, options.timeout, 'requestAdapter()');
   } catch (e) {
+    if (e instanceof WebGPUUnavailableError) throw e;
     throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`, { cause: e });
   }
   if (!adapter) {
@@ -97,15 +111,22 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
     throw new WebGPUUnavailableError(`requestAdapter() returned null: no WebGPU adapter is available${hint}`);
   }
   let device: GPUDevice;
+  const request = adapter.requestDevice({
+    label: 'webgpu-activations',
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
   try {
-    device = await adapter.requestDevice({
-      label: 'webgpu-activations',
-      requiredLimits: {
-        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-        maxBufferSize: adapter.limits.maxBufferSize,
-      },
-    });
+    device = await settleWithin(request, options.timeout, 'requestDevice()');
   } catch (e) {
+    // A device that arrives after we gave up is nobody's: destroy it.
+    request.then(
+      (late) => late.destroy(),
+      () => undefined,
+    );
+    if (e instanceof WebGPUUnavailableError) throw e;
     throw new WebGPUUnavailableError(`requestDevice() failed (${message(e)})`, { cause: e });
   }
   return { device, owned: true, adapterInfo: summarize(adapter.info) };

@@ -69,9 +69,12 @@ export class GpuQueue {
     const pooled = this.pool.take(size, descriptor.usage, descriptor.label ?? '');
     if (pooled) return pooled;
     this.device.pushErrorScope('out-of-memory');
-    const buffer = this.device.createBuffer({ ...descriptor, size });
-    this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${size} bytes`, 'out-of-memory');
-    return buffer;
+    try {
+      return this.device.createBuffer({ ...descriptor, size });
+    } finally {
+      // Popped on every path: a scope left pushed would swallow the caller's own errors.
+      this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${size} bytes`, 'out-of-memory');
+    }
   }
 
   /** Pops the innermost error scope into the list the next read settles. */
@@ -125,10 +128,13 @@ export class GpuQueue {
   /** An encoder of ours, filled by `fill` and submitted inside one validation scope. */
   #submit(label: string, fill: (encoder: GPUCommandEncoder) => void): void {
     this.device.pushErrorScope('validation');
-    const enc = this.device.createCommandEncoder({ label });
-    fill(enc);
-    this.device.queue.submit([enc.finish()]);
-    this.#watchScope(label, 'validation');
+    try {
+      const enc = this.device.createCommandEncoder({ label });
+      fill(enc);
+      this.device.queue.submit([enc.finish()]);
+    } finally {
+      this.#watchScope(label, 'validation');
+    }
   }
 
   /** Runs fn inside a batch (joining an open one); the outermost submits what it holds. */
@@ -162,8 +168,11 @@ export class GpuQueue {
       pass?.end();
       // Encoder errors surface at finish(), so one scope around it and the submit catches them.
       this.device.pushErrorScope('validation');
-      this.device.queue.submit([encoder.finish()]);
-      this.#watchScope('batch', 'validation');
+      try {
+        this.device.queue.submit([encoder.finish()]);
+      } finally {
+        this.#watchScope('batch', 'validation');
+      }
     }
     for (const buffer of freed) this.pool.put(buffer);
   }

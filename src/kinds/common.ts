@@ -1,6 +1,6 @@
 // What the op kinds share: new tensors from kernels that fill them, f16 through f32 kernels, and
 // the checks on shapes and option objects.
-import type { StorageType } from '../backend.js';
+import type { StorageRef, StorageType } from '../backend.js';
 import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor, type Dtype } from '../tensor.js';
@@ -9,7 +9,7 @@ import { Tensor, type Dtype } from '../tensor.js';
  * New storage of `length` elements that `fill` writes (a backend kernel); released again if
  * `fill` throws, so a refused call leaves nothing behind.
  */
-export function produce(rt: Runtime, length: number, type: StorageType, label: string, fill: (out: never) => void): never {
+export function produce(rt: Runtime, length: number, type: StorageType, label: string, fill: (out: StorageRef) => void): StorageRef {
   const out = rt.backend.allocate(length, type, label, 'x');
   try {
     fill(out);
@@ -62,28 +62,48 @@ export function isHalf(t: unknown): t is Tensor<'f16'> {
   return t instanceof Tensor && (t as Tensor<Dtype>).dtype === 'f16';
 }
 
-/** An options object (undefined counts as {}). */
-export function optionsObject(options: unknown, argument = 'options'): Record<string, unknown> {
+/**
+ * An options object (undefined counts as {}) whose keys are all its own and, when `allowed` is
+ * given, all among them: a misspelt key is refused, not ignored.
+ */
+export function optionsObject(options: unknown, argument = 'options', allowed?: readonly string[]): Record<string, unknown> {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(argument, 'an options object', describe(options));
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(argument, 'an options object', describe(options));
+  }
+  if (allowed) {
+    for (const key in options) {
+      if (!Object.hasOwn(options, key)) {
+        throw new InvalidArgumentError(`${argument}.${key}`, 'an own property (inherited ones are not read)', 'an inherited one');
+      }
+      if (!allowed.includes(key)) {
+        const valid = allowed.length ? `one of ${allowed.map((k) => `'${k}'`).join(', ')}` : 'no options';
+        throw new InvalidArgumentError(`${argument}.${key}`, valid, `'${key}'`);
+      }
+    }
+  }
   return options as Record<string, unknown>;
 }
 
-/** The attrs an op of another kind needs when given by name to forward/backward/layer. */
-export function attrsObject(attrs: unknown, op: string, shape: string): Record<string, unknown> {
-  if (typeof attrs !== 'object' || attrs === null) throw new InvalidArgumentError('attrs', `${op}'s attributes ${shape}`, describe(attrs));
-  return attrs as Record<string, unknown>;
+/** The attrs an op of another kind needs when given by name to forward/backward/layer: `allowed` keys only. */
+export function attrsObject(attrs: unknown, op: string, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof attrs !== 'object' || attrs === null) {
+    throw new InvalidArgumentError('attrs', `${op}'s attributes { ${allowed.join(', ')} }`, describe(attrs));
+  }
+  return optionsObject(attrs, 'attrs', allowed);
 }
 
 /** A shape for `length` elements: non-negative integers whose product is the length. */
 export function checkShape(shape: unknown, length: number, argument = 'shape'): readonly number[] {
   if (!Array.isArray(shape)) throw new InvalidArgumentError(argument, 'an array of non-negative integers', describe(shape));
   const dims = shape as unknown[];
-  dims.forEach((d, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array ([, 3]).
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new InvalidArgumentError(`${argument}[${i}]`, 'a non-negative integer', describe(d));
     }
-  });
+  }
   const product = (dims as number[]).reduce((a, b) => a * b, 1);
   if (product !== length) {
     throw new ShapeMismatchError(

@@ -1,6 +1,6 @@
 // The front end of elementwise ops (the registry's usual kind): checks operands, allocates the
 // output and calls the backend's elementwise kernels, on new tensors or on the caller's buffers.
-import type { Direction, Region } from '../backend.js';
+import type { Direction, Region, StorageRef } from '../backend.js';
 import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
 import { resolveAttrs, type ElementwiseOp } from '../ops/define.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
@@ -103,7 +103,7 @@ export function into(
     throw new InvalidArgumentError('operands', `an object { ${names.join(', ')} }`, describe(given));
   }
   const record = given as Record<string, unknown>;
-  const regions = names.map((n): Region<unknown> => {
+  const regions = names.map((n): Region<StorageRef> => {
     const value = record[n];
     if (value instanceof Tensor) return { storage: rt.storage(value, n), offset: 0, length: (value as Tensor).length };
     return rt.backend.view(value, n);
@@ -114,17 +114,17 @@ export function into(
     }
   });
   const inPlace = inPlaceInput(direction, regions, names);
-  const encoder = rt.backend.encoder(options.encoder, 'options.encoder');
+  const encoder = rt.backend.encoder(optionsObject(options, 'options', ['encoder']).encoder, 'options.encoder');
   const out = regions[regions.length - 1]!;
-  if (inPlace === undefined) rt.backend.elementwise(op, direction, regions as never, attrs, encoder);
-  else if (direction === 'forward') rt.backend.elementwise(op, 'forward_inplace', [out] as never, attrs, encoder);
-  else rt.backend.elementwise(op, 'backward_inplace', [regions[0]!, out] as never, attrs, encoder);
+  if (inPlace === undefined) rt.backend.elementwise(op, direction, regions, attrs, encoder);
+  else if (direction === 'forward') rt.backend.elementwise(op, 'forward_inplace', [out], attrs, encoder);
+  else rt.backend.elementwise(op, 'backward_inplace', [regions[0]!, out], attrs, encoder);
 }
 
 /** The op as a training layer (see Layer). */
 export function layer(rt: Runtime, op: ElementwiseOp, attrs: unknown, given: unknown): Layer {
   const resolved = resolveAttrs(op, attrs);
-  const options = optionsObject(given) as LayerOptions;
+  const options = optionsObject(given, 'options', ['keep', 'axis', 'telemetry']) as LayerOptions;
   const keep = options.keep ?? 'auto';
   if (keep !== 'auto' && keep !== 'tensor') throw new InvalidArgumentError('options.keep', "'auto' or 'tensor'", describe(keep));
   const axis = options.axis ?? -1;
@@ -149,7 +149,7 @@ export function layer(rt: Runtime, op: ElementwiseOp, attrs: unknown, given: unk
  * Which input the output is written over, if any. Forward may write y over exactly x's range and
  * backward dx over exactly dy's (in place); any other overlap is refused.
  */
-function inPlaceInput(direction: Direction, regions: readonly Region<unknown>[], names: readonly string[]): number | undefined {
+function inPlaceInput(direction: Direction, regions: readonly Region<StorageRef>[], names: readonly string[]): number | undefined {
   const out = regions[regions.length - 1]!;
   const allowed = direction === 'forward' ? 0 : 1;
   let inPlace: number | undefined;

@@ -56,13 +56,13 @@ export function groupedBackward(rt: Runtime, op: GroupedOp, grads: unknown, opti
 /** forward/backward/layer by name for a grouped op: attrs `{ pieces, axis? }`. */
 export const groupedKind = {
   forward(rt: Runtime, op: GroupedOp, x: Tensor<Dtype>, attrs: unknown): Tensor<Dtype> {
-    return groupedForward(rt, op, x, attrsObject(attrs, op.name, '{ pieces, axis? }'));
+    return groupedForward(rt, op, x, attrsObject(attrs, op.name, ['pieces', 'axis']));
   },
   backward(rt: Runtime, op: GroupedOp, grads: unknown, attrs: unknown): Tensor<Dtype> {
-    return groupedBackward(rt, op, grads, attrsObject(attrs, op.name, '{ pieces, axis? }'));
+    return groupedBackward(rt, op, grads, attrsObject(attrs, op.name, ['pieces', 'axis']));
   },
   layer(rt: Runtime, op: GroupedOp, attrs: unknown): MaxoutLayer {
-    const given = attrsObject(attrs, op.name, '{ pieces, axis? }') as Partial<MaxoutOptions>;
+    const given = attrsObject(attrs, op.name, ['pieces', 'axis']) as Partial<MaxoutOptions>;
     if (typeof given.pieces !== 'number' || !Number.isInteger(given.pieces) || given.pieces < 1) {
       throw new InvalidArgumentError('attrs.pieces', 'a positive integer (entries per group)', describe(given.pieces));
     }

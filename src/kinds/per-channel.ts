@@ -1,6 +1,7 @@
 // The front end of per-channel ops (a tensor parameter broadcast over x: PReLU's slopes): checks
 // the broadcast, allocates outputs and calls the backend's per-channel kernels; the parameter's
 // gradient is summed by the backend's rowSums. f16 runs through exact widening to f32.
+import type { StorageRef } from '../backend.js';
 import { InvalidArgumentError, describe } from '../errors.js';
 import type { PerChannelOp } from '../ops/define.js';
 import { preluBroadcast } from '../ops/prelu.js';
@@ -46,7 +47,7 @@ export function perChannelForward(rt: Runtime, op: PerChannelOp, x: Tensor<Dtype
   }
   const xs = rt.storage(x, 'x');
   const param = rt.storage(alpha, 'alpha');
-  const b = preluBroadcast(x.shape, alpha.shape, optionsObject(options).axis);
+  const b = preluBroadcast(x.shape, alpha.shape, optionsObject(options, 'options', ['axis']).axis);
   const n = x.length;
   return rt.adopt(
     produce(rt, n, 'f32', `${op.name}.forward`, (out) => rt.backend.perChannel(op, 'forward', { x: xs, param, out }, n, b)),
@@ -82,14 +83,14 @@ export function perChannelBackward(
   const param = rt.storage(g.alpha, 'grads.alpha');
   const ds = rt.storage(g.dy, 'grads.dy');
   checkSameShape('grads.dy', g.dy, g.x.shape, 'the shape of x');
-  const b = preluBroadcast(g.x.shape, g.alpha.shape, optionsObject(options).axis);
+  const b = preluBroadcast(g.x.shape, g.alpha.shape, optionsObject(options, 'options', ['axis']).axis);
   const n = g.x.length;
   const terms = rt.backend.allocate(n, 'f32', `${op.name}.dalpha.terms`, 'x');
   try {
     const dx = produce(rt, n, 'f32', `${op.name}.backward`, (out) => {
       rt.backend.perChannel(op, 'backward', { x: xs, param, dy: ds, out, terms }, n, b);
     });
-    let dalpha: never;
+    let dalpha: StorageRef;
     try {
       dalpha = rt.backend.rowSums(terms, b.params, b.perParam, b.perParam, `${op.name}.dalpha`).sums;
     } catch (e) {
@@ -117,7 +118,7 @@ export function perChannelForwardMask(
   const n = x.length;
   return withMask(rt, n, `${op.name}.mask`, (mask) => {
     const y = produce(rt, n, 'f32', `${op.name}.forward`, (out) =>
-      rt.backend.perChannel(op, 'forward_mask', { x: xs, param, out, mask: mask.storage as never }, n, b),
+      rt.backend.perChannel(op, 'forward_mask', { x: xs, param, out, mask: mask.storage }, n, b),
     );
     return { y: rt.adopt(y, x.shape), mask };
   });
@@ -149,22 +150,22 @@ export function perChannelBackwardMask(
 /** forward/backward/layer by name for a per-channel op: attrs `{ alpha, axis? }`. */
 export const perChannelKind = {
   forward(rt: Runtime, op: PerChannelOp, x: Tensor<Dtype>, attrs: unknown): Tensor<Dtype> {
-    const { alpha, ...options } = attrsObject(attrs, op.name, '{ alpha, axis? }');
+    const { alpha, ...options } = attrsObject(attrs, op.name, ['alpha', 'axis']);
     return perChannelForward(rt, op, x, alpha as Tensor, options);
   },
   backward(rt: Runtime, op: PerChannelOp, grads: unknown, attrs: unknown): Tensor<Dtype> {
-    const { alpha, ...options } = attrsObject(attrs, op.name, '{ alpha, axis? }');
+    const { alpha, ...options } = attrsObject(attrs, op.name, ['alpha', 'axis']);
     const { dx, dalpha } = perChannelBackward(rt, op, { ...(grads as object), alpha }, options);
     dalpha.dispose();
     return dx;
   },
   layer(rt: Runtime, op: PerChannelOp, attrs: unknown, options: unknown): PreluLayer {
-    const { alpha, ...rest } = attrsObject(attrs, op.name, '{ alpha, axis? }') as { alpha?: Tensor; axis?: number };
+    const { alpha, ...rest } = attrsObject(attrs, op.name, ['alpha', 'axis']) as { alpha?: Tensor; axis?: number };
     rt.storage(alpha, 'attrs.alpha');
     if (rest.axis !== undefined && !Number.isInteger(rest.axis)) {
       throw new InvalidArgumentError('attrs.axis', 'an integer axis of x (negative counts from the end)', describe(rest.axis));
     }
-    const learn = optionsObject(options).learnAlpha ?? true;
+    const learn = optionsObject(options, 'options', ['learnAlpha']).learnAlpha ?? true;
     if (typeof learn !== 'boolean') throw new InvalidArgumentError('options.learnAlpha', 'true or false', describe(learn));
     const made = new PreluLayer(rt, op, alpha!, rest, !learn);
     rt.track(made);

@@ -143,22 +143,22 @@ export class Layer {
     this.#checkLive();
     const encoder = layerEncoder(this.#rt, options);
     const { tensor: x, temporary } = layerInput(this.#rt, input, 'x', encoder);
-    this.#release();
-    if (this.#masked) {
-      const shape = this.#telemetry ? unitShape(x.shape, this.#axis) : undefined;
-      const { y, mask } = forwardMasked(this.#rt, this.#op, x, this.#attrs, encoder);
-      this.#kept = { shape: x.shape, mask };
-      if (shape) this.#count(mask, shape, encoder);
-      if (temporary) this.#free(x, y, encoder);
-      return y;
-    }
-    // Layers take f32 tensors (storage() refuses f16 with a clear error).
-    this.#rt.storage(x, 'x');
-    const y = apply(this.#rt, this.#op, 'forward', [['x', x]], this.#attrs, encoder) as Tensor;
-    const keepsX = this.#op.backwardFrom === 'x';
-    this.#kept = { shape: x.shape, tensor: keepsX ? x : y, ...(temporary && keepsX ? { owned: true } : {}) };
-    if (temporary && !keepsX) this.#free(x, y, encoder);
-    return y;
+    // A refused forward leaves the last forward's state as it was and frees its own copy.
+    const r = this.#refusable([temporary ? x : undefined], (): { y: Tensor; kept: Kept; shape?: BiasShape | undefined } => {
+      if (this.#masked) {
+        const shape = this.#telemetry ? unitShape(x.shape, this.#axis) : undefined;
+        const { y, mask } = forwardMasked(this.#rt, this.#op, x, this.#attrs, encoder);
+        return { y, kept: { shape: x.shape, mask }, shape };
+      }
+      // Layers take f32 tensors (storage() refuses f16 with a clear error).
+      this.#rt.storage(x, 'x');
+      const y = apply(this.#rt, this.#op, 'forward', [['x', x]], this.#attrs, encoder) as Tensor;
+      const keepsX = this.#op.backwardFrom === 'x';
+      return { y, kept: { shape: x.shape, tensor: keepsX ? x : y, ...(temporary && keepsX ? { owned: true } : {}) } };
+    });
+    this.#keep(r.kept, r.shape, encoder);
+    if (temporary && r.kept.tensor !== x) this.#free(x, r.y, encoder);
+    return r.y;
   }
 
   /**
@@ -175,20 +175,24 @@ export class Layer {
     this.#checkLive();
     const encoder = layerEncoder(this.#rt, options);
     const { tensor: x, temporary } = layerInput(this.#rt, input, 'x', encoder);
-    const { tensor: b, temporary: bTemporary } = layerInput(this.#rt, bias, 'b', encoder);
-    this.#release();
-    const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
-    const shape = unitShape(x.shape, this.#axis);
-    const r = forwardBias(this.#rt, this.#op, x, b, shape, this.#attrs, keep, encoder);
-    if (r.mask && this.#telemetry) this.#count(r.mask, shape, encoder);
-    this.#kept = {
-      shape: x.shape,
-      bias: shape,
-      ...(r.mask ? { mask: r.mask } : {}),
-      ...(r.z ? { tensor: r.z, owned: true } : keep === 'y' ? { tensor: r.y } : {}),
-    };
+    const r = this.#refusable([temporary ? x : undefined], () => {
+      const { tensor: b, temporary: bTemporary } = layerInput(this.#rt, bias, 'b', encoder);
+      return this.#refusable([bTemporary ? b : undefined], () => {
+        const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
+        const shape = unitShape(x.shape, this.#axis);
+        const f = forwardBias(this.#rt, this.#op, x, b, shape, this.#attrs, keep, encoder);
+        const kept: Kept = {
+          shape: x.shape,
+          bias: shape,
+          ...(f.mask ? { mask: f.mask } : {}),
+          ...(f.z ? { tensor: f.z, owned: true } : keep === 'y' ? { tensor: f.y } : {}),
+        };
+        return { y: f.y, kept, shape: f.mask && this.#telemetry ? shape : undefined, b: bTemporary ? b : undefined };
+      });
+    });
+    this.#keep(r.kept, r.shape, encoder);
     if (temporary) this.#free(x, r.y, encoder);
-    if (bTemporary) this.#free(b, r.y, encoder);
+    if (r.b) this.#free(r.b, r.y, encoder);
     return r.y;
   }
 
@@ -285,6 +289,23 @@ export class Layer {
     this.#activity = undefined;
     this.#disposed = true;
     this.#rt.untrack(this);
+  }
+
+  /** Runs `step`; if it throws, disposes the temporary copies it was given and nothing else changes. */
+  #refusable<T>(temporaries: readonly (Tensor | undefined)[], step: () => T): T {
+    try {
+      return step();
+    } catch (e) {
+      for (const t of temporaries) t?.dispose();
+      throw e;
+    }
+  }
+
+  /** Replaces what the last forward kept with `kept`, and counts active units when asked. */
+  #keep(kept: Kept, shape: BiasShape | undefined, encoder: GPUCommandEncoder | undefined): void {
+    this.#release();
+    this.#kept = kept;
+    if (shape && kept.mask) this.#count(kept.mask, shape, encoder);
   }
 
   #backwardFrom(saved: Tensor, dy: Tensor, encoder: GPUCommandEncoder | undefined): Tensor {

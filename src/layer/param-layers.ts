@@ -32,6 +32,7 @@ abstract class KeepsX {
 
   protected takeKept(dy: Tensor, expected: (x: Tensor) => readonly number[]): Tensor {
     this.checkLive();
+    this.rt.storage(dy, 'dy');
     const x = this.kept;
     if (!x) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
     checkSameShape('dy', dy, expected(x), "the shape of forward's output");
@@ -120,6 +121,7 @@ export class PreluLayer extends KeepsX {
   backward(dy: Tensor): Tensor {
     if (this.masked) {
       this.checkLive();
+      this.rt.storage(dy, 'dy');
       const kept = this.#mask;
       if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
       checkSameShape('dy', dy, kept.shape, "the shape of forward's output");

@@ -1,12 +1,12 @@
 // The steps a training layer runs on the instance's backend: forward keeping a 1-bit mask,
 // backward from it, the fused bias + activation, the bias gradient, telemetry counts, and views
 // of the caller's buffers copied into tensors of ours.
-import type { Backend, UnitShape } from '../backend.js';
-import { DeviceLostError, InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
+import type { Backend, StorageRef, UnitShape } from '../backend.js';
+import { DeviceLostError, InvalidArgumentError, ShapeMismatchError } from '../errors.js';
 import type { ElementwiseOp } from '../ops/define.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor, type BufferView } from '../tensor.js';
-import { checkShape, produce } from '../kinds/common.js';
+import { checkShape, optionsObject, produce } from '../kinds/common.js';
 import { BufferUsage } from '../gpu/constants.js';
 
 /** What a layer keeps between forward and backward, released by backward or dispose. */
@@ -18,8 +18,8 @@ export interface Retained {
 
 /** A kept 1-bit mask: u32 storage of the backend that made it. */
 export interface Mask extends Retained {
-  readonly backend: Backend;
-  readonly storage: unknown;
+  readonly backend: Backend<StorageRef>;
+  readonly storage: StorageRef;
 }
 
 /** New mask storage for `length` elements (one u32 word per 32), released with the handle. */
@@ -31,10 +31,10 @@ export function newMask(rt: Runtime, length: number, label: string): Mask {
 }
 
 /** A kept mask's storage, if it was made on the instance's current backend (not a lost device's). */
-export function maskStorage(rt: Runtime, mask: Mask): never {
+export function maskStorage(rt: Runtime, mask: Mask): StorageRef {
   if (mask.backend !== rt.backend)
     throw new DeviceLostError('lost', 'the layer kept its mask on a GPU device that was lost; run forward again');
-  return mask.storage as never;
+  return mask.storage;
 }
 
 /** Runs `fill` with a new mask, releasing it if `fill` throws. */
@@ -60,9 +60,7 @@ export function forwardMasked(
   const s = rt.storage(x, 'x');
   const n = x.length;
   return withMask(rt, n, `${op.name}.mask`, (mask) => {
-    const y = produce(rt, n, 'f32', `${op.name}.forward`, (o) =>
-      rt.backend.forwardMask(op, s, o, mask.storage as never, n, attrs, encoder),
-    );
+    const y = produce(rt, n, 'f32', `${op.name}.forward`, (o) => rt.backend.forwardMask(op, s, o, mask.storage, n, attrs, encoder));
     return { y: rt.adopt(y, x.shape), mask };
   });
 }
@@ -107,7 +105,7 @@ export function forwardBias(
     throw new ShapeMismatchError('b', `${shape.channels} values (one per channel along the layer's axis)`, `${b.length}`);
   }
   const n = x.length;
-  const run = (kernel: 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask', extra: { mask?: never; z?: never }) =>
+  const run = (kernel: 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask', extra: { mask?: StorageRef; z?: StorageRef }) =>
     rt.adopt(
       produce(rt, n, 'f32', `${op.name}.forward`, (y) =>
         rt.backend.fused(op, kernel, { x: xs, bias, y, ...extra }, n, shape, attrs, encoder),
@@ -115,7 +113,7 @@ export function forwardBias(
       x.shape,
     );
   if (keep === 'mask') {
-    return withMask(rt, n, `${op.name}.mask`, (mask) => ({ y: run('fused_forward_mask', { mask: mask.storage as never }), mask }));
+    return withMask(rt, n, `${op.name}.mask`, (mask) => ({ y: run('fused_forward_mask', { mask: mask.storage }), mask }));
   }
   if (keep === 'y') return { y: run('fused_forward_y', {}) };
   const z = rt.backend.allocate(n, 'f32', `${op.name}.z`, 'x');
@@ -173,23 +171,23 @@ export function layerInput(
   defaultShape?: readonly number[],
 ): { tensor: Tensor; temporary: boolean } {
   if (value instanceof Tensor) return { tensor: value as Tensor, temporary: false };
-  const view = rt.backend.view(value, argument) as { storage: GPUBuffer; offset: number; length: number };
-  if ((view.storage.usage & BufferUsage.COPY_SRC) === 0) {
+  const view = rt.backend.view(value, argument);
+  const buffer = rt.backend.gpuBuffer(view.storage)!;
+  if ((buffer.usage & BufferUsage.COPY_SRC) === 0) {
     throw new InvalidArgumentError(
       `${argument}.buffer`,
       'a GPUBuffer with COPY_SRC usage (a layer copies a view into a tensor of its own)',
-      `one with usage 0x${view.storage.usage.toString(16)}`,
+      `one with usage 0x${buffer.usage.toString(16)}`,
     );
   }
   const given = (value as { shape?: unknown }).shape;
   const fallback = defaultShape && defaultShape.reduce((a, b) => a * b, 1) === view.length ? defaultShape : [view.length];
   const dims = given === undefined ? fallback : checkShape(given, view.length, `${argument}.shape`);
-  const copy = produce(rt, view.length, 'f32', `${argument}.copy`, (o) => rt.backend.copy(view as never, o, encoder));
+  const copy = produce(rt, view.length, 'f32', `${argument}.copy`, (o) => rt.backend.copy(view, o, encoder));
   return { tensor: rt.adopt(copy, dims), temporary: true };
 }
 
 /** Checks a layer call's `options.encoder`. */
 export function layerEncoder(rt: Runtime, options: unknown): GPUCommandEncoder | undefined {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an options object', describe(options));
-  return rt.backend.encoder((options as { encoder?: unknown }).encoder, 'options.encoder');
+  return rt.backend.encoder(optionsObject(options, 'options', ['encoder']).encoder, 'options.encoder');
 }

@@ -141,7 +141,8 @@ export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
   }
   const values = names.map((name) => {
     const spec = specs[name]!;
-    const value = (given as Record<string, unknown>)[name] ?? spec.default;
+    const raw = (given as Record<string, unknown>)[name];
+    const value = raw === undefined ? spec.default : raw;
     if ('choices' in spec) {
       const index = spec.choices.indexOf(value as string);
       if (typeof value !== 'string' || index < 0) {
@@ -149,8 +150,14 @@ export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
       }
       return index;
     }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InvalidArgumentError(`attrs.${name}`, 'a finite number', describe(value));
+    // The kernels see f32: a double past f32's range would be Infinity there.
+    if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) {
+      const finite = typeof value === 'number' && Number.isFinite(value);
+      throw new InvalidArgumentError(
+        `attrs.${name}`,
+        finite ? 'a number within f32 range (|x| < 3.4028235e38)' : 'a finite number',
+        describe(value),
+      );
     }
     const problem = spec.check?.(value);
     if (problem) throw new InvalidArgumentError(`attrs.${name}`, problem, describe(value));

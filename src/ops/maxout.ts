@@ -21,6 +21,11 @@ export function maxoutGrouping(xShape: readonly number[], options: unknown): Gro
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object { pieces, axis? }', describe(options));
   }
+  for (const key in options) {
+    if (!Object.hasOwn(options, key) || (key !== 'pieces' && key !== 'axis')) {
+      throw new InvalidArgumentError(`options.${key}`, "an own property 'pieces' or 'axis'", `'${key}'`);
+    }
+  }
   const { pieces, axis = -1 } = options as { pieces?: unknown; axis?: unknown };
   if (typeof pieces !== 'number' || !Number.isInteger(pieces) || pieces < 1) {
     throw new InvalidArgumentError('options.pieces', 'a positive integer (entries per group)', describe(pieces));

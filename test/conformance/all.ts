@@ -2,6 +2,7 @@ import { badInputCases } from './bad-inputs.js';
 import { batchCases } from './batch.js';
 import { familyCases } from './family.js';
 import { halfCases } from './half.js';
+import { hardeningCases } from './hardening.js';
 import { layerCases } from './layer.js';
 import { leakCases } from './leaks.js';
 import { opCases } from './ops.js';
@@ -17,6 +18,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...layerCases,
   ...batchCases,
   ...badInputCases,
+  ...hardeningCases,
   ...propertyCases,
   ...leakCases,
 ];

@@ -8,6 +8,7 @@ import {
   ForeignTensorError,
   InvalidArgumentError,
   ShapeMismatchError,
+  Tensor,
   UnknownOpError,
   type Activations,
   type OpName,
@@ -413,6 +414,121 @@ export const badInputs: readonly BadInput[] = [
     argument: 'options.encoder',
     only: 'cpu',
     call: (a) => a.layer('relu').forward(a.tensor([1]), { encoder: {} as GPUCommandEncoder }),
+  },
+  {
+    what: 'an attribute finite as a double but infinite as f32 (leakyRelu alpha 1e39)',
+    error: InvalidArgumentError,
+    argument: 'attrs.alpha',
+    call: (a) => a.forward('leakyRelu', a.tensor([0, -1]), { alpha: 1e39 }),
+  },
+  {
+    what: 'an attribute given as null (not taken as the default)',
+    error: InvalidArgumentError,
+    argument: 'attrs.alpha',
+    call: (a) => a.forward('leakyRelu', a.tensor([-1]), { alpha: null as unknown as number }),
+  },
+  {
+    what: 'prelu: a misspelt option key (axes)',
+    error: InvalidArgumentError,
+    argument: 'options.axes',
+    call: (a) => a.prelu(a.tensor(new Float32Array(6), [2, 3]), a.tensor([0.1, 0.2, 0.3]), { axes: 1 } as never),
+  },
+  {
+    what: 'prelu by name: a misspelt attribute key (axes)',
+    error: InvalidArgumentError,
+    argument: 'attrs.axes',
+    call: (a) => a.forward('prelu', a.tensor(new Float32Array(6), [2, 3]), { alpha: a.tensor([0.1, 0.2, 0.3]), axes: 1 } as never),
+  },
+  {
+    what: 'prelu: an option inherited, not own (Object.create({ axis }))',
+    error: InvalidArgumentError,
+    argument: 'options.axis',
+    call: (a) => a.prelu(a.tensor(new Float32Array(6), [2, 3]), a.tensor([0.1, 0.2, 0.3]), Object.create({ axis: 1 }) as never),
+  },
+  {
+    what: 'maxout: a misspelt option key (axes)',
+    error: InvalidArgumentError,
+    argument: 'options.axes',
+    call: (a) => a.maxout(a.tensor(new Float32Array(4)), { pieces: 2, axes: 0 } as never),
+  },
+  {
+    what: 'a shape with a hole ([, 3])',
+    error: InvalidArgumentError,
+    argument: 'shape[0]',
+    // eslint-disable-next-line no-sparse-arrays
+    call: (a) => a.tensor(new Float32Array(3), [, 3] as never),
+  },
+  {
+    what: 'array data holding a string',
+    error: InvalidArgumentError,
+    argument: 'data[1]',
+    call: (a) => a.tensor([1, '2', 3] as never),
+  },
+  {
+    what: 'array data holding a BigInt',
+    error: InvalidArgumentError,
+    argument: 'data[0]',
+    call: (a) => a.tensor([1n] as never),
+  },
+  {
+    what: "createActivations('cpu'): options that are not an object",
+    error: InvalidArgumentError,
+    argument: 'options',
+    call: () => createActivations('cpu' as never),
+  },
+  {
+    what: 'createActivations with a misspelt option key (backends)',
+    error: InvalidArgumentError,
+    argument: 'options.backends',
+    call: () => createActivations({ backends: 'cpu' } as never),
+  },
+  {
+    what: 'forwardInto with null options',
+    error: InvalidArgumentError,
+    argument: 'options',
+    call: (a) => a.forwardInto('relu', { x: a.tensor([1]), y: a.tensor([1]) }, {}, null as never),
+  },
+  {
+    what: 'a layer call with null options',
+    error: InvalidArgumentError,
+    argument: 'options',
+    call: (a) => a.layer('relu').forward(a.tensor([1]), null as never),
+  },
+  {
+    what: 'a prelu layer backward given no dy',
+    error: InvalidArgumentError,
+    argument: 'dy',
+    call: (a) => {
+      const layer = a.layer('prelu', { alpha: a.tensor([0.25]) });
+      layer.forward(a.tensor([-1, 2]));
+      return layer.backward(undefined as never);
+    },
+  },
+  {
+    what: 'a maxout layer backward given no dy',
+    error: InvalidArgumentError,
+    argument: 'dy',
+    call: (a) => {
+      const layer = a.layer('maxout', { pieces: 2 });
+      layer.forward(a.tensor([-1, 2]));
+      return layer.backward(undefined as never);
+    },
+  },
+  {
+    what: 'a tensor forged from the prototype (Object.create(Tensor.prototype))',
+    error: InvalidArgumentError,
+    argument: 'x',
+    call: (a) => a.forward('relu', Object.create(Tensor.prototype) as Tensor),
+  },
+  {
+    what: 'an async batch function (refused, its rejection handled)',
+    error: InvalidArgumentError,
+    argument: 'fn',
+    call: (a) =>
+      a.batch(async () => {
+        await Promise.resolve();
+        throw new Error('inside the refused batch');
+      }),
   },
 ];
 

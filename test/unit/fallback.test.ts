@@ -54,3 +54,46 @@ describe('backend selection', () => {
     await expect(createActivations({ device: {} as GPUDevice })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });
+
+describe('device acquisition that never settles', () => {
+  const never = () => new Promise<never>(() => undefined);
+  const adapterWith = (requestDevice: () => Promise<unknown>) =>
+    ({
+      requestAdapter: () =>
+        Promise.resolve({ limits: { maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 28 }, info: {}, requestDevice }),
+    }) as unknown as GPU;
+
+  it("'auto' falls back to the CPU after options.acquireTimeout, saying which request hung", async () => {
+    const start = performance.now();
+    const acts = await createActivations({ gpu: { requestAdapter: never } as unknown as GPU, acquireTimeout: 50 });
+    expect(acts.backend).toBe('cpu');
+    expect(acts.fallbackReason).toMatch(/requestAdapter\(\) did not settle within 50 ms/);
+    expect(performance.now() - start).toBeLessThan(5_000);
+    const other = await createActivations({ gpu: adapterWith(never), acquireTimeout: 50 });
+    expect(other.fallbackReason).toMatch(/requestDevice\(\) did not settle within 50 ms/);
+  });
+
+  it("'webgpu' rejects with WebGPUUnavailableError after the timeout", async () => {
+    const err = await createActivations({ backend: 'webgpu', gpu: { requestAdapter: never } as unknown as GPU, acquireTimeout: 30 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WebGPUUnavailableError);
+  });
+
+  it('destroys a device that arrives after the timeout', async () => {
+    let destroyed = false;
+    const late = () => new Promise((resolve) => setTimeout(() => resolve({ destroy: () => (destroyed = true) }), 60));
+    const acts = await createActivations({ gpu: adapterWith(late), acquireTimeout: 10 });
+    expect(acts.backend).toBe('cpu');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(destroyed).toBe(true);
+  });
+
+  it('refuses a timeout that is not a positive number', async () => {
+    for (const acquireTimeout of [0, -1, Number.NaN, '10' as unknown as number]) {
+      const err = await createActivations({ acquireTimeout }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).argument).toBe('options.acquireTimeout');
+    }
+  });
+});

@@ -1,0 +1,61 @@
+// Refused calls leave no trace: the state a layer kept is still there after a refused forward,
+// and the temporary copies of views a refused layer call made are freed. Runs on every backend.
+import { InvalidArgumentError, ShapeMismatchError } from '../../src/index.js';
+import { assert, expectError } from '../helpers/compare.js';
+import { countingDevice } from '../helpers/counting-device.js';
+import type { ConformanceCase } from './relu.js';
+
+const UNIFORM = 0x40;
+const STORAGE = 0x80;
+const COPY_SRC = 0x04;
+const COPY_DST = 0x08;
+
+export const hardeningCases: readonly ConformanceCase[] = [
+  {
+    name: "refused: a layer's second forward that is refused keeps the first forward's mask for backward",
+    async run({ acts }) {
+      const layer = acts.layer('relu');
+      const x = acts.tensor([-1, 2, -3, 4]);
+      const y = layer.forward(x);
+      await expectError(() => layer.forward(acts.tensor(new Uint16Array([0x3c00])) as never), InvalidArgumentError, 'x');
+      const dx = layer.backward(acts.tensor([10, 20, 30, 40]));
+      const got = [...(await dx.read())];
+      assert(got.join() === '0,20,0,40', `dx after a refused forward: ${got.join()}, expected 0,20,0,40`);
+      const fused = acts.layer('relu');
+      const h = fused.forwardBias(acts.tensor([1, -5, 3, -7], [2, 2]), acts.tensor([0.5, 1]));
+      await expectError(() => fused.forwardBias(acts.tensor([1, 2, 3, 4], [2, 2]), acts.tensor([1, 2, 3])), ShapeMismatchError, 'b');
+      const { dx: dz, db } = fused.backwardBias(acts.tensor([1, 1, 1, 1], [2, 2]));
+      const [dzv, dbv] = [[...(await dz.read())], [...(await db.read())]];
+      assert(dzv.join() === '1,0,1,0' && dbv.join() === '2,0', `after a refused forwardBias: dz ${dzv.join()}, db ${dbv.join()}`);
+      for (const t of [x, y, dx, h, dz, db]) t.dispose();
+      layer.dispose();
+      fused.dispose();
+    },
+  },
+  {
+    name: 'refused: a layer call whose bias is refused after its view was copied leaves no copy alive',
+    gpuOnly: true,
+    async run({ acts: shared, create }) {
+      const { device, counts } = countingDevice(shared.device!);
+      // No pool: a freed copy is destroyed at once, so every buffer alive is one still held.
+      const acts = await create({ device, tuning: { poolBytes: 0 } });
+      const live = () => counts.live().filter((b) => !(b.usage & UNIFORM)).length;
+      const buffer = device.createBuffer({ size: 64, usage: STORAGE | COPY_SRC | COPY_DST });
+      const layer = acts.layer('relu');
+      const before = live();
+      await expectError(() => layer.forwardBias({ buffer, length: 4, shape: [2, 2] }, acts.tensor([1, 2, 3])), ShapeMismatchError, 'b');
+      await expectError(
+        () => layer.forwardBias({ buffer, length: 4, shape: [2, 2] }, { buffer, length: 3, offset: 2 }),
+        InvalidArgumentError,
+        'b.offset',
+      );
+      await expectError(() => layer.forward({ buffer, length: 4, shape: [3, 3] }), ShapeMismatchError, 'x.shape');
+      await device.queue.onSubmittedWorkDone();
+      // The bias tensor [1, 2, 3] of the first call is the one buffer the calls left.
+      assert(live() === before + 1, `${live() - before - 1} buffers left alive by refused layer calls`);
+      layer.dispose();
+      buffer.destroy();
+      acts.dispose();
+    },
+  },
+];
