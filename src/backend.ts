@@ -137,9 +137,16 @@ export interface Backend<S = unknown> {
     io: { readonly x?: S; readonly param: S; readonly dy?: S; readonly out: S; readonly terms?: S; readonly mask?: S },
     length: number,
     broadcast: Broadcast,
+    encoder?: GPUCommandEncoder,
   ): void;
   /** A grouped op (maxout): y from x, or dx from x and dy. */
-  grouped(op: GroupedOp, direction: Direction, io: { readonly x: S; readonly dy?: S; readonly out: S }, grouping: Grouping): void;
+  grouped(
+    op: GroupedOp,
+    direction: Direction,
+    io: { readonly x: S; readonly dy?: S; readonly out: S },
+    grouping: Grouping,
+    encoder?: GPUCommandEncoder,
+  ): void;
   /**
    * Each row of `input` summed in a fixed binary tree (deterministic, the same bits on every
    * backend) into new storage of `rows` f32s. Row r is contiguous ([rows, len]) when `inner` is

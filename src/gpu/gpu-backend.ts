@@ -326,6 +326,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
     },
     length: number,
     b: Broadcast,
+    encoder?: GPUCommandEncoder,
   ): void {
     this.checkOneBinding(length, op.name);
     const slots = (values: readonly number[]) => [0, 1, 2, 3, 4, 5, 6, 7].map((i) => values[i] ?? 0);
@@ -339,7 +340,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
       param: io.param,
       aux: io.terms,
     };
-    this.#run(`per_channel_${kernel}`, op, bound, length);
+    this.#run(`per_channel_${kernel}`, op, bound, length, encoder);
   }
 
   grouped(
@@ -347,11 +348,12 @@ export class GpuBackend implements Backend<GPUBuffer> {
     direction: Direction,
     io: { readonly x: GPUBuffer; readonly dy?: GPUBuffer; readonly out: GPUBuffer },
     g: Grouping,
+    encoder?: GPUCommandEncoder,
   ): void {
     const count = g.outer * g.groups * g.inner;
     this.checkOneBinding(count * g.pieces, op.name);
     const bound = { input: io.x, dy: io.dy, out: io.out, shape: [count, g.groups, g.pieces, g.inner] };
-    this.#run(`grouped_${direction}`, op, bound, count);
+    this.#run(`grouped_${direction}`, op, bound, count, encoder);
   }
 
   rowSums(

@@ -114,3 +114,9 @@ export function checkShape(shape: unknown, length: number, argument = 'shape'): 
   }
   return dims as number[];
 }
+
+/** f16 runs through conversions submitted on their own: not into a caller's encoder. */
+export function refuseHalfEncoder(encoder: GPUCommandEncoder | undefined): void {
+  if (encoder)
+    throw new InvalidArgumentError('options.encoder', 'no encoder with f16 tensors (their widening is submitted by us)', 'an encoder');
+}

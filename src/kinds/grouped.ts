@@ -7,7 +7,7 @@ import { maxoutGrouping } from '../ops/maxout.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { MaxoutLayer } from '../layer/param-layers.js';
-import { attrsObject, isHalf, narrow, produce, widened } from './common.js';
+import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from './common.js';
 
 /** Maxout's grouping: see Activations.maxout. */
 export interface MaxoutOptions {
@@ -18,24 +18,26 @@ export interface MaxoutOptions {
 }
 
 /** y: each group's winner; the axis shrinks by `pieces`. */
-export function groupedForward(rt: Runtime, op: GroupedOp, x: Tensor<Dtype>, options: unknown): Tensor<Dtype> {
+export function groupedForward(rt: Runtime, op: GroupedOp, x: Tensor<Dtype>, options: unknown, encoder?: GPUCommandEncoder): Tensor<Dtype> {
   rt.checkLive();
+  if (isHalf(x)) refuseHalfEncoder(encoder);
   if (isHalf(x)) return widened(rt, [['x', x]], ([wx]) => narrow(rt, groupedForward(rt, op, wx!, options) as Tensor));
   const xs = rt.storage(x, 'x');
   const g = maxoutGrouping(x.shape, options);
   const count = x.length / Math.max(1, g.pieces);
   return rt.adopt(
-    produce(rt, count, 'f32', `${op.name}.forward`, (out) => rt.backend.grouped(op, 'forward', { x: xs, out }, g)),
+    produce(rt, count, 'f32', `${op.name}.forward`, (out) => rt.backend.grouped(op, 'forward', { x: xs, out }, g, encoder)),
     g.outShape,
   );
 }
 
 /** dx (x's shape) from x and dy (y's shape): each group's dy to its winner. */
-export function groupedBackward(rt: Runtime, op: GroupedOp, grads: unknown, options: unknown): Tensor<Dtype> {
+export function groupedBackward(rt: Runtime, op: GroupedOp, grads: unknown, options: unknown, encoder?: GPUCommandEncoder): Tensor<Dtype> {
   rt.checkLive();
   if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
   const { x, dy } = grads as { x: Tensor<Dtype>; dy: Tensor<Dtype> };
   if (isHalf(x)) {
+    refuseHalfEncoder(encoder);
     const names = [
       ['grads.x', x],
       ['grads.dy', dy],
@@ -48,7 +50,7 @@ export function groupedBackward(rt: Runtime, op: GroupedOp, grads: unknown, opti
   checkSameShape('grads.dy', dy, g.outShape, "maxout's output for x");
   const n = x.length;
   return rt.adopt(
-    produce(rt, n, 'f32', `${op.name}.backward`, (out) => rt.backend.grouped(op, 'backward', { x: xs, dy: ds, out }, g)),
+    produce(rt, n, 'f32', `${op.name}.backward`, (out) => rt.backend.grouped(op, 'backward', { x: xs, dy: ds, out }, g, encoder)),
     x.shape,
   );
 }

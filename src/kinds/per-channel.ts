@@ -9,7 +9,7 @@ import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { PreluLayer } from '../layer/param-layers.js';
 import { maskStorage, withMask, type Mask } from '../layer/steps.js';
-import { attrsObject, isHalf, narrow, optionsObject, produce, widened } from './common.js';
+import { attrsObject, isHalf, narrow, optionsObject, produce, refuseHalfEncoder, widened } from './common.js';
 
 /** Where PReLU's slopes go: see Activations.prelu. */
 export interface PreluOptions {
@@ -33,9 +33,17 @@ export interface PreluLayerOptions {
 }
 
 /** y = op(x, alpha), x's shape. */
-export function perChannelForward(rt: Runtime, op: PerChannelOp, x: Tensor<Dtype>, alpha: Tensor<Dtype>, options: unknown): Tensor<Dtype> {
+export function perChannelForward(
+  rt: Runtime,
+  op: PerChannelOp,
+  x: Tensor<Dtype>,
+  alpha: Tensor<Dtype>,
+  options: unknown,
+  encoder?: GPUCommandEncoder,
+): Tensor<Dtype> {
   rt.checkLive();
   if (isHalf(x)) {
+    refuseHalfEncoder(encoder);
     return widened(
       rt,
       [
@@ -50,7 +58,7 @@ export function perChannelForward(rt: Runtime, op: PerChannelOp, x: Tensor<Dtype
   const b = preluBroadcast(x.shape, alpha.shape, optionsObject(options, 'options', ['axis']).axis);
   const n = x.length;
   return rt.adopt(
-    produce(rt, n, 'f32', `${op.name}.forward`, (out) => rt.backend.perChannel(op, 'forward', { x: xs, param, out }, n, b)),
+    produce(rt, n, 'f32', `${op.name}.forward`, (out) => rt.backend.perChannel(op, 'forward', { x: xs, param, out }, n, b, encoder)),
     x.shape,
   );
 }
@@ -64,11 +72,13 @@ export function perChannelBackward(
   op: PerChannelOp,
   grads: unknown,
   options: unknown,
+  encoder?: GPUCommandEncoder,
 ): { dx: Tensor<Dtype>; dalpha: Tensor<Dtype> } {
   rt.checkLive();
   if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, alpha, dy }', describe(grads));
   const g = grads as { x: Tensor<Dtype>; alpha: Tensor<Dtype>; dy: Tensor<Dtype> };
   if (isHalf(g.x)) {
+    refuseHalfEncoder(encoder);
     const names = [
       ['grads.x', g.x],
       ['grads.alpha', g.alpha],
@@ -86,20 +96,29 @@ export function perChannelBackward(
   const b = preluBroadcast(g.x.shape, g.alpha.shape, optionsObject(options, 'options', ['axis']).axis);
   const n = g.x.length;
   const terms = rt.backend.allocate(n, 'f32', `${op.name}.dalpha.terms`, 'x');
+  // What the caller's encoder still reads when they submit: freed with dalpha, which it writes last.
+  let pending: readonly StorageRef[] = [terms];
   try {
     const dx = produce(rt, n, 'f32', `${op.name}.backward`, (out) => {
-      rt.backend.perChannel(op, 'backward', { x: xs, param, dy: ds, out, terms }, n, b);
+      rt.backend.perChannel(op, 'backward', { x: xs, param, dy: ds, out, terms }, n, b, encoder);
     });
-    let dalpha: StorageRef;
+    let sums: { readonly sums: StorageRef; readonly pending: readonly StorageRef[] };
     try {
-      dalpha = rt.backend.rowSums(terms, b.params, b.perParam, b.perParam, `${op.name}.dalpha`).sums;
+      sums = rt.backend.rowSums(terms, b.params, b.perParam, b.perParam, `${op.name}.dalpha`, encoder);
     } catch (e) {
       rt.backend.release(dx);
       throw e;
     }
-    return { dx: rt.adopt(dx, g.x.shape), dalpha: rt.adopt(dalpha, g.alpha.shape) };
+    const dalpha = rt.adopt(sums.sums, g.alpha.shape);
+    if (encoder) {
+      const backend = rt.backend;
+      const held = [terms, ...sums.pending];
+      rt.releaseWith(dalpha, () => held.forEach((s) => backend.release(s)));
+      pending = [];
+    }
+    return { dx: rt.adopt(dx, g.x.shape), dalpha };
   } finally {
-    rt.backend.release(terms);
+    for (const s of pending) rt.backend.release(s);
   }
 }
 
@@ -110,6 +129,7 @@ export function perChannelForwardMask(
   x: Tensor,
   alpha: Tensor,
   axis: number | undefined,
+  encoder?: GPUCommandEncoder,
 ): { y: Tensor; mask: Mask } {
   rt.checkLive();
   const xs = rt.storage(x, 'x');
@@ -118,7 +138,7 @@ export function perChannelForwardMask(
   const n = x.length;
   return withMask(rt, n, `${op.name}.mask`, (mask) => {
     const y = produce(rt, n, 'f32', `${op.name}.forward`, (out) =>
-      rt.backend.perChannel(op, 'forward_mask', { x: xs, param, out, mask: mask.storage }, n, b),
+      rt.backend.perChannel(op, 'forward_mask', { x: xs, param, out, mask: mask.storage }, n, b, encoder),
     );
     return { y: rt.adopt(y, x.shape), mask };
   });
@@ -132,6 +152,7 @@ export function perChannelBackwardMask(
   alpha: Tensor,
   dy: Tensor,
   axis: number | undefined,
+  encoder?: GPUCommandEncoder,
 ): Tensor {
   rt.checkLive();
   const ds = rt.storage(dy, 'dy');
@@ -141,7 +162,7 @@ export function perChannelBackwardMask(
   const n = dy.length;
   return rt.adopt(
     produce(rt, n, 'f32', `${op.name}.backward`, (out) =>
-      rt.backend.perChannel(op, 'backward_mask', { param, dy: ds, out, mask: m }, n, b),
+      rt.backend.perChannel(op, 'backward_mask', { param, dy: ds, out, mask: m }, n, b, encoder),
     ),
     dy.shape,
   );

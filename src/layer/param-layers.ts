@@ -4,7 +4,8 @@ import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import { groupedBackward, groupedForward } from '../kinds/grouped.js';
 import { perChannelBackward, perChannelBackwardMask, perChannelForward, perChannelForwardMask } from '../kinds/per-channel.js';
-import type { Mask } from './steps.js';
+import type { LayerEncodeOptions } from './layer.js';
+import { layerEncoder, type Mask } from './steps.js';
 
 /** Shared state of the layers that keep x (a reference: keep it alive until backward). */
 abstract class KeepsX {
@@ -103,35 +104,42 @@ export class PreluLayer extends KeepsX {
     return this.#mask ? this.#mask.mask.bytes : super.retainedBytes;
   }
 
-  /** y = prelu(x, alpha), keeping x (or, with frozen slopes, its mask) for backward. */
-  forward(x: Tensor): Tensor {
+  /**
+   * y = prelu(x, alpha), keeping x (or, with frozen slopes, its mask) for backward. With
+   * `options.encoder` the work goes into your encoder and nothing is submitted.
+   */
+  forward(x: Tensor, options: LayerEncodeOptions = {}): Tensor {
     this.checkLive();
+    const encoder = layerEncoder(this.rt, options);
     if (this.masked) {
-      const { y, mask } = perChannelForwardMask(this.rt, this.#def, x, this.alpha, this.options.axis);
+      const { y, mask } = perChannelForwardMask(this.rt, this.#def, x, this.alpha, this.options.axis, encoder);
       this.#mask?.mask.release();
       this.#mask = { mask, shape: x.shape };
       return y;
     }
-    const y = perChannelForward(this.rt, this.#def, x, this.alpha, this.options) as Tensor;
+    const y = perChannelForward(this.rt, this.#def, x, this.alpha, this.options, encoder) as Tensor;
     this.kept = x;
     return y;
   }
 
   /** dx from dy and what forward kept; with learnable slopes their gradient goes to `dalpha`. */
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, options: LayerEncodeOptions = {}): Tensor {
+    const encoder = layerEncoder(this.rt, options);
     if (this.masked) {
       this.checkLive();
       this.rt.storage(dy, 'dy');
       const kept = this.#mask;
       if (!kept) throw new InvalidArgumentError('layer', 'forward(x) before backward(dy)', 'a backward with no forward state kept');
       checkSameShape('dy', dy, kept.shape, "the shape of forward's output");
-      const dx = perChannelBackwardMask(this.rt, this.#def, kept.mask, this.alpha, dy, this.options.axis);
-      kept.mask.release();
+      const dx = perChannelBackwardMask(this.rt, this.#def, kept.mask, this.alpha, dy, this.options.axis, encoder);
+      // Encoded work reads the mask when you submit: it goes with dx then.
+      if (encoder) this.rt.releaseWith(dx, () => kept.mask.release());
+      else kept.mask.release();
       this.#mask = undefined;
       return dx;
     }
     const x = this.takeKept(dy, (t) => t.shape);
-    const { dx, dalpha } = perChannelBackward(this.rt, this.#def, { x, alpha: this.alpha, dy }, this.options) as {
+    const { dx, dalpha } = perChannelBackward(this.rt, this.#def, { x, alpha: this.alpha, dy }, this.options, encoder) as {
       dx: Tensor;
       dalpha: Tensor;
     };
@@ -174,18 +182,19 @@ export class MaxoutLayer extends KeepsX {
   }
 
   /** y = maxout(x), keeping x for backward. */
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options: LayerEncodeOptions = {}): Tensor {
     this.checkLive();
-    const y = groupedForward(this.rt, this.#def, x, this.options) as Tensor;
+    const y = groupedForward(this.rt, this.#def, x, this.options, layerEncoder(this.rt, options)) as Tensor;
     this.kept = x;
     return y;
   }
 
   /** dx (x's shape) from dy (y's shape) and the kept x. */
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, options: LayerEncodeOptions = {}): Tensor {
+    const encoder = layerEncoder(this.rt, options);
     const pieces = this.options.pieces;
     const axis = this.options.axis ?? -1;
     const x = this.takeKept(dy, (t) => t.shape.map((d, i) => (i === (axis < 0 ? axis + t.shape.length : axis) ? d / pieces : d)));
-    return groupedBackward(this.rt, this.#def, { x, dy }, this.options) as Tensor;
+    return groupedBackward(this.rt, this.#def, { x, dy }, this.options, encoder) as Tensor;
   }
 }

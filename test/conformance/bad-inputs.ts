@@ -530,6 +530,28 @@ export const badInputs: readonly BadInput[] = [
         throw new Error('inside the refused batch');
       }),
   },
+  {
+    what: 'a prelu layer given an encoder on the CPU backend',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'cpu',
+    call: (a) => a.layer('prelu', { alpha: a.tensor([0.25]) }).forward(a.tensor([1]), { encoder: {} as GPUCommandEncoder }),
+  },
+  {
+    what: 'a maxout layer given an encoder that is not a GPUCommandEncoder',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'webgpu',
+    call: (a) => a.layer('maxout', { pieces: 1 }).forward(a.tensor([1]), { encoder: {} as GPUCommandEncoder }),
+  },
+  {
+    what: 'a maxout layer given an encoder with f16 tensors',
+    error: InvalidArgumentError,
+    argument: 'options.encoder',
+    only: 'webgpu',
+    call: (a) =>
+      a.layer('maxout', { pieces: 1 }).forward(a.tensor(new Uint16Array([0x3c00])) as never, { encoder: a.device!.createCommandEncoder() }),
+  },
 ];
 
 export const badInputCases: readonly ConformanceCase[] = badInputs.map((row) => ({

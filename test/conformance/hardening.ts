@@ -1,7 +1,8 @@
 // Refused calls leave no trace: the state a layer kept is still there after a refused forward,
 // and the temporary copies of views a refused layer call made are freed. Runs on every backend.
 import { InvalidArgumentError, ShapeMismatchError } from '../../src/index.js';
-import { assert, expectError } from '../helpers/compare.js';
+import { assert, expectBits, expectError } from '../helpers/compare.js';
+import { bitsOf, randomFloats } from '../helpers/float.js';
 import { countingDevice } from '../helpers/counting-device.js';
 import type { ConformanceCase } from './relu.js';
 
@@ -56,6 +57,59 @@ export const hardeningCases: readonly ConformanceCase[] = [
       layer.dispose();
       buffer.destroy();
       acts.dispose();
+    },
+  },
+  {
+    name: "layers: prelu (learnt and frozen slopes) and maxout encode into the caller's encoder: nothing runs before submit, the same bits as submitted by us",
+    gpuOnly: true,
+    async run({ acts }) {
+      const device = acts.device!;
+      const shape = [300, 4]; // dalpha sums 300 values a slope: two tree passes kept for the encoder
+      const n = 1200;
+      const x = acts.tensor(randomFloats(n, 41, 4), shape);
+      const dy = acts.tensor(randomFloats(n, 42, 3), shape);
+      // Other slopes each round: a pooled buffer y reuses then cannot already hold this round's y.
+      for (const [learnAlpha, slopes] of [
+        [true, [0.25, -0.5, 2, 0.1]],
+        [false, [-3, 0.75, 0.5, 4]],
+      ] as const) {
+        const alpha = acts.tensor([...slopes]);
+        const ref = acts.layer('prelu', { alpha, axis: -1 }, { learnAlpha });
+        const yRef = ref.forward(x);
+        const dxRef = ref.backward(dy);
+        const layer = acts.layer('prelu', { alpha, axis: -1 }, { learnAlpha });
+        const encoder = device.createCommandEncoder();
+        const y = layer.forward(x, { encoder });
+        const dx = layer.backward(dy, { encoder });
+        const before = bitsOf(await y.read());
+        device.queue.submit([encoder.finish()]);
+        const result = await y.read();
+        const after = bitsOf(result);
+        assert(
+          before.some((v, i) => v !== after[i]),
+          `prelu (learnAlpha ${learnAlpha}): y held the results before the submit`,
+        );
+        expectBits(`prelu (learnAlpha ${learnAlpha}) encoded forward`, result, bitsOf(await yRef.read()), {});
+        expectBits(`prelu (learnAlpha ${learnAlpha}) encoded dx`, await dx.read(), bitsOf(await dxRef.read()), {});
+        if (learnAlpha) expectBits('prelu encoded dalpha', await layer.dalpha!.read(), bitsOf(await ref.dalpha!.read()), {});
+        for (const t of [yRef, dxRef, y, dx, alpha]) t.dispose();
+        ref.dispose();
+        layer.dispose();
+      }
+      const ref = acts.layer('maxout', { pieces: 2 });
+      const mRef = ref.forward(x);
+      const mdy = acts.tensor(randomFloats(n / 2, 43, 3), [300, 2]);
+      const mdxRef = ref.backward(mdy);
+      const layer = acts.layer('maxout', { pieces: 2 });
+      const encoder = device.createCommandEncoder();
+      const m = layer.forward(x, { encoder });
+      const mdx = layer.backward(mdy, { encoder });
+      device.queue.submit([encoder.finish()]);
+      expectBits('maxout encoded forward', await m.read(), bitsOf(await mRef.read()), {});
+      expectBits('maxout encoded backward', await mdx.read(), bitsOf(await mdxRef.read()), {});
+      for (const t of [x, dy, mRef, mdy, mdxRef, m, mdx]) t.dispose();
+      ref.dispose();
+      layer.dispose();
     },
   },
 ];
