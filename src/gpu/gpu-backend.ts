@@ -81,8 +81,15 @@ export class GpuBackend implements Backend<GPUBuffer> {
     const half = data instanceof Uint16Array;
     const buffer = this.allocate(data.length, half ? 'f16' : 'f32', label, 'data');
     // Halves go in whole words: an odd count gets a zero half after it.
-    const words = half && data.length % 2 === 1 ? Uint16Array.from({ length: data.length + 1 }, (_, i) => data[i] ?? 0) : data;
-    if (words.length > 0) this.device.queue.writeBuffer(buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    let words = half && data.length % 2 === 1 ? Uint16Array.from({ length: data.length + 1 }, (_, i) => data[i] ?? 0) : data;
+    // writeBuffer takes no SharedArrayBuffer: copy such data into an ordinary one first.
+    if (typeof SharedArrayBuffer !== 'undefined' && words.buffer instanceof SharedArrayBuffer) words = words.slice();
+    try {
+      if (words.length > 0) this.device.queue.writeBuffer(buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    } catch (e) {
+      this.release(buffer);
+      throw e;
+    }
     return buffer;
   }
 

@@ -112,4 +112,18 @@ export const hardeningCases: readonly ConformanceCase[] = [
       layer.dispose();
     },
   },
+  {
+    name: 'data in a SharedArrayBuffer (f32 and f16) makes a tensor like any other',
+    async run({ acts }) {
+      if (typeof SharedArrayBuffer === 'undefined') return; // pages that are not cross-origin isolated have none
+      const f = new Float32Array(new SharedArrayBuffer(16));
+      f.set([-1, 2, -0, 3]);
+      const h = new Uint16Array(new SharedArrayBuffer(6));
+      h.set([0xbc00, 0x3c00, 0x4000]);
+      const y = acts.forward('relu', acts.tensor(f));
+      const hy = acts.forward('relu', acts.tensor(h));
+      const [yv, hv] = [[...(await y.read())], [...(await hy.read())]];
+      assert(yv.join() === '0,2,0,3' && hv.join() === `0,${0x3c00},${0x4000}`, `relu of shared data: ${yv.join()} / ${hv.join()}`);
+    },
+  },
 ];
