@@ -39,17 +39,23 @@ fn backward_main(at: Invocation) {
   out[params.out_offset + i] = backward(input[params.in_offset + i], dy[params.dy_offset + i]);
 }
 
-// In place: the output binding also holds the input, read before it is overwritten by the same
-// invocation (WebGPU forbids binding one range both read-only and writable in a dispatch).
-// forward_inplace: out = forward(out), x's range is y's. backward_inplace: out = backward(x, out),
-// dy's range is dx's.
+// Inputs in the output's buffer. WebGPU forbids binding one buffer both read-only and writable in
+// a dispatch, whatever the ranges, so an input that lives in the output's buffer (in place, or a
+// range of it apart from the output's) is read through the output's binding, at its own offset;
+// the host binds the span that covers them all:
+//   forward_inplace    out[out] = forward(out[in])               in == out: y over x in place
+//   backward_inplace   out[out] = backward(input[in], out[dy])   dy == out: dx over dy in place
+//   backward_x_out     out[out] = backward(out[in], dy[dy])
+//   backward_all_out   out[out] = backward(out[in], out[dy])
+// Each invocation reads its element before it writes, and no two touch one element: the host
+// refuses ranges that overlap other than exactly.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward_inplace_main(at: Invocation) {
   let i = flat_index(at);
   if (i >= params.count) {
     return;
   }
-  out[params.out_offset + i] = forward(out[params.out_offset + i]);
+  out[params.out_offset + i] = forward(out[params.in_offset + i]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -58,5 +64,23 @@ fn backward_inplace_main(at: Invocation) {
   if (i >= params.count) {
     return;
   }
-  out[params.out_offset + i] = backward(input[params.in_offset + i], out[params.out_offset + i]);
+  out[params.out_offset + i] = backward(input[params.in_offset + i], out[params.dy_offset + i]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn backward_x_out_main(at: Invocation) {
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
+  }
+  out[params.out_offset + i] = backward(out[params.in_offset + i], dy[params.dy_offset + i]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn backward_all_out_main(at: Invocation) {
+  let i = flat_index(at);
+  if (i >= params.count) {
+    return;
+  }
+  out[params.out_offset + i] = backward(out[params.in_offset + i], out[params.dy_offset + i]);
 }

@@ -6,13 +6,13 @@ import type { AnyOp, ElementwiseOp, GroupedOp, PerChannelOp } from '../ops/defin
 import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { f32Bits } from '../numerics/bits.js';
-import { BufferUsage } from './constants.js';
 import { deviceCache, type DeviceCache } from './device-cache.js';
-import { BINDING, KERNELS, type BindingName, type KernelName } from './kernels.js';
+import { BINDING, KERNELS, elementwiseKernel, type BindingName, type KernelName } from './kernels.js';
 import { grid, planElementwise, type PlanLimits } from './plan.js';
 import { planLimits, type Tuning } from './limits.js';
 import { BufferPool, TENSOR_USAGE } from './pool.js';
 import { GpuQueue } from './queue.js';
+import { checkView } from './views.js';
 
 /** What a dispatch binds: a whole buffer, or a range of one. */
 type Bound = GPUBuffer | GPUBufferBinding;
@@ -134,34 +134,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
 
   /** A caller's `{ buffer, offset?, length }`, validated against the buffer. */
   view(value: unknown, argument: string): Region<GPUBuffer> {
-    if (typeof value !== 'object' || value === null || !('buffer' in value)) {
-      throw new InvalidArgumentError(argument, 'a Tensor or a { buffer, offset?, length } view of a GPUBuffer', describe(value));
-    }
-    const { buffer, offset = 0, length } = value as { buffer: GPUBuffer; offset?: number; length: number };
-    if (typeof buffer?.usage !== 'number' || typeof buffer.size !== 'number') {
-      throw new InvalidArgumentError(`${argument}.buffer`, 'a GPUBuffer', describe(buffer));
-    }
-    if ((buffer.usage & BufferUsage.STORAGE) === 0) {
-      throw new InvalidArgumentError(
-        `${argument}.buffer`,
-        'a GPUBuffer with STORAGE usage',
-        `one with usage 0x${buffer.usage.toString(16)}`,
-      );
-    }
-    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0) {
-      throw new InvalidArgumentError(`${argument}.offset`, 'a non-negative byte offset that is a multiple of 4', describe(offset));
-    }
-    if (!Number.isInteger(length) || length < 0) {
-      throw new InvalidArgumentError(`${argument}.length`, 'a non-negative integer number of elements', describe(length));
-    }
-    if (offset + 4 * length > buffer.size) {
-      throw new InvalidArgumentError(
-        `${argument}.length`,
-        `at most ${Math.floor((buffer.size - Math.min(offset, buffer.size)) / 4)} elements (the buffer holds ${buffer.size} bytes from offset ${offset})`,
-        String(length),
-      );
-    }
-    return { storage: buffer, offset, length };
+    return checkView(value, argument);
   }
 
   encoder(value: unknown, argument: string): GPUCommandEncoder | undefined {
@@ -184,28 +157,47 @@ export class GpuBackend implements Backend<GPUBuffer> {
     encoder?: GPUCommandEncoder,
   ): void {
     this.checkAlive();
-    const out = operands[operands.length - 1]!;
+    // The operands by role, [input, out] or [input, dy, out]; in place names one range twice.
+    const [a, b, c] = operands;
+    const parts =
+      kernel === 'forward' ? [a!, b!] : kernel === 'forward_inplace' ? [a!, a!] : kernel === 'backward' ? [a!, b!, c!] : [a!, b!, b!];
+    const out = parts[parts.length - 1]!;
     if (out.length === 0) return;
+    // Which parts are read through the output's binding: those in its buffer (see elementwise.wgsl).
+    const inOut = parts.map((p) => p.storage === out.storage);
+    const name = elementwiseKernel(inOut);
     const plan = planElementwise(
       out.length,
-      operands.map((o) => o.offset),
+      parts.map((p) => p.offset),
       this.limits,
-    );
+    ).map((d) => {
+      // One binding of the output's buffer spanning every part in it.
+      const spanned = d.bindings.filter((_, i) => inOut[i]);
+      const start = Math.min(...spanned.map((s) => s.offset));
+      const end = Math.max(...spanned.map((s) => s.offset + s.size));
+      if (end - start > this.device.limits.maxStorageBufferBindingSize) {
+        throw new InvalidArgumentError(
+          'operands',
+          `ranges of one buffer within one storage binding (${this.device.limits.maxStorageBufferBindingSize} bytes) of each other`,
+          `ranges ${end - start} bytes apart`,
+        );
+      }
+      // Where each part's first V sits in the binding it is read through.
+      const at = d.offsets.map((o, i) => (inOut[i] ? (d.bindings[i]!.offset - start) / (4 * d.width) + o : o));
+      return { d, start, size: end - start, at };
+    });
     const attrBits = attrSlots(attrs);
-    const names = KERNELS[kernel].bindings.slice(1);
-    this.#queue.encode(`${op.name}.f32.${kernel}`, encoder, (pass) => {
-      for (const d of plan) {
-        pass.setPipeline(this.#cache.pipeline(kernel, op, this.limits.workgroupSize, d.width));
-        const params = this.#cache.params([
-          d.count,
-          kernel === 'forward_inplace' ? 0 : d.offsets[0]!,
-          kernel === 'backward' ? d.offsets[1]! : 0,
-          d.offsets[d.offsets.length - 1]!,
-          ...attrBits,
-        ]);
-        const bound: Partial<Record<BindingName, Bound>> = { params };
-        operands.forEach((o, i) => (bound[names[i]!] = { buffer: o.storage, ...d.bindings[i]! }));
-        pass.setBindGroup(0, this.#cache.bindGroup(kernel, this.#entries(kernel, bound), out.storage));
+    const roles: readonly BindingName[] = parts.length === 2 ? ['input', 'out'] : ['input', 'dy', 'out'];
+    this.#queue.encode(`${op.name}.f32.${name}`, encoder, (pass) => {
+      for (const { d, start, size, at } of plan) {
+        pass.setPipeline(this.#cache.pipeline(name, op, this.limits.workgroupSize, d.width));
+        const last = at.length - 1;
+        const params = this.#cache.params([d.count, at[0]!, last === 2 ? at[1]! : 0, at[last]!, ...attrBits]);
+        const bound: Partial<Record<BindingName, Bound>> = { params, out: { buffer: out.storage, offset: start, size } };
+        parts.forEach((p, i) => {
+          if (!inOut[i]) bound[roles[i]!] = { buffer: p.storage, ...d.bindings[i]! };
+        });
+        pass.setBindGroup(0, this.#cache.bindGroup(name, this.#entries(name, bound), out.storage));
         pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
       }
     });

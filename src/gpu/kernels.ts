@@ -90,6 +90,9 @@ export const KERNELS = {
   backward: kernel('elementwise', 'backward_main', ['params', 'input', 'dy', 'out'], 1, { layout: 'explicit' }),
   forward_inplace: kernel('elementwise', 'forward_inplace_main', ['params', 'out'], 1, { layout: 'explicit' }),
   backward_inplace: kernel('elementwise', 'backward_inplace_main', ['params', 'input', 'out'], 1, { layout: 'explicit' }),
+  // An input in the output's buffer, apart from the output's range: read through the out binding.
+  backward_x_out: kernel('elementwise', 'backward_x_out_main', ['params', 'dy', 'out'], 1, { layout: 'explicit' }),
+  backward_all_out: kernel('elementwise', 'backward_all_out_main', ['params', 'out'], 1, { layout: 'explicit' }),
   // shaders/elementwise-f16.wgsl: 4 halves (a vec2<u32>) per invocation.
   f16_forward: kernel('f16', 'forward_main', ['params', 'input', 'out'], 4),
   f16_backward: kernel('f16', 'backward_main', ['params', 'input', 'dy', 'out'], 4),
@@ -123,6 +126,16 @@ export const KERNELS = {
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;
+
+/**
+ * The elementwise kernel for operands [input, out] or [input, dy, out], given which of them lie
+ * in the output's buffer (the last always does): those are read through the output's binding.
+ */
+export function elementwiseKernel(inOut: readonly boolean[]): KernelName {
+  if (inOut.length === 2) return inOut[0] ? 'forward_inplace' : 'forward';
+  if (inOut[0]) return inOut[1] ? 'backward_all_out' : 'backward_x_out';
+  return inOut[1] ? 'backward_inplace' : 'backward';
+}
 
 /** The WGSL of a module: the op's file (when the module has one) between the preamble and the skeleton. */
 export function sourceOf(module: ModuleKind, op: AnyOp | undefined, width: 1 | 4): ShaderSource {

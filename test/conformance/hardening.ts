@@ -126,4 +126,63 @@ export const hardeningCases: readonly ConformanceCase[] = [
       assert(yv.join() === '0,2,0,3' && hv.join() === `0,${0x3c00},${0x4000}`, `relu of shared data: ${yv.join()} / ${hv.join()}`);
     },
   },
+  {
+    name: 'caller buffers: views of one buffer whose ranges do not overlap (0 and 256 bytes apart, any order), out of place and in an encoder',
+    gpuOnly: true,
+    async run({ acts }) {
+      const device = acts.device!;
+      const read = async (buffer: GPUBuffer, offset: number, n: number) => {
+        const staging = device.createBuffer({ size: 4 * n, usage: 0x01 | COPY_DST });
+        const enc = device.createCommandEncoder();
+        enc.copyBufferToBuffer(buffer, offset, staging, 0, 4 * n);
+        device.queue.submit([enc.finish()]);
+        await staging.mapAsync(1);
+        const out = new Float32Array(staging.getMappedRange().slice(0));
+        staging.destroy();
+        return out;
+      };
+      for (const n of [37, 64, 1000]) {
+        const x = randomFloats(n, n, 4);
+        const dy = randomFloats(n, n + 1, 3);
+        for (const op of ['relu', 'gelu'] as const) {
+          // The reference: the same op on tensors of our own.
+          const tx = acts.tensor(x);
+          const tdy = acts.tensor(dy);
+          const yRef = bitsOf(await acts.forward(op, tx).read());
+          const dxRef = bitsOf(await acts.backward(op, { x: tx, dy: tdy }).read());
+          for (const gap of [0, 256, 4]) {
+            // Three ranges of one buffer, in the order [a][gap][b][gap][c]; each role takes each slot.
+            const slot = (k: number) => k * (4 * n + gap);
+            const size = slot(3);
+            for (const [xs, ys, ds] of [
+              [0, 1, 2],
+              [2, 0, 1],
+              [1, 2, 0],
+            ] as const) {
+              const buffer = device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
+              device.queue.writeBuffer(buffer, slot(xs), x);
+              device.queue.writeBuffer(buffer, slot(ds), dy);
+              const view = (k: number) => ({ buffer, offset: slot(k), length: n });
+              const label = `${op} n=${n} gap ${gap} slots x${xs} y${ys} dy${ds}`;
+              acts.forwardInto(op, { x: view(xs), y: view(ys) });
+              expectBits(`${label}: y in x's buffer`, await read(buffer, slot(ys), n), yRef, { x });
+              // dx in the buffer of x and dy (all three share it).
+              acts.backwardInto(op, { x: view(xs), dy: view(ds), dx: view(ys) });
+              expectBits(`${label}: dx in the buffer of x and dy`, await read(buffer, slot(ys), n), dxRef, { x, dy });
+              // x in dx's buffer, dy in a tensor; dy in dx's buffer, x in a tensor; in an encoder.
+              const encoder = device.createCommandEncoder();
+              acts.backwardInto(op, { x: view(xs), dy: tdy, dx: view(ys) }, {}, { encoder });
+              device.queue.submit([encoder.finish()]);
+              expectBits(`${label}: dx in x's buffer (encoded)`, await read(buffer, slot(ys), n), dxRef, { x, dy });
+              acts.backwardInto(op, { x: tx, dy: view(ds), dx: view(ys) });
+              expectBits(`${label}: dx in dy's buffer`, await read(buffer, slot(ys), n), dxRef, { x, dy });
+              buffer.destroy();
+            }
+          }
+          tx.dispose();
+          tdy.dispose();
+        }
+      }
+    },
+  },
 ];
