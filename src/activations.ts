@@ -193,7 +193,10 @@ export class Activations {
   tensor(data: Float32Array | readonly number[] | Uint16Array | Float16ArrayLike, shape?: readonly number[]): Tensor<Dtype> {
     this.#rt.checkLive();
     const half = halfBits(data);
-    if (half) return this.#rt.adopt(this.#rt.backend.upload(half, 'tensor'), checkShape(shape ?? [half.length], half.length), 'f16');
+    if (half) {
+      const dims = checkShape(shape ?? [half.length], half.length); // before anything is made
+      return this.#rt.adopt(this.#rt.backend.upload(half, 'tensor'), dims, 'f16');
+    }
     if (!(data instanceof Float32Array) && !Array.isArray(data)) {
       throw new InvalidArgumentError(
         'data',

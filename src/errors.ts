@@ -38,11 +38,11 @@ export class UnknownOpError extends InvalidArgumentError {
   override name = 'UnknownOpError';
   override readonly code: string = 'ERR_UNKNOWN_OP';
   constructor(
-    got: string,
+    got: unknown,
     /** The names that would have been valid: the elementwise ops, then the aliases. */
     readonly validNames: readonly string[],
   ) {
-    super('op', `one of ${validNames.map((n) => `'${n}'`).join(', ')}`, `'${got}'`);
+    super('op', `one of ${validNames.map((n) => `'${n}'`).join(', ')}`, describe(got));
   }
 }
 

@@ -70,12 +70,12 @@ export class Tensor<D extends Dtype = 'f32'> {
 
   /** The backend holding the data. */
   get backend(): BackendName {
-    return internals.get(this)!.owner.backendName;
+    return entryOf(this).owner.backendName;
   }
 
   /** true once `dispose()` was called. */
   get disposed(): boolean {
-    return internals.get(this)!.storage === undefined;
+    return entryOf(this).storage === undefined;
   }
 
   /**
@@ -95,19 +95,26 @@ export class Tensor<D extends Dtype = 'f32'> {
    * with DisposedError after dispose, DeviceLostError on device loss.
    */
   async read(): Promise<TensorData<D>> {
-    const { owner } = internals.get(this)!;
+    const { owner } = entryOf(this);
     const { backend, storage } = tensorStorage(this, 'tensor');
     return (await owner.read(backend, storage, this.length, this.dtype)) as TensorData<D>;
   }
 
   /** Frees the storage. Calling it again does nothing. */
   dispose(): void {
-    const entry = internals.get(this)!;
+    const entry = entryOf(this);
     if (entry.storage === undefined) return;
     const storage = entry.storage;
     entry.storage = undefined;
     entry.owner.release(this, entry.backend, storage);
   }
+}
+
+/** A tensor's internals; a forged one (Object.create(Tensor.prototype), a Proxy) has none. */
+function entryOf(t: Tensor<Dtype>): Internals {
+  const entry = internals.get(t);
+  if (!entry) throw new InvalidArgumentError('tensor', 'a Tensor made by an instance', describe(t));
+  return entry;
 }
 
 /** The tensor's backend and storage, checking it is live. `argument` names it in errors. */

@@ -99,5 +99,5 @@ export function getOp(name: unknown): OpDefinition {
       `'${name}'`,
     );
   }
-  throw new UnknownOpError(String(name), [...opNames, ...Object.keys(aliases)]);
+  throw new UnknownOpError(name, [...opNames, ...Object.keys(aliases)]);
 }

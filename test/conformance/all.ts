@@ -1,3 +1,4 @@
+import { adversarialCases } from './adversarial.js';
 import { badInputCases } from './bad-inputs.js';
 import { batchCases } from './batch.js';
 import { familyCases } from './family.js';
@@ -19,6 +20,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...batchCases,
   ...badInputCases,
   ...hardeningCases,
+  ...adversarialCases,
   ...propertyCases,
   ...leakCases,
 ];

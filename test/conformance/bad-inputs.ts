@@ -51,6 +51,18 @@ export const badInputs: readonly BadInput[] = [
     argument: 'op',
     call: (a) => a.forward(42 as unknown as OpName, a.tensor([1])),
   },
+  {
+    what: 'op name that cannot become a string (Object.create(null))',
+    error: UnknownOpError,
+    argument: 'op',
+    call: (a) => a.forward(Object.create(null) as OpName, a.tensor([1])),
+  },
+  {
+    what: 'f16 data with a shape that does not fit it',
+    error: ShapeMismatchError,
+    argument: 'shape',
+    call: (a) => a.tensor(new Uint16Array([0x3c00]), [2, 2]),
+  },
   { what: 'x is not a Tensor (an array)', error: InvalidArgumentError, argument: 'x', call: (a) => a.forward('relu', [1, 2] as never) },
   {
     what: 'x was disposed',
