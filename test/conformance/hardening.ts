@@ -1,6 +1,6 @@
 // Refused calls leave no trace: the state a layer kept is still there after a refused forward,
 // and the temporary copies of views a refused layer call made are freed. Runs on every backend.
-import { InvalidArgumentError, ShapeMismatchError } from '../../src/index.js';
+import { GpuOperationError, InvalidArgumentError, ShapeMismatchError } from '../../src/index.js';
 import { assert, expectBits, expectError } from '../helpers/compare.js';
 import { bitsOf, randomFloats } from '../helpers/float.js';
 import { countingDevice } from '../helpers/counting-device.js';
@@ -183,6 +183,22 @@ export const hardeningCases: readonly ConformanceCase[] = [
           tdy.dispose();
         }
       }
+    },
+  },
+  {
+    name: 'a view of a destroyed buffer: WebGPU cannot be asked, so the work fails validation and the next read rejects (no stale data)',
+    gpuOnly: true,
+    async run({ acts }) {
+      const device = acts.device!;
+      const buffer = device.createBuffer({ size: 64, usage: STORAGE | COPY_SRC | COPY_DST });
+      buffer.destroy();
+      const y = acts.tensor([7, 7, 7, 7]);
+      acts.forwardInto('relu', { x: { buffer, length: 4 }, y });
+      await expectError(() => y.read(), GpuOperationError);
+      // The instance goes on working.
+      const z = acts.forward('relu', acts.tensor([-1, 1]));
+      const got = [...(await z.read())];
+      assert(got.join() === '0,1', `relu after the failed call: ${got.join()}`);
     },
   },
 ];
