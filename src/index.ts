@@ -32,7 +32,7 @@ export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
 export { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
-export type { BackendName, BufferView, Dtype, TensorData } from './tensor.js';
+export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
 export { opAliases, opNames } from './ops/registry.js';
 export type { OpAttrs, OpName } from './ops/registry.js';

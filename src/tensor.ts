@@ -90,14 +90,24 @@ export class Tensor<D extends Dtype = 'f32'> {
   }
 
   /**
-   * Copies the data out: a Float32Array, or for f16 the halves' bits in a Uint16Array (view them
-   * as numbers with `new Float16Array(bits.buffer)` where the runtime has Float16Array). Rejects
-   * with DisposedError after dispose, DeviceLostError on device loss.
+   * Copies the data out: a Float32Array, or for f16 the halves' bits in a Uint16Array, which
+   * every runtime has; `{ f16: 'values' }` gives a Float16Array instead, where the runtime has one
+   * (see {@link ReadOptions}). Rejects with DisposedError after dispose, DeviceLostError on
+   * device loss.
+   *
+   * @example
+   * const bits = await h.read(); // Uint16Array [0x3c00, ...]
+   * const values = await h.read({ f16: 'values' }); // Float16Array [1, ...] (ES2025 runtimes)
    */
-  async read(): Promise<TensorData<D>> {
+  read(options?: { readonly f16?: 'bits' }): Promise<TensorData<D>>;
+  read(options: { readonly f16: 'values' }): Promise<D extends 'f16' ? Float16Values : Float32Array>;
+  read(options: ReadOptions): Promise<TensorData<D> | Float16Values>;
+  async read(options?: ReadOptions): Promise<Float32Array | Uint16Array | Float16Values> {
     const { owner } = entryOf(this);
+    const values = readAs(options, this.dtype);
     const { backend, storage } = tensorStorage(this, 'tensor');
-    return (await owner.read(backend, storage, this.length, this.dtype)) as TensorData<D>;
+    const data = await owner.read(backend, storage, this.length, this.dtype);
+    return values && data instanceof Uint16Array ? new values(data.buffer, data.byteOffset, data.length) : data;
   }
 
   /** Frees the storage. Calling it again does nothing. */
@@ -108,6 +118,47 @@ export class Tensor<D extends Dtype = 'f32'> {
     entry.storage = undefined;
     entry.owner.release(this, entry.backend, storage);
   }
+}
+
+/** Options of {@link Tensor.read}. */
+export interface ReadOptions {
+  /**
+   * How an f16 tensor's data comes back: 'bits' (default), a Uint16Array of the halves' bits,
+   * which every runtime has; 'values', a Float16Array, where the runtime has one (browsers with
+   * ES2025; elsewhere an InvalidArgumentError naming `options.f16`). f32 tensors ignore it.
+   */
+  readonly f16?: 'bits' | 'values';
+}
+
+/** A Float16Array (ES2025): f16 values read as numbers, 2 bytes an element. */
+export interface Float16Values extends ArrayBufferView {
+  /** Elements: the tensor's length. */
+  readonly length: number;
+  /** 2: an f16 value is two bytes. */
+  readonly BYTES_PER_ELEMENT: 2;
+  /** Element i as a number. */
+  [index: number]: number;
+  /** The values in order, as numbers. */
+  [Symbol.iterator](): IterableIterator<number>;
+}
+
+type Float16Constructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Float16Values;
+
+/** The Float16Array constructor when `options` ask for f16 values, checking the options first. */
+function readAs(options: unknown, dtype: Dtype): Float16Constructor | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'an options object { f16? }', describe(options));
+  for (const key in options) {
+    if (key !== 'f16' || !Object.hasOwn(options, key))
+      throw new InvalidArgumentError(`options.${key}`, "an own property 'f16'", `'${key}'`);
+  }
+  const f16 = (options as ReadOptions).f16 ?? 'bits';
+  if (f16 !== 'bits' && f16 !== 'values') throw new InvalidArgumentError('options.f16', "'bits' or 'values'", describe(f16));
+  if (f16 === 'bits' || dtype !== 'f16') return undefined;
+  const ctor = (globalThis as { Float16Array?: Float16Constructor }).Float16Array;
+  if (!ctor) throw new InvalidArgumentError('options.f16', "'bits' (this runtime has no Float16Array)", "'values'");
+  return ctor;
 }
 
 /** A tensor's internals; a forged one (Object.create(Tensor.prototype), a Proxy) has none. */

@@ -304,5 +304,32 @@ export const halfCases: readonly ConformanceCase[] = [
       for (const t of [x, alpha, dy, xw, aw, dyw, gw.dx, gw.dalpha, mx, mdy, mxw, mdyw]) t.dispose();
     },
   },
+  {
+    name: "f16: read({ f16: 'values' }) gives a Float16Array where the runtime has one (a typed error elsewhere); 'bits' and the default give the bits",
+    async run({ acts }) {
+      const bits = Uint16Array.of(0xbc00, 0x3800, 0x0001, 0x7c00); // -1, 0.5, the smallest subnormal, +Inf
+      const t = acts.tensor(bits);
+      const plain = await t.read();
+      const asBits = await t.read({ f16: 'bits' });
+      assert([...plain].join() === [...bits].join() && [...asBits].join() === [...bits].join(), `bits read back ${[...plain].join()}`);
+      const has = typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function';
+      if (has) {
+        const values = await t.read({ f16: 'values' });
+        assert(
+          values.constructor.name === 'Float16Array' && [...values].join() === [-1, 0.5, 2 ** -24, Infinity].join(),
+          `values read back: ${values.constructor.name} ${[...values].join()}`,
+        );
+      } else {
+        await expectError(() => t.read({ f16: 'values' }), InvalidArgumentError, 'options.f16');
+      }
+      // f32 tensors ignore the option; junk options are refused.
+      const f = acts.tensor([1.5]);
+      assert((await f.read({ f16: 'values' }))[0] === 1.5, 'an f32 tensor read with f16: values');
+      await expectError(() => t.read({ f16: 'floats' } as never), InvalidArgumentError, 'options.f16');
+      await expectError(() => t.read({ f61: 'values' } as never), InvalidArgumentError, 'options.f61');
+      t.dispose();
+      f.dispose();
+    },
+  },
   ...specs.map((s) => halfCase(s.op, s.attrSets[s.attrSets.length - 1]!)),
 ];

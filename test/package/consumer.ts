@@ -29,6 +29,7 @@ import {
   type Dtype,
   type EncodeOptions,
   type Float16ArrayLike,
+  type Float16Values,
   type Grads,
   type LayerActivity,
   type LayerEncodeOptions,
@@ -41,6 +42,7 @@ import {
   type PreluAttrs,
   type PreluLayerOptions,
   type PreluOptions,
+  type ReadOptions,
   type TensorData,
   type Tuning,
 } from 'webgpu-activations';
@@ -77,7 +79,10 @@ const mb = acts.maxoutBackward({ x, dy: acts.tensor([1, 1], [2, 1]) }, maxoutOpt
 
 const half = acts.tensor(new Uint16Array([0xc000, 0x3c00]));
 const halfType: Dtype = half.dtype;
-const halfY = await acts.forward('relu', half).read();
+const readOptions: ReadOptions = { f16: 'bits' };
+const halfY = await acts.forward('relu', half).read(readOptions);
+const halfValues: Promise<Float16Values> | undefined = 'Float16Array' in globalThis ? half.read({ f16: 'values' }) : undefined;
+await halfValues;
 
 const layerOptions: LayerOptions = { keep: 'auto', axis: -1, telemetry: true };
 const layer: Layer = acts.layer('relu', {}, layerOptions);
