@@ -126,7 +126,7 @@ export class Activations {
       opened.backend.dispose();
       return;
     }
-    this.#rt.backend = opened.backend as unknown as Runtime['backend'];
+    this.#rt.replace(opened.backend);
     this.#adapterInfo = opened.adapterInfo;
     if (opened.fallbackReason !== undefined) this.#fallbackReason = opened.fallbackReason;
     this.#watch();

@@ -7,7 +7,7 @@ import { Tensor, ownStorage, type Dtype, type TensorOwner } from './tensor.js';
 
 export class Runtime implements TensorOwner {
   /** The backend kernels run on now; the front end holds its storage opaque (see StorageRef). */
-  backend: Backend<StorageRef>;
+  #backend: Backend<StorageRef>;
   #disposed = false;
   readonly #live = new Set<Tensor<Dtype>>();
   /** Layers not yet disposed: their masks and telemetry counts are storage too. */
@@ -16,7 +16,17 @@ export class Runtime implements TensorOwner {
   readonly #releaseWith = new WeakMap<Tensor<Dtype>, (() => void)[]>();
 
   constructor(backend: Backend) {
-    this.backend = backend as unknown as Backend<StorageRef>;
+    this.#backend = opaque(backend);
+  }
+
+  /** The backend kernels run on now. */
+  get backend(): Backend<StorageRef> {
+    return this.#backend;
+  }
+
+  /** Runs on `backend` from now on (a new device after a loss, or the CPU). */
+  replace(backend: Backend): void {
+    this.#backend = opaque(backend);
   }
 
   get backendName(): BackendName {
@@ -105,6 +115,11 @@ export class Runtime implements TensorOwner {
     for (const t of this.#live) t.dispose();
     this.backend.dispose();
   }
+}
+
+/** A backend as the front end holds it: its storage type made opaque (the one cast of it). */
+function opaque(backend: Backend): Backend<StorageRef> {
+  return backend as unknown as Backend<StorageRef>;
 }
 
 /** Throws ShapeMismatchError unless `t` has `shape` (`what` says whose shape that is). */

@@ -4,6 +4,7 @@ import { GpuOperationError, InvalidArgumentError, ShapeMismatchError } from '../
 import { assert, expectBits, expectError } from '../helpers/compare.js';
 import { bitsOf, randomFloats } from '../helpers/float.js';
 import { countingDevice } from '../helpers/counting-device.js';
+import { readBuffer } from './properties.js';
 import type { ConformanceCase } from './relu.js';
 
 const UNIFORM = 0x40;
@@ -131,16 +132,7 @@ export const hardeningCases: readonly ConformanceCase[] = [
     gpuOnly: true,
     async run({ acts }) {
       const device = acts.device!;
-      const read = async (buffer: GPUBuffer, offset: number, n: number) => {
-        const staging = device.createBuffer({ size: 4 * n, usage: 0x01 | COPY_DST });
-        const enc = device.createCommandEncoder();
-        enc.copyBufferToBuffer(buffer, offset, staging, 0, 4 * n);
-        device.queue.submit([enc.finish()]);
-        await staging.mapAsync(1);
-        const out = new Float32Array(staging.getMappedRange().slice(0));
-        staging.destroy();
-        return out;
-      };
+      const read = (buffer: GPUBuffer, offset: number, n: number) => readBuffer(device, buffer, offset, n);
       for (const n of [37, 64, 1000]) {
         const x = randomFloats(n, n, 4);
         const dy = randomFloats(n, n + 1, 3);

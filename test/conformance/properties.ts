@@ -50,7 +50,8 @@ function inputs(n: number, seed: number, specialRate: number): Float32Array<Arra
   return f;
 }
 
-async function readBuffer(device: GPUDevice, buffer: GPUBuffer, offset: number, n: number): Promise<Float32Array> {
+/** Reads n f32s of a caller's buffer from a byte offset (a staging copy of our own). */
+export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, offset: number, n: number): Promise<Float32Array> {
   if (n === 0) return new Float32Array(0);
   const staging = device.createBuffer({ size: 4 * n, usage: 0x01 | COPY_DST });
   const enc = device.createCommandEncoder();
