@@ -121,7 +121,13 @@ export async function runBench(acts: Activations, exponents: readonly number[], 
 }
 
 /** Wires the tab's controls: sizes 2^10 .. 2^24 offered, 2^14 .. 2^22 chosen; Run fills the table. */
-export function setupBench(acts: Activations | undefined, unavailable: string | undefined, done: (rows: BenchRow[]) => void): void {
+export function setupBench(
+  acts: Activations | undefined,
+  unavailable: string | undefined,
+  done: (rows: BenchRow[], pausedTraining: boolean) => void,
+  /** Runs the timing with the Train tab's live loop stopped; says whether it was running. */
+  exclusive: (work: () => Promise<void>) => Promise<boolean> = async (work) => (await work(), false),
+): void {
   const form = document.getElementById('bench-controls') as HTMLFormElement;
   const button = document.getElementById('bench-run') as HTMLButtonElement;
   const status = document.getElementById('bench-status')!;
@@ -157,15 +163,18 @@ export function setupBench(acts: Activations | undefined, unavailable: string | 
     button.disabled = true;
     body.innerHTML = '';
     status.textContent = 'Running…';
-    runBench(acts, exponents, (r) => {
-      body.insertAdjacentHTML(
-        'beforeend',
-        `<tr><td>2^${Math.log2(r.elements)}</td><td>${size(r.bytes)}</td><td>${fmt(r.reluGBs)}</td><td>${fmt(r.copyGBs)}</td><td>${r.ratio.toFixed(2)}×</td></tr>`,
-      );
-    })
-      .then((rows) => {
-        status.textContent = `Done: ${rows.length} sizes.`;
-        done(rows);
+    let rows: BenchRow[] = [];
+    const timing = () =>
+      runBench(acts, exponents, (r) => {
+        body.insertAdjacentHTML(
+          'beforeend',
+          `<tr><td>2^${Math.log2(r.elements)}</td><td>${size(r.bytes)}</td><td>${fmt(r.reluGBs)}</td><td>${fmt(r.copyGBs)}</td><td>${r.ratio.toFixed(2)}×</td></tr>`,
+        );
+      }).then((r) => void (rows = r));
+    exclusive(timing)
+      .then((paused) => {
+        status.textContent = `Done: ${rows.length} sizes.${paused ? ' Training was paused while timing, and goes on now.' : ''}`;
+        done(rows, paused);
       })
       .catch((e: unknown) => {
         status.textContent = `Error: ${e instanceof Error ? e.message : String(e)}`;

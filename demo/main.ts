@@ -32,6 +32,8 @@ interface DemoReport extends Curves {
   train(options: TrainOptions): Promise<TrainReport>;
   /** The last benchmark run's rows, once the Benchmark tab's Run has finished. */
   bench?: BenchRow[];
+  /** Whether that run paused a live training loop (timing never shares the device with it). */
+  benchPausedTraining?: boolean;
 }
 
 declare global {
@@ -255,7 +257,15 @@ async function main(): Promise<void> {
     skipped,
     train: (options) => trainTab.train(options),
   };
-  setupBench(acts, acts.fallbackReason, (rows) => (report.bench = rows));
+  setupBench(
+    acts,
+    acts.fallbackReason,
+    (rows, paused) => {
+      report.bench = rows;
+      report.benchPausedTraining = paused;
+    },
+    (work) => trainTab.paused(work),
+  );
   window.__demo = report;
 }
 

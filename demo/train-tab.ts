@@ -131,6 +131,21 @@ export class TrainTab {
   }
 
   /**
+   * Stops the live loop while `work` runs (the Benchmark tab's timing would otherwise share the
+   * device with it), then starts it again if it was running. Returns whether it was.
+   */
+  async paused(work: () => Promise<void>): Promise<boolean> {
+    const was = this.#running;
+    await this.#stop();
+    try {
+      await work();
+    } finally {
+      if (was) this.#start();
+    }
+    return was;
+  }
+
+  /**
    * Trains `options.steps` full-batch steps as fast as the GPU (or the CPU) goes (no animation frames),
    * sampling every `options.every` steps, then draws the result and reports it.
    */

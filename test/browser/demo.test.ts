@@ -245,6 +245,24 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     await page.screenshot({ path: `${dir}/demo-bench.png`, fullPage: true });
   });
 
+  it('benchmark: pauses a training run that is going on while it times, then lets it go on', async () => {
+    await showTab(page, 'train');
+    await page.click('#train-start');
+    expect(await page.$eval('#train-start', (el) => el.textContent)).toBe('Stop');
+    await showTab(page, 'bench');
+    await page.evaluate(() => {
+      delete window.__demo!.bench;
+    });
+    await page.click('#bench-run');
+    await page.waitForFunction(() => window.__demo?.bench, { timeout: 60_000 });
+    expect(await page.evaluate(() => window.__demo!.benchPausedTraining)).toBe(true);
+    expect(await page.$eval('#bench-status', (el) => el.textContent)).toContain('Training was paused while timing');
+    expect(await page.$eval('#train-start', (el) => el.textContent)).toBe('Stop');
+    await showTab(page, 'train');
+    await page.click('#train-start'); // stop it again
+    await page.waitForFunction(() => document.getElementById('train-start')!.textContent === 'Start');
+  });
+
   it('fits a 390x844 phone: no horizontal scroll on any tab', async () => {
     const phone = await open(390, 844, true);
     for (const tab of ['train', 'bench', 'plots'] as const) {
