@@ -4,7 +4,7 @@ import type { Backend } from './backend.js';
 import { CpuBackend, createCpuBackend, type CpuKernelsMode } from './cpu/cpu-backend.js';
 import { DeviceLostError, InvalidArgumentError, WebGPUUnavailableError, describe } from './errors.js';
 import { requestDevice, summarize, type AcquiredDevice, type AdapterSummary } from './gpu/device.js';
-import { optionsObject } from './kinds/common.js';
+import { optionsObject } from './options.js';
 import { GpuBackend } from './gpu/gpu-backend.js';
 import type { Tuning } from './gpu/limits.js';
 

@@ -1,5 +1,6 @@
 import type { Backend, BackendName } from './backend.js';
 import { DisposedError, ForeignTensorError, InvalidArgumentError, describe } from './errors.js';
+import { optionsObject } from './options.js';
 
 export type { BackendName } from './backend.js';
 
@@ -146,14 +147,7 @@ type Float16Constructor = new (buffer: ArrayBufferLike, byteOffset: number, leng
 
 /** The Float16Array constructor when `options` ask for f16 values, checking the options first. */
 function readAs(options: unknown, dtype: Dtype): Float16Constructor | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidArgumentError('options', 'an options object { f16? }', describe(options));
-  for (const key in options) {
-    if (key !== 'f16' || !Object.hasOwn(options, key))
-      throw new InvalidArgumentError(`options.${key}`, "an own property 'f16'", `'${key}'`);
-  }
-  const f16 = (options as ReadOptions).f16 ?? 'bits';
+  const f16 = (optionsObject(options, 'options', ['f16']) as ReadOptions).f16 ?? 'bits';
   if (f16 !== 'bits' && f16 !== 'values') throw new InvalidArgumentError('options.f16', "'bits' or 'values'", describe(f16));
   if (f16 === 'bits' || dtype !== 'f16') return undefined;
   const ctor = (globalThis as { Float16Array?: Float16Constructor }).Float16Array;

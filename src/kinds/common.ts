@@ -2,6 +2,7 @@
 // the checks on shapes and option objects.
 import type { StorageRef, StorageType } from '../backend.js';
 import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
+import { optionsObject } from '../options.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor, type Dtype } from '../tensor.js';
 
@@ -21,7 +22,7 @@ export function produce(rt: Runtime, length: number, type: StorageType, label: s
 }
 
 /** f16 tensors as new f32 tensors (exact), for ops that run f16 through their f32 kernels; each must be f16. */
-export function widenAll(rt: Runtime, tensors: readonly (readonly [string, Tensor<Dtype>])[]): Tensor[] {
+function widenAll(rt: Runtime, tensors: readonly (readonly [string, Tensor<Dtype>])[]): Tensor[] {
   const storages = tensors.map(([name, t]) => {
     const s = rt.anyStorage(t, name);
     if (t.dtype !== 'f16') throw new InvalidArgumentError(name, `an f16 tensor (as ${tensors[0]![0]} is)`, `an ${t.dtype} tensor`);
@@ -60,29 +61,6 @@ export function widened<T>(rt: Runtime, tensors: readonly (readonly [string, Ten
 /** true for an f16 tensor (anything else goes on to the f32 path and its checks). */
 export function isHalf(t: unknown): t is Tensor<'f16'> {
   return t instanceof Tensor && (t as Tensor<Dtype>).dtype === 'f16';
-}
-
-/**
- * An options object (undefined counts as {}) whose keys are all its own and, when `allowed` is
- * given, all among them: a misspelt key is refused, not ignored.
- */
-export function optionsObject(options: unknown, argument = 'options', allowed?: readonly string[]): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError(argument, 'an options object', describe(options));
-  }
-  if (allowed) {
-    for (const key in options) {
-      if (!Object.hasOwn(options, key)) {
-        throw new InvalidArgumentError(`${argument}.${key}`, 'an own property (inherited ones are not read)', 'an inherited one');
-      }
-      if (!allowed.includes(key)) {
-        const valid = allowed.length ? `one of ${allowed.map((k) => `'${k}'`).join(', ')}` : 'no options';
-        throw new InvalidArgumentError(`${argument}.${key}`, valid, `'${key}'`);
-      }
-    }
-  }
-  return options as Record<string, unknown>;
 }
 
 /** The attrs an op of another kind needs when given by name to forward/backward/layer: `allowed` keys only. */

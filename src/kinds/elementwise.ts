@@ -6,7 +6,8 @@ import { resolveAttrs, type ElementwiseOp } from '../ops/define.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import { Tensor, type Dtype } from '../tensor.js';
 import { Layer, type LayerOptions } from '../layer/layer.js';
-import { optionsObject, produce } from './common.js';
+import { optionsObject } from '../options.js';
+import { produce } from './common.js';
 
 /** What backward takes: dy, and x (most ops) or y (ops whose gradient comes from the output). */
 export interface Grads<D extends Dtype = 'f32'> {

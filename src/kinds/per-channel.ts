@@ -9,7 +9,8 @@ import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { PreluLayer } from '../layer/param-layers.js';
 import { maskStorage, withMask, type Mask } from '../layer/steps.js';
-import { attrsObject, isHalf, narrow, optionsObject, produce, refuseHalfEncoder, widened } from './common.js';
+import { optionsObject } from '../options.js';
+import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from './common.js';
 
 /** Where PReLU's slopes go: see Activations.prelu. */
 export interface PreluOptions {

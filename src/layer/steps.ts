@@ -6,7 +6,8 @@ import { DeviceLostError, InvalidArgumentError, ShapeMismatchError } from '../er
 import type { ElementwiseOp } from '../ops/define.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor, type BufferView } from '../tensor.js';
-import { checkShape, optionsObject, produce } from '../kinds/common.js';
+import { checkShape, produce } from '../kinds/common.js';
+import { optionsObject } from '../options.js';
 import { BufferUsage } from '../gpu/constants.js';
 
 /** What a layer keeps between forward and backward, released by backward or dispose. */

@@ -1,6 +1,7 @@
 import wgsl from '../../shaders/activations/maxout.wgsl?raw';
 import { bits, isNanBits, orderedKey } from '../numerics/bits.js';
 import { InvalidArgumentError, describe } from '../errors.js';
+import { optionsObject } from '../options.js';
 import type { GroupedOp } from './define.js';
 
 /** x seen as [outer, groups * pieces, inner] around the axis, and y's shape. */
@@ -18,15 +19,8 @@ export interface Grouping {
  * `axis` (default -1, the last; negative counts from the end).
  */
 export function maxoutGrouping(xShape: readonly number[], options: unknown): Grouping {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', 'an object { pieces, axis? }', describe(options));
-  }
-  for (const key in options) {
-    if (!Object.hasOwn(options, key) || (key !== 'pieces' && key !== 'axis')) {
-      throw new InvalidArgumentError(`options.${key}`, "an own property 'pieces' or 'axis'", `'${key}'`);
-    }
-  }
-  const { pieces, axis = -1 } = options as { pieces?: unknown; axis?: unknown };
+  if (options === undefined) throw new InvalidArgumentError('options', 'an object { pieces, axis? }', 'undefined');
+  const { pieces, axis = -1 } = optionsObject(options, 'options', ['pieces', 'axis']) as { pieces?: unknown; axis?: unknown };
   if (typeof pieces !== 'number' || !Number.isInteger(pieces) || pieces < 1) {
     throw new InvalidArgumentError('options.pieces', 'a positive integer (entries per group)', describe(pieces));
   }
