@@ -4,18 +4,19 @@
 import type { BackendName } from './backend.js';
 import { DeviceLostError, InvalidArgumentError, describe } from './errors.js';
 import type { AdapterSummary } from './gpu/device.js';
-import type { OpAttrs, OpName } from './ops/registry.js';
+import type { GatedName, OpAttrs, OpName } from './ops/registry.js';
 import { getOp, lookupOp } from './ops/registry.js';
 import type { GroupedOp, PerChannelOp } from './ops/define.js';
 import { resolveAttrs } from './ops/define.js';
 import { Runtime } from './runtime.js';
 import { type BufferView, type Dtype, type Tensor } from './tensor.js';
 import type { Layer, LayerOptions } from './layer/layer.js';
-import type { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
+import type { GatedLayer, MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 import { checkShape } from './kinds/common.js';
 import { into, savedOperand, type EncodeOptions, type Grads } from './kinds/elementwise.js';
 import { groupedBackward, groupedForward, type MaxoutOptions } from './kinds/grouped.js';
 import { kindOf } from './kinds/kinds.js';
+import type { GatedOpAttrs } from './kinds/gated.js';
 import { perChannelBackward, perChannelForward, type PreluAttrs, type PreluLayerOptions, type PreluOptions } from './kinds/per-channel.js';
 import { openBackend, recover, type CreateOptions, type Opened, type Recovery } from './open.js';
 
@@ -24,6 +25,7 @@ export type { AdapterSummary } from './gpu/device.js';
 export type { CreateOptions } from './open.js';
 export type { EncodeOptions, Grads } from './kinds/elementwise.js';
 export type { MaxoutOptions } from './kinds/grouped.js';
+export type { GatedOpAttrs, GatedOptions } from './kinds/gated.js';
 export type { PreluAttrs, PreluLayerOptions, PreluOptions } from './kinds/per-channel.js';
 
 /** An operand given as one of our tensors or as a range of your GPUBuffer. */
@@ -224,6 +226,7 @@ export class Activations {
    */
   forward(op: 'prelu', x: Tensor, attrs: PreluAttrs): Tensor;
   forward(op: 'maxout', x: Tensor, attrs: MaxoutOptions): Tensor;
+  forward<N extends GatedName, D extends Dtype = 'f32'>(op: N, x: Tensor<D>, attrs?: GatedOpAttrs<N>): Tensor<D>;
   forward<N extends OpName, D extends Dtype = 'f32'>(op: N, x: Tensor<D>, attrs?: OpAttrs<N>): Tensor<D>;
   forward(op: string, x: Tensor<Dtype>, attrs?: object): Tensor<Dtype> {
     const def = lookupOp(op);
@@ -240,6 +243,11 @@ export class Activations {
    */
   backward(op: 'prelu', grads: { readonly x: Tensor; readonly dy: Tensor }, attrs: PreluAttrs): Tensor;
   backward(op: 'maxout', grads: { readonly x: Tensor; readonly dy: Tensor }, attrs: MaxoutOptions): Tensor;
+  backward<N extends GatedName, D extends Dtype = 'f32'>(
+    op: N,
+    grads: { readonly x: Tensor<D>; readonly dy: Tensor<D> },
+    attrs?: GatedOpAttrs<N>,
+  ): Tensor<D>;
   backward<N extends OpName, D extends Dtype = 'f32'>(op: N, grads: Grads<D>, attrs?: OpAttrs<N>): Tensor<D>;
   backward(op: string, grads: Grads<Dtype>, attrs?: object): Tensor<Dtype> {
     const def = lookupOp(op);
@@ -355,11 +363,12 @@ export class Activations {
    */
   layer(op: 'prelu', attrs: PreluAttrs, options?: PreluLayerOptions): PreluLayer;
   layer(op: 'maxout', attrs: MaxoutOptions): MaxoutLayer;
+  layer<N extends GatedName>(op: N, attrs?: GatedOpAttrs<N>): GatedLayer;
   layer<N extends OpName>(op: N, attrs?: OpAttrs<N>, options?: LayerOptions): Layer;
-  layer(op: string, attrs?: object, options?: LayerOptions & PreluLayerOptions): Layer | PreluLayer | MaxoutLayer {
+  layer(op: string, attrs?: object, options?: LayerOptions & PreluLayerOptions): Layer | PreluLayer | MaxoutLayer | GatedLayer {
     this.#rt.checkLive();
     const def = lookupOp(op);
-    return kindOf(def).layer(this.#rt, def, attrs, options) as Layer | PreluLayer | MaxoutLayer;
+    return kindOf(def).layer(this.#rt, def, attrs, options) as Layer | PreluLayer | MaxoutLayer | GatedLayer;
   }
 
   /** Frees every tensor and layer this instance made and, if we requested the device, the device. */

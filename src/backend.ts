@@ -6,7 +6,8 @@
 // method (the conformance suite checks that on every stack).
 import type { Grouping } from './ops/maxout.js';
 import type { Broadcast } from './ops/prelu.js';
-import type { ElementwiseOp, GroupedOp, PerChannelOp } from './ops/define.js';
+import type { Gating } from './ops/gated.js';
+import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp } from './ops/define.js';
 
 declare const storageBrand: unique symbol;
 
@@ -145,6 +146,15 @@ export interface Backend<S = unknown> {
     direction: Direction,
     io: { readonly x: S; readonly dy?: S; readonly out: S },
     grouping: Grouping,
+    encoder?: GPUCommandEncoder,
+  ): void;
+  /** A gated unit (GLU...): y from x, or dx (x's shape) from x and dy; `attrs` are its gate's. */
+  gated(
+    op: GatedOp,
+    direction: Direction,
+    io: { readonly x: S; readonly dy?: S; readonly out: S },
+    gating: Gating,
+    attrs: readonly number[],
     encoder?: GPUCommandEncoder,
   ): void;
   /**

@@ -19,6 +19,8 @@ export type {
   CreateOptions,
   EncodeOptions,
   Float16ArrayLike,
+  GatedOpAttrs,
+  GatedOptions,
   Grads,
   MaxoutOptions,
   Operand,
@@ -30,12 +32,12 @@ export type {
 } from './activations.js';
 export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
-export { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
+export { GatedLayer, MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
-export { opAliases, opNames } from './ops/registry.js';
-export type { OpAttrs, OpName } from './ops/registry.js';
+export { gatedNames, opAliases, opNames } from './ops/registry.js';
+export type { GatedName, OpAttrs, OpName } from './ops/registry.js';
 export {
   ActivationsError,
   InvalidArgumentError,

@@ -4,7 +4,8 @@
 // have SIMD kernels read and write once, as a copy does.
 import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
 import { ActivationsError, InvalidArgumentError, describe } from '../errors.js';
-import type { ElementwiseOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { Gating } from '../ops/gated.js';
 import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { treeSumBits } from '../numerics/exact.js';
@@ -226,6 +227,17 @@ export class CpuBackend implements Backend<CpuStorage> {
   ): void {
     if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out));
     else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out));
+  }
+
+  gated(
+    op: GatedOp,
+    direction: Direction,
+    io: { readonly x: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
+    g: Gating,
+    attrs: readonly number[],
+  ): void {
+    if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out), attrs);
+    else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out), attrs);
   }
 
   rowSums(input: CpuStorage, rows: number, len: number, inner: number): { sums: CpuStorage; pending: readonly CpuStorage[] } {

@@ -2,7 +2,8 @@
 // (src/gpu/kernels.ts), over buffers from the pool (pool.ts), submitted by the queue (queue.ts).
 import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
 import { InvalidArgumentError, describe } from '../errors.js';
-import type { AnyOp, ElementwiseOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { AnyOp, ElementwiseOp, GatedOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { Gating } from '../ops/gated.js';
 import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { f32Bits } from '../numerics/bits.js';
@@ -353,6 +354,20 @@ export class GpuBackend implements Backend<GPUBuffer> {
     this.checkOneBinding(count * g.pieces, op.name);
     const bound = { input: io.x, dy: io.dy, out: io.out, shape: [count, g.groups, g.pieces, g.inner] };
     this.#run(`grouped_${direction}`, op, bound, count, encoder);
+  }
+
+  gated(
+    op: GatedOp,
+    direction: Direction,
+    io: { readonly x: GPUBuffer; readonly dy?: GPUBuffer; readonly out: GPUBuffer },
+    g: Gating,
+    attrs: readonly number[],
+    encoder?: GPUCommandEncoder,
+  ): void {
+    const count = g.outer * g.half * g.inner;
+    this.checkOneBinding(count * 2, op.name);
+    const bound = { params: [count, 0, 0, 0, ...attrSlots(attrs)], input: io.x, dy: io.dy, out: io.out, shape: [g.half, g.inner] };
+    this.#run(`gated_${direction}`, op, bound, count, encoder);
   }
 
   rowSums(

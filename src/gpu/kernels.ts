@@ -2,11 +2,12 @@
 // built from, its entry point, the operands it binds and how many items one invocation covers.
 // The device cache's one pipeline factory and the backend's one dispatch read this table; no
 // kernel is described anywhere else.
-import type { AnyOp, ElementwiseOp } from '../ops/define.js';
+import type { AnyOp, ElementwiseOp, GatedOp } from '../ops/define.js';
 import {
   convertSource,
   elementwiseSource,
   fusedSource,
+  gatedSource,
   groupedSource,
   halfSource,
   maskedSource,
@@ -73,7 +74,8 @@ export interface KernelSpec {
 }
 
 /** The modules kernels are built from. */
-export type ModuleKind = 'elementwise' | 'f16' | 'masked' | 'fused' | 'per_channel' | 'grouped' | 'convert' | 'tree_sum' | 'telemetry';
+export type ModuleKind =
+  'elementwise' | 'f16' | 'masked' | 'fused' | 'per_channel' | 'grouped' | 'gated' | 'convert' | 'tree_sum' | 'telemetry';
 
 const kernel = (
   module: ModuleKind,
@@ -116,6 +118,9 @@ export const KERNELS = {
   // shaders/grouped.wgsl: one output element (a whole group) per invocation.
   grouped_forward: kernel('grouped', 'grouped_forward_main', ['input', 'out', 'shape']),
   grouped_backward: kernel('grouped', 'grouped_backward_main', ['input', 'dy', 'out', 'shape']),
+  // shaders/gated.wgsl: one output element (its a and b) per invocation.
+  gated_forward: kernel('gated', 'gated_forward_main', ['params', 'input', 'out', 'shape']),
+  gated_backward: kernel('gated', 'gated_backward_main', ['params', 'input', 'dy', 'out', 'shape']),
   // shaders/convert-f16.wgsl: one word (2 halves) per invocation.
   widen: kernel('convert', 'widen_main', ['params', 'input', 'out'], 2),
   narrow: kernel('convert', 'narrow_main', ['params', 'input', 'out'], 2),
@@ -152,6 +157,8 @@ export function sourceOf(module: ModuleKind, op: AnyOp | undefined, width: 1 | 4
       return perChannelSource(op as OpFile);
     case 'grouped':
       return groupedSource(op as OpFile);
+    case 'gated':
+      return gatedSource(op as GatedOp);
     case 'convert':
       return convertSource();
     case 'tree_sum':

@@ -5,10 +5,11 @@ import fusedMask from '../../shaders/fused-mask.wgsl?raw';
 import telemetry from '../../shaders/telemetry.wgsl?raw';
 import perChannel from '../../shaders/per-channel.wgsl?raw';
 import grouped from '../../shaders/grouped.wgsl?raw';
+import gated from '../../shaders/gated.wgsl?raw';
 import treeSum from '../../shaders/tree-sum.wgsl?raw';
 import halfSkeleton from '../../shaders/elementwise-f16.wgsl?raw';
 import convertHalf from '../../shaders/convert-f16.wgsl?raw';
-import type { OpDefinition } from '../ops/registry.js';
+import type { GatedOp, OpDefinition } from '../ops/registry.js';
 import { link, parseLibrary, stripComments, type WgslDeclaration } from './wgsl-link.js';
 
 // Shared helpers, shaders/lib/*.wgsl: each module takes only the declarations it uses (wgsl-link.ts).
@@ -85,6 +86,16 @@ export function perChannelSource(op: OpFile): ShaderSource {
 /** Kernels for an op over groups of entries along an axis (maxout), scalar. */
 export function groupedSource(op: OpFile): ShaderSource {
   return assemble(op, 1, { path: 'shaders/grouped.wgsl', text: grouped });
+}
+
+/** Kernels for a gated unit (glu...), scalar: its gate's file, then its own, then the skeleton. */
+export function gatedSource(op: GatedOp): ShaderSource {
+  return join([
+    { path: '<preamble>', text: preamble(1) },
+    { path: op.gate.wgslPath, text: op.gate.wgsl },
+    { path: op.wgslPath, text: op.wgsl },
+    { path: 'shaders/gated.wgsl', text: gated },
+  ]);
 }
 
 /** f16 <-> f32 tensor conversions: no op in it, only the shared helpers (scalar preamble). */

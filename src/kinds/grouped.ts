@@ -4,6 +4,7 @@
 import { InvalidArgumentError, describe } from '../errors.js';
 import type { GroupedOp } from '../ops/define.js';
 import { maxoutGrouping } from '../ops/maxout.js';
+import { optionsObject } from '../options.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { MaxoutLayer } from '../layer/param-layers.js';
@@ -63,7 +64,8 @@ export const groupedKind = {
   backward(rt: Runtime, op: GroupedOp, grads: unknown, attrs: unknown): Tensor<Dtype> {
     return groupedBackward(rt, op, grads, attrsObject(attrs, op.name, ['pieces', 'axis']));
   },
-  layer(rt: Runtime, op: GroupedOp, attrs: unknown): MaxoutLayer {
+  layer(rt: Runtime, op: GroupedOp, attrs: unknown, options: unknown): MaxoutLayer {
+    optionsObject(options, 'options', []); // maxout's layer takes no layer options: refuse any, not ignore them
     const given = attrsObject(attrs, op.name, ['pieces', 'axis']) as Partial<MaxoutOptions>;
     if (typeof given.pieces !== 'number' || !Number.isInteger(given.pieces) || given.pieces < 1) {
       throw new InvalidArgumentError('attrs.pieces', 'a positive integer (entries per group)', describe(given.pieces));

@@ -4,6 +4,7 @@ import type { AnyOp } from '../ops/define.js';
 import type { Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import * as elementwise from './elementwise.js';
+import { gatedKind } from './gated.js';
 import { groupedKind } from './grouped.js';
 import { perChannelKind } from './per-channel.js';
 
@@ -18,6 +19,7 @@ const kinds: { readonly [K in AnyOp['kind']]: OpKind<Extract<AnyOp, { kind: K }>
   elementwise: { forward: elementwise.forward, backward: elementwise.backward, layer: elementwise.layer },
   'per-channel': perChannelKind,
   grouped: groupedKind,
+  gated: gatedKind,
 };
 
 /** The kind that runs `op`. */

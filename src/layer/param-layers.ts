@@ -1,8 +1,9 @@
 import { DisposedError, InvalidArgumentError } from '../errors.js';
-import type { GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { GatedOp, GroupedOp, PerChannelOp } from '../ops/define.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import { groupedBackward, groupedForward } from '../kinds/grouped.js';
+import { gatedBackward, gatedForward, type GatedAttrs } from '../kinds/gated.js';
 import { perChannelBackward, perChannelBackwardMask, perChannelForward, perChannelForwardMask } from '../kinds/per-channel.js';
 import type { LayerEncodeOptions } from './layer.js';
 import { layerEncoder, type Mask } from './steps.js';
@@ -196,5 +197,47 @@ export class MaxoutLayer extends KeepsX {
     const axis = this.options.axis ?? -1;
     const x = this.takeKept(dy, (t) => t.shape.map((d, i) => (i === (axis < 0 ? axis + t.shape.length : axis) ? d / pieces : d)));
     return groupedBackward(this.rt, this.#def, { x, dy }, this.options, encoder) as Tensor;
+  }
+}
+
+/**
+ * A gated unit (glu, reglu, geglu, swiglu) as a training layer: `forward(x)` keeps x (both
+ * halves' gradients need a and b), `backward(dy)` gives dx, x's shape, in one pass.
+ *
+ * @example
+ * const act = acts.layer('swiglu');                        // the last axis splits into a and b
+ * const h = act.forward(z);                                // z: [tokens, 2 * hidden] -> h: [tokens, hidden]
+ * const dz = act.backward(dh);
+ */
+export class GatedLayer extends KeepsX {
+  /** The op this layer applies. */
+  readonly op: string;
+  readonly #def: GatedOp;
+
+  /** @internal Use `acts.layer('swiglu')` (or glu, reglu, geglu). */
+  constructor(
+    rt: Runtime,
+    def: GatedOp,
+    private readonly attrs: GatedAttrs,
+  ) {
+    super(rt);
+    this.#def = def;
+    this.op = def.name;
+  }
+
+  /** y = a * gate(b), keeping x for backward. */
+  forward(x: Tensor, options: LayerEncodeOptions = {}): Tensor {
+    this.checkLive();
+    const y = gatedForward(this.rt, this.#def, x, this.attrs, layerEncoder(this.rt, options)) as Tensor;
+    this.kept = x;
+    return y;
+  }
+
+  /** dx (x's shape) from dy (y's shape) and the kept x. */
+  backward(dy: Tensor, options: LayerEncodeOptions = {}): Tensor {
+    const encoder = layerEncoder(this.rt, options);
+    const axis = this.attrs.axis;
+    const x = this.takeKept(dy, (t) => t.shape.map((d, i) => (i === (axis < 0 ? axis + t.shape.length : axis) ? d / 2 : d)));
+    return gatedBackward(this.rt, this.#def, { x, dy }, this.attrs, encoder) as Tensor;
   }
 }

@@ -1,6 +1,7 @@
 import type { SimdKernels } from '../cpu/simd.js';
 import type { Grouping } from './maxout.js';
 import type { Broadcast } from './prelu.js';
+import type { Gating } from './gated.js';
 import { InvalidArgumentError, describe } from '../errors.js';
 
 /** How closely results must match the float64 reference (and, when exact, each other). */
@@ -118,8 +119,30 @@ export interface GroupedOp {
   };
 }
 
+/**
+ * A gated unit (GLU, ReGLU, GeGLU, SwiGLU): x splits along an axis into halves a and b, and
+ * y = a * gate(b), the gate being an elementwise op of the registry (its own kernels, so the
+ * same bits as forward(gate) on b). Its WGSL file declares gate_forward(b) and
+ * gate_backward(b, g, dg) over the gate's file for shaders/gated.wgsl; the CPU twins run the
+ * gate's CPU kernels in the same order.
+ */
+export interface GatedOp {
+  readonly kind: 'gated';
+  readonly name: string;
+  /** The op with its default attributes, as a person writes it. */
+  readonly formula: string;
+  readonly wgsl: string;
+  readonly wgslPath: string;
+  /** The elementwise op applied to b; its attributes are the gated op's (besides `axis`). */
+  readonly gate: ElementwiseOp;
+  readonly cpu: {
+    forward(x: Float32Array, g: Gating, y: Float32Array, attrs: readonly number[]): void;
+    backward(x: Float32Array, dy: Float32Array, g: Gating, dx: Float32Array, attrs: readonly number[]): void;
+  };
+}
+
 /** Any registry entry. */
-export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp;
+export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp | GatedOp;
 
 /**
  * The op's attribute values in slot order, rounded to f32 as the GPU sees them, from the

@@ -20,7 +20,12 @@ import { hardsigmoid } from './hardsigmoid.js';
 import { hardswish } from './hardswish.js';
 import { softsign } from './softsign.js';
 
-export type { Accuracy, AnyOp, AttrSpec, ElementwiseOp, GroupedOp, OpDefinition, PerChannelOp } from './define.js';
+import { glu } from './glu.js';
+import { reglu } from './reglu.js';
+import { geglu } from './geglu.js';
+import { swiglu } from './swiglu.js';
+
+export type { Accuracy, AnyOp, AttrSpec, ElementwiseOp, GatedOp, GroupedOp, OpDefinition, PerChannelOp } from './define.js';
 
 // The one table both backends read. Adding an op: its WGSL file, its entry here, its test spec.
 // Elementwise ops (the usual kind) here; ops of the other kinds below.
@@ -46,8 +51,17 @@ const ops = {
 
 type Ops = typeof ops;
 
-/** Ops of the other kinds: a tensor parameter broadcast over x (per-channel), groups along an axis. */
-const otherKinds = { prelu, maxout } as const satisfies Record<string, AnyOp>;
+/**
+ * Ops of the other kinds: a tensor parameter broadcast over x (per-channel), groups along an
+ * axis (grouped), gated units (an elementwise gate on one half of x times the other half).
+ */
+const otherKinds = { prelu, maxout, glu, reglu, geglu, swiglu } as const satisfies Record<string, AnyOp>;
+
+/** The gated units' names: forward/backward/layer take them, with `{ axis }` and their gate's attributes. */
+export type GatedName = 'glu' | 'reglu' | 'geglu' | 'swiglu';
+
+/** The gated units, in registry order. */
+export const gatedNames: readonly GatedName[] = ['glu', 'reglu', 'geglu', 'swiglu'] satisfies (keyof typeof otherKinds)[];
 
 /** Other names an op answers to: ONNX's Clip is hardtanh. */
 const aliases = { clip: 'hardtanh' } as const satisfies Record<string, keyof Ops>;
@@ -93,9 +107,10 @@ export function getOp(name: unknown): OpDefinition {
   if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as keyof Ops];
   if (typeof name === 'string' && Object.hasOwn(otherKinds, name)) {
     const kind = otherKinds[name as keyof typeof otherKinds].kind;
+    const own = kind === 'gated' ? '' : `acts.${name}(...) and its backward, or `;
     throw new InvalidArgumentError(
       'op',
-      `an elementwise op here (${name} is a ${kind} op: use acts.${name}(...) and its backward, or forward/backward by name)`,
+      `an elementwise op here (${name} is a ${kind} op: use ${own}forward/backward by name)`,
       `'${name}'`,
     );
   }

@@ -55,7 +55,7 @@ type Call = readonly [string, (env: Env) => unknown];
 /** Every public entry point with arguments drawn for it. */
 function calls(env: Env): fc.Arbitrary<Call> {
   const { acts, x, dy, dyHalf, alpha, bias } = env;
-  const ops = ['relu', 'leakyRelu', 'gelu', 'sigmoid', 'prelu', 'maxout'];
+  const ops = ['relu', 'leakyRelu', 'gelu', 'sigmoid', 'prelu', 'maxout', 'swiglu', 'geglu'];
   const attrs = [undefined, {}, { alpha: 0.1 }, { pieces: 2 }, { alpha }, { approximate: 'tanh' }];
   const entry = <A extends unknown[]>(name: string, args: { [K in keyof A]: fc.Arbitrary<A[K]> }, run: (...a: A) => unknown) =>
     fc.tuple(...(args as fc.Arbitrary<unknown>[])).map(
@@ -96,7 +96,7 @@ function calls(env: Env): fc.Arbitrary<Call> {
         return steps(
           layer,
           () => layer.forward(x),
-          () => layer.backward(op === 'maxout' ? dyHalf : dy),
+          () => layer.backward(op === 'maxout' || op === 'swiglu' || op === 'geglu' ? dyHalf : dy),
         );
       },
     ),
