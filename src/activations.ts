@@ -4,19 +4,20 @@
 import type { BackendName } from './backend.js';
 import { DeviceLostError, InvalidArgumentError, describe } from './errors.js';
 import type { AdapterSummary } from './gpu/device.js';
-import type { GatedName, OpAttrs, OpName } from './ops/registry.js';
+import type { GatedName, OpAttrs, OpName, SoftmaxName } from './ops/registry.js';
 import { getOp, lookupOp } from './ops/registry.js';
 import type { GroupedOp, PerChannelOp } from './ops/define.js';
 import { resolveAttrs } from './ops/define.js';
 import { Runtime } from './runtime.js';
 import { type BufferView, type Dtype, type Tensor } from './tensor.js';
 import type { Layer, LayerOptions } from './layer/layer.js';
-import type { GatedLayer, MaxoutLayer, PreluLayer } from './layer/param-layers.js';
+import type { GatedLayer, MaxoutLayer, PreluLayer, SoftmaxLayer } from './layer/param-layers.js';
 import { checkShape } from './kinds/common.js';
 import { into, savedOperand, type EncodeOptions, type Grads } from './kinds/elementwise.js';
 import { groupedBackward, groupedForward, type MaxoutOptions } from './kinds/grouped.js';
 import { kindOf } from './kinds/kinds.js';
 import type { GatedOpAttrs } from './kinds/gated.js';
+import type { SoftmaxOptions } from './kinds/softmax.js';
 import { perChannelBackward, perChannelForward, type PreluAttrs, type PreluLayerOptions, type PreluOptions } from './kinds/per-channel.js';
 import { openBackend, recover, type CreateOptions, type Opened, type Recovery } from './open.js';
 
@@ -26,6 +27,7 @@ export type { CreateOptions } from './open.js';
 export type { EncodeOptions, Grads } from './kinds/elementwise.js';
 export type { MaxoutOptions } from './kinds/grouped.js';
 export type { GatedOpAttrs, GatedOptions } from './kinds/gated.js';
+export type { SoftmaxOptions } from './kinds/softmax.js';
 export type { PreluAttrs, PreluLayerOptions, PreluOptions } from './kinds/per-channel.js';
 
 /** An operand given as one of our tensors or as a range of your GPUBuffer. */
@@ -227,6 +229,7 @@ export class Activations {
   forward(op: 'prelu', x: Tensor, attrs: PreluAttrs): Tensor;
   forward(op: 'maxout', x: Tensor, attrs: MaxoutOptions): Tensor;
   forward<N extends GatedName, D extends Dtype = 'f32'>(op: N, x: Tensor<D>, attrs?: GatedOpAttrs<N>): Tensor<D>;
+  forward<D extends Dtype = 'f32'>(op: SoftmaxName, x: Tensor<D>, attrs?: SoftmaxOptions): Tensor<D>;
   forward<N extends OpName, D extends Dtype = 'f32'>(op: N, x: Tensor<D>, attrs?: OpAttrs<N>): Tensor<D>;
   forward(op: string, x: Tensor<Dtype>, attrs?: object): Tensor<Dtype> {
     const def = lookupOp(op);
@@ -247,6 +250,11 @@ export class Activations {
     op: N,
     grads: { readonly x: Tensor<D>; readonly dy: Tensor<D> },
     attrs?: GatedOpAttrs<N>,
+  ): Tensor<D>;
+  backward<D extends Dtype = 'f32'>(
+    op: SoftmaxName,
+    grads: { readonly y: Tensor<D>; readonly dy: Tensor<D> },
+    attrs?: SoftmaxOptions,
   ): Tensor<D>;
   backward<N extends OpName, D extends Dtype = 'f32'>(op: N, grads: Grads<D>, attrs?: OpAttrs<N>): Tensor<D>;
   backward(op: string, grads: Grads<Dtype>, attrs?: object): Tensor<Dtype> {
@@ -364,11 +372,16 @@ export class Activations {
   layer(op: 'prelu', attrs: PreluAttrs, options?: PreluLayerOptions): PreluLayer;
   layer(op: 'maxout', attrs: MaxoutOptions): MaxoutLayer;
   layer<N extends GatedName>(op: N, attrs?: GatedOpAttrs<N>): GatedLayer;
+  layer(op: SoftmaxName, attrs?: SoftmaxOptions): SoftmaxLayer;
   layer<N extends OpName>(op: N, attrs?: OpAttrs<N>, options?: LayerOptions): Layer;
-  layer(op: string, attrs?: object, options?: LayerOptions & PreluLayerOptions): Layer | PreluLayer | MaxoutLayer | GatedLayer {
+  layer(
+    op: string,
+    attrs?: object,
+    options?: LayerOptions & PreluLayerOptions,
+  ): Layer | PreluLayer | MaxoutLayer | GatedLayer | SoftmaxLayer {
     this.#rt.checkLive();
     const def = lookupOp(op);
-    return kindOf(def).layer(this.#rt, def, attrs, options) as Layer | PreluLayer | MaxoutLayer | GatedLayer;
+    return kindOf(def).layer(this.#rt, def, attrs, options) as Layer | PreluLayer | MaxoutLayer | GatedLayer | SoftmaxLayer;
   }
 
   /** Frees every tensor and layer this instance made and, if we requested the device, the device. */

@@ -7,7 +7,8 @@
 import type { Grouping } from './ops/maxout.js';
 import type { Broadcast } from './ops/prelu.js';
 import type { Gating } from './ops/gated.js';
-import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp } from './ops/define.js';
+import type { RowLayout } from './ops/softmax.js';
+import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from './ops/define.js';
 
 declare const storageBrand: unique symbol;
 
@@ -155,6 +156,17 @@ export interface Backend<S = unknown> {
     io: { readonly x: S; readonly dy?: S; readonly out: S },
     gating: Gating,
     attrs: readonly number[],
+    encoder?: GPUCommandEncoder,
+  ): void;
+  /**
+   * A row-normalising op (softmax, logSoftmax): y from x, or dx from y and dy; the rows' sums in
+   * a fixed order, so the bits are the same on every run and every backend.
+   */
+  rowwise(
+    op: RowOp,
+    direction: Direction,
+    io: { readonly input: S; readonly dy?: S; readonly out: S },
+    layout: RowLayout,
     encoder?: GPUCommandEncoder,
   ): void;
   /**

@@ -21,6 +21,7 @@ export type {
   Float16ArrayLike,
   GatedOpAttrs,
   GatedOptions,
+  SoftmaxOptions,
   Grads,
   MaxoutOptions,
   Operand,
@@ -32,12 +33,12 @@ export type {
 } from './activations.js';
 export { Tensor } from './tensor.js';
 export { Layer } from './layer/layer.js';
-export { GatedLayer, MaxoutLayer, PreluLayer } from './layer/param-layers.js';
+export { GatedLayer, MaxoutLayer, PreluLayer, SoftmaxLayer } from './layer/param-layers.js';
 export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
 export { gatedNames, opAliases, opNames } from './ops/registry.js';
-export type { GatedName, OpAttrs, OpName } from './ops/registry.js';
+export type { GatedName, OpAttrs, OpName, SoftmaxName } from './ops/registry.js';
 export {
   ActivationsError,
   InvalidArgumentError,

@@ -4,8 +4,9 @@
 // have SIMD kernels read and write once, as a copy does.
 import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
 import { ActivationsError, InvalidArgumentError, describe } from '../errors.js';
-import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from '../ops/define.js';
 import type { Gating } from '../ops/gated.js';
+import type { RowLayout } from '../ops/softmax.js';
 import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { treeSumBits } from '../numerics/exact.js';
@@ -238,6 +239,16 @@ export class CpuBackend implements Backend<CpuStorage> {
   ): void {
     if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out), attrs);
     else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out), attrs);
+  }
+
+  rowwise(
+    op: RowOp,
+    direction: Direction,
+    io: { readonly input: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
+    layout: RowLayout,
+  ): void {
+    if (direction === 'forward') op.cpu.forward(f32(io.input), layout, f32(io.out));
+    else op.cpu.backward(f32(io.input), f32(io.dy!), layout, f32(io.out));
   }
 
   rowSums(input: CpuStorage, rows: number, len: number, inner: number): { sums: CpuStorage; pending: readonly CpuStorage[] } {

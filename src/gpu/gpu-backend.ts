@@ -2,8 +2,9 @@
 // (src/gpu/kernels.ts), over buffers from the pool (pool.ts), submitted by the queue (queue.ts).
 import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
 import { InvalidArgumentError, describe } from '../errors.js';
-import type { AnyOp, ElementwiseOp, GatedOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { AnyOp, ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from '../ops/define.js';
 import type { Gating } from '../ops/gated.js';
+import { rowLanes, type RowLayout } from '../ops/softmax.js';
 import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { f32Bits } from '../numerics/bits.js';
@@ -368,6 +369,22 @@ export class GpuBackend implements Backend<GPUBuffer> {
     this.checkOneBinding(count * 2, op.name);
     const bound = { params: [count, 0, 0, 0, ...attrSlots(attrs)], input: io.x, dy: io.dy, out: io.out, shape: [g.half, g.inner] };
     this.#run(`gated_${direction}`, op, bound, count, encoder);
+  }
+
+  rowwise(
+    op: RowOp,
+    direction: Direction,
+    io: { readonly input: GPUBuffer; readonly dy?: GPUBuffer; readonly out: GPUBuffer },
+    layout: RowLayout,
+    encoder?: GPUCommandEncoder,
+  ): void {
+    const n = layout.rows * layout.len;
+    this.checkOneBinding(n, op.name);
+    if (layout.len === 0) return;
+    const lanes = rowLanes(layout.len);
+    const bound = { input: io.input, dy: io.dy, out: io.out, shape: [layout.rows, layout.len, layout.inner, lanes] };
+    // `lanes` invocations per row, 64 / lanes rows per workgroup of 64.
+    this.#run(`softmax_${direction}`, op, bound, Math.ceil(layout.rows / (64 / lanes)) * 64, encoder);
   }
 
   rowSums(

@@ -12,6 +12,7 @@ import {
   halfSource,
   maskedSource,
   perChannelSource,
+  softmaxSource,
   telemetrySource,
   treeSumSource,
   type OpFile,
@@ -75,7 +76,7 @@ export interface KernelSpec {
 
 /** The modules kernels are built from. */
 export type ModuleKind =
-  'elementwise' | 'f16' | 'masked' | 'fused' | 'per_channel' | 'grouped' | 'gated' | 'convert' | 'tree_sum' | 'telemetry';
+  'elementwise' | 'f16' | 'masked' | 'fused' | 'per_channel' | 'grouped' | 'gated' | 'softmax' | 'convert' | 'tree_sum' | 'telemetry';
 
 const kernel = (
   module: ModuleKind,
@@ -121,6 +122,9 @@ export const KERNELS = {
   // shaders/gated.wgsl: one output element (its a and b) per invocation.
   gated_forward: kernel('gated', 'gated_forward_main', ['params', 'input', 'out', 'shape']),
   gated_backward: kernel('gated', 'gated_backward_main', ['params', 'input', 'dy', 'out', 'shape']),
+  // shaders/softmax.wgsl: one workgroup of 64 lanes per row.
+  softmax_forward: kernel('softmax', 'softmax_forward_main', ['input', 'out', 'shape'], 1, { workgroupSize: 64 }),
+  softmax_backward: kernel('softmax', 'softmax_backward_main', ['input', 'dy', 'out', 'shape'], 1, { workgroupSize: 64 }),
   // shaders/convert-f16.wgsl: one word (2 halves) per invocation.
   widen: kernel('convert', 'widen_main', ['params', 'input', 'out'], 2),
   narrow: kernel('convert', 'narrow_main', ['params', 'input', 'out'], 2),
@@ -159,6 +163,8 @@ export function sourceOf(module: ModuleKind, op: AnyOp | undefined, width: 1 | 4
       return groupedSource(op as OpFile);
     case 'gated':
       return gatedSource(op as GatedOp);
+    case 'softmax':
+      return softmaxSource(op as OpFile);
     case 'convert':
       return convertSource();
     case 'tree_sum':

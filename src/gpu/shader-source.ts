@@ -6,6 +6,7 @@ import telemetry from '../../shaders/telemetry.wgsl?raw';
 import perChannel from '../../shaders/per-channel.wgsl?raw';
 import grouped from '../../shaders/grouped.wgsl?raw';
 import gated from '../../shaders/gated.wgsl?raw';
+import softmax from '../../shaders/softmax.wgsl?raw';
 import treeSum from '../../shaders/tree-sum.wgsl?raw';
 import halfSkeleton from '../../shaders/elementwise-f16.wgsl?raw';
 import convertHalf from '../../shaders/convert-f16.wgsl?raw';
@@ -96,6 +97,11 @@ export function gatedSource(op: GatedOp): ShaderSource {
     { path: op.wgslPath, text: op.wgsl },
     { path: 'shaders/gated.wgsl', text: gated },
   ]);
+}
+
+/** Kernels for a row-normalising op (softmax, logSoftmax), scalar. */
+export function softmaxSource(op: OpFile): ShaderSource {
+  return assemble(op, 1, { path: 'shaders/softmax.wgsl', text: softmax });
 }
 
 /** f16 <-> f32 tensor conversions: no op in it, only the shared helpers (scalar preamble). */

@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import * as elementwise from './elementwise.js';
 import { gatedKind } from './gated.js';
+import { softmaxKind } from './softmax.js';
 import { groupedKind } from './grouped.js';
 import { perChannelKind } from './per-channel.js';
 
@@ -20,6 +21,7 @@ const kinds: { readonly [K in AnyOp['kind']]: OpKind<Extract<AnyOp, { kind: K }>
   'per-channel': perChannelKind,
   grouped: groupedKind,
   gated: gatedKind,
+  softmax: softmaxKind,
 };
 
 /** The kind that runs `op`. */

@@ -1,9 +1,10 @@
 import { DisposedError, InvalidArgumentError } from '../errors.js';
-import type { GatedOp, GroupedOp, PerChannelOp } from '../ops/define.js';
+import type { GatedOp, GroupedOp, PerChannelOp, RowOp } from '../ops/define.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import { groupedBackward, groupedForward } from '../kinds/grouped.js';
 import { gatedBackward, gatedForward, type GatedAttrs } from '../kinds/gated.js';
+import { rowBackward, rowForward } from '../kinds/softmax.js';
 import { perChannelBackward, perChannelBackwardMask, perChannelForward, perChannelForwardMask } from '../kinds/per-channel.js';
 import type { LayerEncodeOptions } from './layer.js';
 import { layerEncoder, type Mask } from './steps.js';
@@ -14,7 +15,7 @@ abstract class KeepsX {
   #disposed = false;
 
   /** What the layer keeps between forward and backward: x itself. */
-  get keeps(): 'x' | 'mask' {
+  get keeps(): 'x' | 'mask' | 'y' {
     return 'x';
   }
 
@@ -239,5 +240,51 @@ export class GatedLayer extends KeepsX {
     const axis = this.attrs.axis;
     const x = this.takeKept(dy, (t) => t.shape.map((d, i) => (i === (axis < 0 ? axis + t.shape.length : axis) ? d / 2 : d)));
     return gatedBackward(this.rt, this.#def, { x, dy }, this.attrs, encoder) as Tensor;
+  }
+}
+
+/**
+ * softmax or logSoftmax as a training layer: `forward(x)` keeps y, its own output (the gradient
+ * is computed from y: keep the y it returned alive until backward), `backward(dy)` gives dx.
+ *
+ * @example
+ * const head = acts.layer('logSoftmax');                  // over the last axis
+ * const logp = head.forward(logits);                       // logits: [batch, classes]
+ * const dlogits = head.backward(dlogp);
+ */
+export class SoftmaxLayer extends KeepsX {
+  /** The op this layer applies. */
+  readonly op: string;
+  readonly #def: RowOp;
+
+  /** What the layer keeps between forward and backward: its output y. */
+  override get keeps(): 'x' | 'mask' | 'y' {
+    return 'y';
+  }
+
+  /** @internal Use `acts.layer('softmax')` or `acts.layer('logSoftmax')`. */
+  constructor(
+    rt: Runtime,
+    def: RowOp,
+    private readonly axis: number,
+  ) {
+    super(rt);
+    this.#def = def;
+    this.op = def.name;
+  }
+
+  /** y = op(x) along the axis, keeping y for backward. */
+  forward(x: Tensor, options: LayerEncodeOptions = {}): Tensor {
+    this.checkLive();
+    const y = rowForward(this.rt, this.#def, x, this.axis, layerEncoder(this.rt, options)) as Tensor;
+    this.kept = y;
+    return y;
+  }
+
+  /** dx from dy (y's shape) and the kept y. */
+  backward(dy: Tensor, options: LayerEncodeOptions = {}): Tensor {
+    const encoder = layerEncoder(this.rt, options);
+    const y = this.takeKept(dy, (t) => t.shape);
+    return rowBackward(this.rt, this.#def, { y, dy }, this.axis, encoder) as Tensor;
   }
 }

@@ -2,6 +2,7 @@ import type { SimdKernels } from '../cpu/simd.js';
 import type { Grouping } from './maxout.js';
 import type { Broadcast } from './prelu.js';
 import type { Gating } from './gated.js';
+import type { RowLayout } from './softmax.js';
 import { InvalidArgumentError, describe } from '../errors.js';
 
 /** How closely results must match the float64 reference (and, when exact, each other). */
@@ -141,8 +142,29 @@ export interface GatedOp {
   };
 }
 
+/**
+ * A row-normalising op (softmax, logSoftmax) along an axis: its WGSL file declares row_value,
+ * row_output, grad_term and row_grad for shaders/softmax.wgsl, in the deterministic arithmetic
+ * of shaders/lib/deterministic.wgsl; the CPU twins follow the kernels' order, so their bits agree.
+ */
+export interface RowOp {
+  readonly kind: 'softmax';
+  readonly name: string;
+  /** The op as a person writes it. */
+  readonly formula: string;
+  readonly wgsl: string;
+  readonly wgslPath: string;
+  /** The bound measured against float64 (see docs/ops.md for what it is relative to). */
+  readonly accuracy: { readonly forward: number; readonly backward: number };
+  readonly cpu: {
+    forward(x: Float32Array, layout: RowLayout, y: Float32Array): void;
+    /** dx from y (the forward's output) and dy. */
+    backward(y: Float32Array, dy: Float32Array, layout: RowLayout, dx: Float32Array): void;
+  };
+}
+
 /** Any registry entry. */
-export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp | GatedOp;
+export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp | GatedOp | RowOp;
 
 /**
  * The op's attribute values in slot order, rounded to f32 as the GPU sees them, from the

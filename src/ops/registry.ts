@@ -24,8 +24,9 @@ import { glu } from './glu.js';
 import { reglu } from './reglu.js';
 import { geglu } from './geglu.js';
 import { swiglu } from './swiglu.js';
+import { logSoftmax, softmax } from './softmax.js';
 
-export type { Accuracy, AnyOp, AttrSpec, ElementwiseOp, GatedOp, GroupedOp, OpDefinition, PerChannelOp } from './define.js';
+export type { Accuracy, AnyOp, AttrSpec, ElementwiseOp, GatedOp, GroupedOp, OpDefinition, PerChannelOp, RowOp } from './define.js';
 
 // The one table both backends read. Adding an op: its WGSL file, its entry here, its test spec.
 // Elementwise ops (the usual kind) here; ops of the other kinds below.
@@ -53,12 +54,16 @@ type Ops = typeof ops;
 
 /**
  * Ops of the other kinds: a tensor parameter broadcast over x (per-channel), groups along an
- * axis (grouped), gated units (an elementwise gate on one half of x times the other half).
+ * axis (grouped), gated units (an elementwise gate on one half of x times the other half), rows
+ * normalised along an axis (softmax).
  */
-const otherKinds = { prelu, maxout, glu, reglu, geglu, swiglu } as const satisfies Record<string, AnyOp>;
+const otherKinds = { prelu, maxout, glu, reglu, geglu, swiglu, softmax, logSoftmax } as const satisfies Record<string, AnyOp>;
 
 /** The gated units' names: forward/backward/layer take them, with `{ axis }` and their gate's attributes. */
 export type GatedName = 'glu' | 'reglu' | 'geglu' | 'swiglu';
+
+/** The row-normalising ops' names: forward/backward/layer take them, with `{ axis }`. */
+export type SoftmaxName = 'softmax' | 'logSoftmax';
 
 /** The gated units, in registry order. */
 export const gatedNames: readonly GatedName[] = ['glu', 'reglu', 'geglu', 'swiglu'] satisfies (keyof typeof otherKinds)[];
@@ -107,7 +112,7 @@ export function getOp(name: unknown): OpDefinition {
   if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as keyof Ops];
   if (typeof name === 'string' && Object.hasOwn(otherKinds, name)) {
     const kind = otherKinds[name as keyof typeof otherKinds].kind;
-    const own = kind === 'gated' ? '' : `acts.${name}(...) and its backward, or `;
+    const own = kind === 'gated' || kind === 'softmax' ? '' : `acts.${name}(...) and its backward, or `;
     throw new InvalidArgumentError(
       'op',
       `an elementwise op here (${name} is a ${kind} op: use ${own}forward/backward by name)`,
