@@ -34,7 +34,7 @@ export { MaxoutLayer, PreluLayer } from './layer/param-layers.js';
 export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
-export { opAliases, opNames } from './ops/registry.js';
+export { opNames, opVariants } from './ops/registry.js';
 export type { OpAttrs, OpName } from './ops/registry.js';
 export {
   ActivationsError,
