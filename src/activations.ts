@@ -263,14 +263,17 @@ export class Activations {
   }
 
   /**
-   * PReLU, `x > 0 ? x : alpha * x`, with learnable slopes `alpha`. A 1-D alpha holds one slope
-   * for all of x, or one per entry of x's `options.axis` (default 1: PyTorch's channel axis, as
-   * in [N, C, H, W]; -1 for the last). An alpha of 2 or more dimensions broadcasts to x from the
-   * right, as ONNX's PRelu (each dimension 1 or x's size there). Bit-exact on every backend.
+   * PReLU, `x > 0 ? x : alpha * x`, with learnable slopes `alpha`. By default alpha broadcasts
+   * to x from the right, as WebNN's, ONNX's and TensorFlow.js's prelu: its shape lines up with
+   * x's trailing dimensions, each 1 or x's size there (so a [C] alpha runs along x's last axis,
+   * as in [N, H, W, C]). `options.axis` gives PyTorch's layout instead: a 1-D alpha with one
+   * slope per entry of x along that axis (axis 1 for [N, C, H, W]). A shape that fits neither
+   * is refused with a ShapeMismatchError. Bit-exact on every backend.
    *
    * @example
    * const alpha = acts.tensor([0.25, 0.1, 0.05]);          // one slope per channel
-   * const y = acts.prelu(x, alpha);                         // x: [N, 3, H, W]
+   * const y = acts.prelu(x, alpha);                         // x: [N, H, W, 3] (channels last)
+   * const z = acts.prelu(t, alpha, { axis: 1 });            // t: [N, 3, H, W] (PyTorch)
    */
   prelu<D extends Dtype = 'f32'>(x: Tensor<D>, alpha: Tensor<D>, options?: PreluOptions): Tensor<D>;
   prelu(x: Tensor<Dtype>, alpha: Tensor<Dtype>, options: PreluOptions = {}): Tensor<Dtype> {

@@ -37,7 +37,7 @@ export { GatedLayer, MaxoutLayer, PreluLayer, SoftmaxLayer } from './layer/param
 export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from './layer/layer.js';
 export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
-export { gatedNames, opAliases, opNames } from './ops/registry.js';
+export { gatedNames, opNames, opVariants } from './ops/registry.js';
 export type { GatedName, OpAttrs, OpName, SoftmaxName } from './ops/registry.js';
 export {
   ActivationsError,

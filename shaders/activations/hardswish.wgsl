@@ -11,7 +11,9 @@
 // The branches are chosen on ordered integer keys (shaders/lib/bits.wgsl), not float compares.
 // x + 3 is exact near -3 (Sterbenz), so y keeps its relative accuracy there; the gradient's
 // x / 3 + 0.5 is computed as (x + 1.5) / 3, exact up to the last division near its zero at -1.5,
-// where x / 3 + 0.5 would cancel.
+// where x / 3 + 0.5 would cancel. dy times that goes through exact_mul (shaders/lib/exact.wgsl):
+// a subnormal dy with a normal product (dy ~ 1e-38, factor > 1) would be flushed to 0 by the
+// hardware multiply on SwiftShader.
 
 fn forward(x: V) -> V {
   let b = bitcast<U>(x);
@@ -26,7 +28,7 @@ fn forward(x: V) -> V {
 fn backward(x: V, dy: V) -> V {
   let b = bitcast<U>(x);
   let key = ordered_key(b);
-  let middle = dy * ((x + V(1.5)) / V(3.0));
+  let middle = exact_mul(dy, (x + V(1.5)) / V(3.0));
   var dx = select_bits(middle, dy, key > ordered_key(U(bitcast<u32>(3.0))));
   dx = select_bits(dx, V(0.0), key < ordered_key(U(bitcast<u32>(-3.0))));
   return select_bits(dx, dy, is_nan_bits(b));

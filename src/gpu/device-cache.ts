@@ -37,7 +37,9 @@ export class DeviceCache {
     const spec = KERNELS[name];
     const w = widthOf(spec.module, width);
     const variant = spec.module === 'elementwise' ? (w === 4 ? 'vec4' : 'scalar') : spec.module;
-    const moduleLabel = op ? `${op.name}.${spec.module === 'f16' ? 'f16' : 'f32'}.${variant}` : variant;
+    // A variant (clamp, hardSigmoid...) runs its base op's WGSL: named and cached as that op.
+    const opLabel = op && 'variantOf' in op && op.variantOf !== undefined ? op.variantOf : op?.name;
+    const moduleLabel = op ? `${opLabel}.${spec.module === 'f16' ? 'f16' : 'f32'}.${variant}` : variant;
     const fixed = 'workgroupSize' in spec;
     const label = `${moduleLabel}.${name}`;
     const key = fixed ? label : `${label}.wg${workgroupSize}`;

@@ -14,13 +14,17 @@ import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from
 
 /** Where PReLU's slopes go: see Activations.prelu. */
 export interface PreluOptions {
-  /** For a 1-D alpha of more than 1 slope: x's axis it runs along (default 1, PyTorch's channels). */
+  /**
+   * For a 1-D alpha: x's axis its slopes run along (PyTorch's layout: 1 for [N, C, H, W]).
+   * Without it alpha broadcasts to x from the right (WebNN, ONNX, TensorFlow.js), so a [C]
+   * alpha runs along the last axis.
+   */
   readonly axis?: number;
 }
 
 /** PReLU's operands for forward/backward/layer by name. */
 export interface PreluAttrs extends PreluOptions {
-  /** The slopes, as in {@link Activations.prelu}: one for all of x, one per channel, or broadcast from the right. */
+  /** The slopes, as in {@link Activations.prelu}: broadcast to x from the right, or along `axis`. */
   readonly alpha: Tensor;
 }
 

@@ -62,7 +62,7 @@ abstract class KeepsX {
  * gives dx alone and `dalpha` stays undefined.
  *
  * @example
- * const act = acts.layer('prelu', { alpha: acts.tensor([0.25, 0.25, 0.25]) }); // 3 channels, axis 1
+ * const act = acts.layer('prelu', { alpha: acts.tensor([0.25, 0.25, 0.25]) }); // 3 channels, the last axis ({ alpha, axis: 1 } for [N, C, H, W])
  * const h = act.forward(z);
  * const dz = act.backward(dh);
  * const grad = await act.dalpha!.read();

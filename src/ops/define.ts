@@ -19,6 +19,12 @@ export type Accuracy =
 export type AttrSpec =
   | {
       readonly default: number;
+      /**
+       * ±Infinity is a value this attribute takes (a bound that does not bound: WebNN clamp's
+       * minValue/maxValue, ONNX Clip's min/max), and a double past f32's range is taken as one.
+       * Only attributes that say so; every other attribute refuses non-finite values.
+       */
+      readonly infinite?: boolean;
       /** Says what is expected when `value` is out of range; undefined when it is fine. */
       readonly check?: (value: number) => string | undefined;
     }
@@ -59,15 +65,20 @@ export interface OpDefinition<A extends string = string> {
   readonly cpu: CpuKernels;
   readonly accuracy: Accuracy;
   /**
-   * Ops whose gradient needs one bit per element (relu: was x kept?) declare it: the WGSL file
-   * then also has `fn mask_keep(x: V) -> B` and `fn masked_backward(keep: B, dy: V) -> V`, and
-   * these are their CPU twins, on f32 bits. The training layer then keeps 1 bit, not x.
-   */
-  /**
    * Checks attributes against each other (hardtanh: min below max), after each passed its own
    * check; returns the argument to blame and what was expected, or undefined when they agree.
    */
   readonly checkAttrs?: (values: Readonly<Record<A, number>>) => { argument: string; expected: string } | undefined;
+  /**
+   * For a variant (see {@link defineVariant}): the op whose WGSL and CPU kernels it runs. GPU
+   * modules and pipelines are named and cached under that op, so the two share them.
+   */
+  readonly variantOf?: string;
+  /**
+   * Ops whose gradient needs one bit per element (relu: was x kept?) declare it: the WGSL file
+   * then also has `fn mask_keep(x: V) -> B` and `fn masked_backward(keep: B, dy: V) -> V`, and
+   * these are their CPU twins, on f32 bits. The training layer then keeps 1 bit, not x.
+   */
   readonly mask?: {
     keep(xBits: number, attrs: readonly number[]): boolean;
     backward(keep: boolean, dyBits: number, attrs: readonly number[]): number;
@@ -83,6 +94,56 @@ export function defineOp<const A extends string = never, const D extends Omit<Op
 ): D & { readonly kind: 'elementwise' } {
   if (Object.keys(def.attrs).length > 4) throw new Error(`${def.name}: at most 4 attributes fit params.attrs`);
   return { ...def, kind: 'elementwise' };
+}
+
+/** One attribute of a variant: its own name (the key) and default, set on one of the base op's slots. */
+export type VariantAttrSpec = AttrSpec & {
+  /** The base op's attribute this one sets. */
+  readonly slot: string;
+};
+
+/** What a variant declares; everything else (WGSL, CPU kernels, accuracy, mask) is its base op's. */
+export interface VariantSpec<A extends string = string> {
+  readonly name: string;
+  /** The variant with its default attributes, as a person writes it. */
+  readonly formula: string;
+  /** Every slot of the base op, each set by exactly one of these. */
+  readonly attrs: Readonly<Record<A, VariantAttrSpec>>;
+  /** Checks the variant's attributes against each other, by its own names (see OpDefinition). */
+  readonly checkAttrs?: (values: Readonly<Record<A, number>>) => { argument: string; expected: string } | undefined;
+}
+
+/**
+ * Declares a variant of an elementwise op: the same function under another name, as another
+ * standard spells it, with its own attribute names and defaults (WebNN's `hardSigmoid`, alpha
+ * 0.2, is PyTorch's `hardsigmoid`, alpha 1/6; WebNN's `clamp {minValue, maxValue}` and ONNX's
+ * `clip {min, max}`, both unbounded by default, are `hardtanh {min = -1, max = 1}`). Each of its
+ * attributes names the base op's slot it sets; the result is an op definition whose attributes
+ * are the variant's, in the base's slot order, and which runs the base op's WGSL and CPU
+ * kernels unchanged. The base's cross-attribute check is not inherited (it speaks of the
+ * base's names): a variant states its own.
+ */
+export function defineVariant<
+  const B extends OpDefinition,
+  const A extends string = never,
+  const D extends VariantSpec<A> = VariantSpec<A>,
+>(base: B, def: D & VariantSpec<A>): Omit<B, 'name' | 'formula' | 'attrs' | 'checkAttrs'> & D & { readonly variantOf: B['name'] } {
+  const slots = Object.keys(base.attrs);
+  const given = Object.entries<VariantAttrSpec>(def.attrs);
+  for (const [name, spec] of given) {
+    if (!slots.includes(spec.slot)) throw new Error(`${def.name}: attrs.${name} sets '${spec.slot}', which ${base.name} does not have`);
+  }
+  const attrs: Record<string, VariantAttrSpec> = {};
+  for (const slot of slots) {
+    const setters = given.filter(([, spec]) => spec.slot === slot);
+    if (setters.length !== 1) throw new Error(`${def.name}: ${base.name}'s '${slot}' must be set by exactly one attribute`);
+    attrs[setters[0]![0]] = setters[0]![1];
+  }
+  // The base's checkAttrs speaks of its own names: only the variant's own (if any) is kept.
+  const kernels: { -readonly [K in keyof OpDefinition]?: OpDefinition[K] } = { ...base };
+  delete kernels.checkAttrs;
+  return { ...kernels, ...def, attrs, variantOf: base.name } as unknown as Omit<B, 'name' | 'formula' | 'attrs' | 'checkAttrs'> &
+    D & { readonly variantOf: B['name'] };
 }
 
 /**
@@ -168,8 +229,9 @@ export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp | GatedOp | RowOp;
 
 /**
  * The op's attribute values in slot order, rounded to f32 as the GPU sees them, from the
- * caller's partial object. Unknown names, non-finite values and values the op's check refuses
- * throw an InvalidArgumentError naming `attrs.<name>`.
+ * caller's partial object. Unknown names, non-finite values (±Infinity is fine for attributes
+ * declared `infinite`; NaN never is) and values the op's check refuses throw an
+ * InvalidArgumentError naming `attrs.<name>`.
  */
 export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
   const specs = op.attrs;
@@ -195,8 +257,12 @@ export function resolveAttrs(op: OpDefinition, given: unknown): number[] {
       }
       return index;
     }
-    // The kernels see f32: a double past f32's range would be Infinity there.
-    if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) {
+    if (spec.infinite) {
+      if (typeof value !== 'number' || Number.isNaN(value)) {
+        throw new InvalidArgumentError(`attrs.${name}`, 'a number (±Infinity allowed), not NaN', describe(value));
+      }
+    } else if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) {
+      // The kernels see f32: a double past f32's range would be Infinity there.
       const finite = typeof value === 'number' && Number.isFinite(value);
       throw new InvalidArgumentError(
         `attrs.${name}`,

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/hardsigmoid.wgsl?raw';
-import { defineOp } from './define.js';
+import { defineOp, defineVariant } from './define.js';
 
 /** A finite f32 number > 0, or what is expected instead. */
 function positiveF32(value: number): string | undefined {
@@ -41,5 +41,19 @@ export const hardsigmoid = defineOp({
         dx[i] = Number.isNaN(ax) ? ax : ax > -b && ax < 1 - b ? dy[i]! * a : 0;
       }
     },
+  },
+});
+
+/**
+ * WebNN's (and ONNX's) hardSigmoid: hardsigmoid's kernels with alpha = 0.2 and beta = 0.5 by
+ * default, y = max(0, min(1, alpha * x + beta)). alpha must be > 0, as for hardsigmoid (WebNN
+ * takes any finite alpha; see docs/ops.md).
+ */
+export const hardSigmoid = defineVariant(hardsigmoid, {
+  name: 'hardSigmoid',
+  formula: 'clamp(0.2x + 1/2, 0, 1)',
+  attrs: {
+    alpha: { slot: 'alpha', default: 0.2, check: positiveF32 },
+    beta: { slot: 'beta', default: 0.5, check: finiteF32 },
   },
 });

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/hardswish.wgsl?raw';
-import { defineOp } from './define.js';
+import { defineOp, defineVariant } from './define.js';
 
 /**
  * Hard swish (PyTorch): y = x * relu6(x + 3) / 6; dx = 0 below -3, dy * (x / 3 + 0.5) on
@@ -29,3 +29,6 @@ export const hardswish = defineOp({
     },
   },
 });
+
+/** WebNN's hardSwish, x * max(0, min(6, x + 3)) / 6: hardswish under WebNN's name (no attributes). */
+export const hardSwish = defineVariant(hardswish, { name: 'hardSwish', formula: 'x · relu6(x + 3) / 6', attrs: {} });

@@ -1,7 +1,7 @@
 import wgsl from '../../shaders/activations/hardtanh.wgsl?raw';
 import { bits, f32Bits, orderedKey } from '../numerics/bits.js';
 import { exactClampBits, exactInside } from '../numerics/exact.js';
-import { defineOp } from './define.js';
+import { defineOp, defineVariant } from './define.js';
 
 /**
  * Hardtanh: y = min(max(x, min), max) (NaN stays NaN); dx = min < x < max ? dy : 0 (dy at NaN).
@@ -41,5 +41,38 @@ export const hardtanh = defineOp({
       const out = bits(dx);
       for (let i = 0; i < xb.length; i++) out[i] = exactInside(xb[i]!, lo, hi) ? db[i]! : 0;
     },
+  },
+});
+
+/**
+ * WebNN's clamp: hardtanh's kernels with WebNN's names and defaults, y = min(max(x, minValue),
+ * maxValue), minValue = -Infinity and maxValue = +Infinity (no bound) unless given. Infinite
+ * bounds are allowed and so is minValue == maxValue (every output is that value, the gradient 0
+ * everywhere but at NaN); minValue > maxValue is refused, as WebNN throws a TypeError there.
+ * The gradient is hardtanh's, dy strictly between the bounds and 0 at and past them.
+ */
+export const clamp = defineVariant(hardtanh, {
+  name: 'clamp',
+  formula: 'clamp(x, −∞, +∞)',
+  attrs: {
+    minValue: { slot: 'min', default: -Infinity, infinite: true },
+    maxValue: { slot: 'max', default: Infinity, infinite: true },
+  },
+  checkAttrs: ({ minValue, maxValue }) =>
+    minValue > maxValue ? { argument: 'attrs.minValue', expected: 'minValue <= maxValue (WebNN clamp)' } : undefined,
+});
+
+/**
+ * ONNX's Clip: hardtanh's kernels with ONNX's names, y = Min(max, Max(x, min)), unbounded
+ * unless min or max is given (the ONNX reference implementation's reading of the defaults;
+ * ONNX's text says numeric_limits lowest()/max(), which differs only at ±Infinity inputs).
+ * min > max is allowed, as ONNX defines it: every output is max (gradient 0).
+ */
+export const clip = defineVariant(hardtanh, {
+  name: 'clip',
+  formula: 'clip(x, −∞, +∞)',
+  attrs: {
+    min: { slot: 'min', default: -Infinity, infinite: true },
+    max: { slot: 'max', default: Infinity, infinite: true },
   },
 });

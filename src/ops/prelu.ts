@@ -24,10 +24,13 @@ export interface Broadcast {
 export const MAX_BROADCAST_RANK = 8;
 
 /**
- * Where alpha's slopes go in x. A 1-D alpha holds 1 slope (for all of x) or one per entry of
- * x's `axis` (default 1, PyTorch's channel axis; negative counts from the end). An alpha of 2 or
- * more dimensions broadcasts to x from the right, as ONNX's PRelu: each of its dimensions is 1
- * or x's size there, and `axis` must not be given.
+ * Where alpha's slopes go in x. By default alpha broadcasts to x from the right, as WebNN's,
+ * ONNX's and TensorFlow.js's prelu (numpy's rule, one way): alpha's shape lines up with x's
+ * trailing dimensions, each of its dimensions 1 or x's size there, and it has no more
+ * dimensions than x (a single slope fits any x). So a [C] alpha runs along x's last axis.
+ * `axis` asks for PyTorch's layout instead: a 1-D alpha of 1 slope, or one per entry of x along
+ * that axis (axis 1 for [N, C, H, W]; negative counts from the end). An alpha of 2 or more
+ * dimensions takes no axis. A shape that fits neither is refused, never guessed at.
  */
 export function preluBroadcast(xShape: readonly number[], alphaShape: readonly number[], axis: unknown): Broadcast {
   if (axis !== undefined && !Number.isInteger(axis)) {
@@ -36,33 +39,33 @@ export function preluBroadcast(xShape: readonly number[], alphaShape: readonly n
   const rank = xShape.length;
   const alphaLength = alphaShape.reduce((a, b) => a * b, 1);
   let expanded: number[];
-  if (alphaShape.length >= 2) {
-    if (axis !== undefined) {
-      throw new InvalidArgumentError(
-        'options.axis',
-        'no axis for an alpha of 2 or more dimensions (it broadcasts to x from the right, as ONNX)',
-        describe(axis),
-      );
-    }
+  if (axis === undefined) {
+    const single = alphaLength === 1 && alphaShape.length <= 1;
     const fits = alphaShape.length <= rank && alphaShape.every((d, i) => d === 1 || d === xShape[rank - alphaShape.length + i]);
-    if (!fits) {
+    if (!single && !fits) {
       throw new ShapeMismatchError(
         'alpha',
-        `a shape that broadcasts to x's [${xShape.join(', ')}] from the right (each dimension 1 or x's size there)`,
+        `a shape that broadcasts to x's [${xShape.join(', ')}] from the right (each dimension 1 or x's size there, as WebNN and ONNX), or a 1-D alpha with { axis } for one slope per entry along that axis (PyTorch's channels: axis 1)`,
         `[${alphaShape.join(', ')}]`,
       );
     }
-    expanded = [...Array<number>(rank - alphaShape.length).fill(1), ...alphaShape];
+    expanded = single ? Array<number>(rank).fill(1) : [...Array<number>(rank - alphaShape.length).fill(1), ...alphaShape];
+  } else if (alphaShape.length >= 2) {
+    throw new InvalidArgumentError(
+      'options.axis',
+      'no axis for an alpha of 2 or more dimensions (it broadcasts to x from the right, as WebNN and ONNX)',
+      describe(axis),
+    );
   } else if (alphaLength === 1) {
     expanded = Array<number>(rank).fill(1);
   } else {
-    const at = (axis as number | undefined) ?? 1;
+    const at = axis as number;
     const resolved = at < 0 ? at + rank : at;
     if (resolved < 0 || resolved >= rank) {
       throw new InvalidArgumentError(
         'options.axis',
         `an axis of x, which has ${rank} dimension${rank === 1 ? '' : 's'} (1 slope needs none)`,
-        describe(axis ?? 1),
+        describe(axis),
       );
     }
     if (alphaLength !== xShape[resolved]) {

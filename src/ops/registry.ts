@@ -5,7 +5,7 @@ import { prelu } from './prelu.js';
 import { relu } from './relu.js';
 import { sigmoid } from './sigmoid.js';
 import { thresholdedRelu } from './thresholded-relu.js';
-import { hardtanh } from './hardtanh.js';
+import { clamp, clip, hardtanh } from './hardtanh.js';
 import { leakyRelu } from './leaky-relu.js';
 import { relu6 } from './relu6.js';
 import { tanh } from './tanh.js';
@@ -16,9 +16,10 @@ import { softplus } from './softplus.js';
 import { silu } from './silu.js';
 import { mish } from './mish.js';
 import { gelu } from './gelu.js';
-import { hardsigmoid } from './hardsigmoid.js';
-import { hardswish } from './hardswish.js';
+import { hardSigmoid, hardsigmoid } from './hardsigmoid.js';
+import { hardSwish, hardswish } from './hardswish.js';
 import { softsign } from './softsign.js';
+import { linear } from './linear.js';
 
 import { glu } from './glu.js';
 import { reglu } from './reglu.js';
@@ -48,6 +49,7 @@ const ops = {
   hardsigmoid,
   hardswish,
   softsign,
+  linear,
 } as const;
 
 type Ops = typeof ops;
@@ -68,34 +70,40 @@ export type SoftmaxName = 'softmax' | 'logSoftmax';
 /** The gated units, in registry order. */
 export const gatedNames: readonly GatedName[] = ['glu', 'reglu', 'geglu', 'swiglu'] satisfies (keyof typeof otherKinds)[];
 
-/** Other names an op answers to: ONNX's Clip is hardtanh. */
-const aliases = { clip: 'hardtanh' } as const satisfies Record<string, keyof Ops>;
-type Aliases = typeof aliases;
+/**
+ * Variants: an op's kernels under another standard's name, attribute names and defaults
+ * (defineVariant in define.ts). WebNN's names that differ from ours, and ONNX's Clip.
+ */
+const variants = { hardSigmoid, hardSwish, clamp, clip } as const satisfies Record<string, OpDefinition>;
+type Variants = typeof variants;
+type Entries = Ops & Variants;
 
-/** The name of an activation in the registry, or an alias of one. */
-export type OpName = keyof Ops | keyof Aliases;
-
-/** The registered op an alias stands for (the name itself otherwise). */
-type Canonical<N extends OpName> = N extends keyof Aliases ? Aliases[N] : N;
+/** The name of an elementwise activation: a registered op or a variant of one. */
+export type OpName = keyof Entries;
 
 /** The value type of one attribute spec: a number, or the union of its choices. */
 type AttrValue<S> = S extends { readonly choices: readonly (infer C)[] } ? C : number;
 
 /** The attributes an op takes, all optional (defaults apply), e.g. `{ theta: 0.5 }`. */
-export type OpAttrs<N extends OpName> = Ops[Canonical<N>]['attrs'] extends infer R
+export type OpAttrs<N extends OpName> = Entries[N]['attrs'] extends infer R
   ? [keyof R] extends [never]
     ? Record<string, never>
     : { -readonly [K in keyof R]?: AttrValue<R[K]> }
   : never;
 
-/** Every registered op name, in registry order (aliases not included). */
+/** Every registered op name, in registry order (variants not included: see opVariants). */
 export const opNames: readonly (keyof Ops)[] = Object.keys(ops) as (keyof Ops)[];
 
-/** Every registry entry's name, of every kind (elementwise first), aliases not included. */
+/** Every registry entry's name, of every kind (elementwise first), variants not included. */
 export const registryNames: readonly string[] = [...opNames, ...Object.keys(otherKinds)];
 
-/** Aliases and the op each stands for. */
-export const opAliases: Readonly<Record<string, string>> = aliases;
+/**
+ * Each variant's name and the op whose kernels it runs, e.g. `clamp: 'hardtanh'` (WebNN's clamp
+ * runs hardtanh's kernels, with its own attribute names and defaults).
+ */
+export const opVariants: Readonly<Record<keyof Variants, keyof Ops>> = Object.fromEntries(
+  Object.entries(variants).map(([name, v]) => [name, v.variantOf]),
+) as Record<keyof Variants, keyof Ops>;
 
 /** Looks any op up by name, whatever its kind; unknown names throw an {@link UnknownOpError}. */
 export function lookupOp(name: unknown): AnyOp {
@@ -108,7 +116,7 @@ export function lookupOp(name: unknown): AnyOp {
  * valid ones, and ops of other kinds an InvalidArgumentError saying which call takes them.
  */
 export function getOp(name: unknown): OpDefinition {
-  if (typeof name === 'string' && Object.hasOwn(aliases, name)) return ops[aliases[name as keyof Aliases]];
+  if (typeof name === 'string' && Object.hasOwn(variants, name)) return variants[name as keyof Variants];
   if (typeof name === 'string' && Object.hasOwn(ops, name)) return ops[name as keyof Ops];
   if (typeof name === 'string' && Object.hasOwn(otherKinds, name)) {
     const kind = otherKinds[name as keyof typeof otherKinds].kind;
@@ -119,5 +127,5 @@ export function getOp(name: unknown): OpDefinition {
       `'${name}'`,
     );
   }
-  throw new UnknownOpError(name, [...opNames, ...Object.keys(aliases)]);
+  throw new UnknownOpError(name, [...opNames, ...Object.keys(variants), ...Object.keys(otherKinds)]);
 }

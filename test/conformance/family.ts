@@ -15,14 +15,14 @@ export const familyCases: readonly ConformanceCase[] = [
       const x = acts.tensor(data, [2, 4, 6]);
       const alpha = acts.tensor([0.1, -0.2, 0.3, 0.05]);
       const dy = acts.tensor(mixed(48, 22), [2, 4, 6]);
-      const layer = acts.layer('prelu', { alpha });
+      const layer = acts.layer('prelu', { alpha, axis: 1 });
       assert(layer.alpha === alpha && layer.dalpha === undefined && layer.keeps === 'x', 'prelu layer exposes alpha, no dalpha yet');
       const y = layer.forward(x);
       assert(layer.retainedBytes === 4 * 48, `prelu layer retains ${layer.retainedBytes} bytes, expected ${4 * 48}`);
       const dx = layer.backward(dy);
       assert(layer.retainedBytes === 0, 'prelu layer released x after backward');
-      const plain = acts.preluBackward({ x, alpha, dy });
-      expectBits('prelu layer y', await y.read(), bitsOf(await acts.prelu(x, alpha).read()), { x: data });
+      const plain = acts.preluBackward({ x, alpha, dy }, { axis: 1 });
+      expectBits('prelu layer y', await y.read(), bitsOf(await acts.prelu(x, alpha, { axis: 1 }).read()), { x: data });
       expectBits('prelu layer dx', await dx.read(), bitsOf(await plain.dx.read()), { x: data });
       expectBits('prelu layer dalpha', await layer.dalpha!.read(), bitsOf(await plain.dalpha.read()), {});
       layer.dispose();

@@ -1,8 +1,9 @@
 // The family suite: every test/ops/*.spec.ts becomes conformance cases that run on every
 // backend (CPU, Dawn in Node, Chromium), next to the engine cases in relu.ts.
-import { InvalidArgumentError, type Activations, type OpName } from '../../src/index.js';
+import { InvalidArgumentError, opVariants, type Activations, type OpName } from '../../src/index.js';
 import { getOp } from '../../src/ops/registry.js';
-import { assert, expectError } from '../helpers/compare.js';
+import type { OpDefinition } from '../../src/ops/define.js';
+import { assert, expectBits, expectError } from '../helpers/compare.js';
 import { bitsOf, fromBits, hex, SPECIAL_BITS, toBits, ulpDistance, uniformFloats, rng } from '../helpers/float.js';
 import type { AttrValues, OpSpec } from '../ops/op-spec.js';
 import type { ConformanceCase } from './relu.js';
@@ -95,6 +96,12 @@ export function bound(op: OpName, direction: 'forward' | 'backward'): number | '
   return a.kind === 'exact' ? 'exact' : a[direction];
 }
 
+/** Whether the op's attribute takes ±Infinity as a value (declared `infinite`). */
+function infinite(def: OpDefinition, name: string): boolean {
+  const spec = def.attrs[name];
+  return spec !== undefined && 'infinite' in spec && spec.infinite === true;
+}
+
 function describeAttrs(attrs: AttrValues): string {
   const entries = Object.entries(attrs);
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(',') : 'defaults';
@@ -168,9 +175,11 @@ function casesFor(spec: OpSpec): ConformanceCase[] {
         const cases = [
           ...(spec.badAttrs ?? []),
           { attrs: { notAnAttribute: 1 }, argument: 'attrs.notAnAttribute' },
+          // NaN is refused everywhere; Infinity wherever the attribute does not declare it a value
+          // (clamp's and clip's bounds do, and the spec's examples use it there).
           ...names.flatMap((n) => [
             { attrs: { [n]: Number.NaN }, argument: `attrs.${n}` },
-            { attrs: { [n]: Infinity }, argument: `attrs.${n}` },
+            ...(infinite(def, n) ? [] : [{ attrs: { [n]: Infinity }, argument: `attrs.${n}` }]),
           ]),
         ];
         for (const c of cases) await expectError(() => acts.forward(op, x, c.attrs as never), InvalidArgumentError, c.argument);
@@ -181,8 +190,58 @@ function casesFor(spec: OpSpec): ConformanceCase[] {
   ];
 }
 
+/**
+ * Each variant with attributes given under its own names, and the same call to its base op
+ * with those values under the base's names (clamp {minValue, maxValue} is hardtanh {min, max}).
+ */
+const variantCalls: Readonly<Record<keyof typeof opVariants, { attrs: AttrValues; base: AttrValues }>> = {
+  hardSigmoid: { attrs: { alpha: 0.25 }, base: { alpha: 0.25, beta: 0.5 } },
+  hardSwish: { attrs: {}, base: {} },
+  clamp: { attrs: { minValue: -0.5, maxValue: 0.75 }, base: { min: -0.5, max: 0.75 } },
+  // hardtanh takes no infinite bound: 3e38 is beyond every input here.
+  clip: { attrs: { min: -2 }, base: { min: -2, max: 3e38 } },
+};
+
+const variantCase: ConformanceCase = {
+  name: 'variants: every entry point takes the name (forward, backward, forwardInto, backwardInto, layer) with the same bits as the base op',
+  async run({ acts }) {
+    const data = uniformFloats(37, 5, 3);
+    const dyData = uniformFloats(37, 6, 2);
+    for (const [name, base] of Object.entries(opVariants) as [OpName, OpName][]) {
+      const { attrs, base: baseAttrs } = variantCalls[name as keyof typeof opVariants];
+      const x = acts.tensor(data);
+      const dy = acts.tensor(dyData);
+      const by = acts.forward(base, x, baseAttrs as never);
+      const bdx = acts.backward(base, { x, dy }, baseAttrs as never);
+      const want = { y: bitsOf(await by.read()), dx: bitsOf(await bdx.read()) };
+      const y = acts.forward(name, x, attrs as never);
+      const dx = acts.backward(name, { x, dy }, attrs as never);
+      expectBits(`${name} forward`, await y.read(), want.y, { x: data });
+      expectBits(`${name} backward`, await dx.read(), want.dx, { x: data, dy: dyData });
+      const yInto = acts.tensor(new Float32Array(data.length));
+      const dxInto = acts.tensor(new Float32Array(data.length));
+      acts.forwardInto(name, { x, y: yInto }, attrs as never);
+      acts.backwardInto(name, { x, dy, dx: dxInto }, attrs as never);
+      expectBits(`${name} forwardInto`, await yInto.read(), want.y, { x: data });
+      expectBits(`${name} backwardInto`, await dxInto.read(), want.dx, { x: data, dy: dyData });
+      const layer = acts.layer(name, attrs as never);
+      assert(layer.op === name, `acts.layer('${name}').op is '${layer.op}'`);
+      const ly = layer.forward(x);
+      const ldx = layer.backward(dy);
+      expectBits(`${name} layer forward`, await ly.read(), want.y, { x: data });
+      expectBits(`${name} layer backward`, await ldx.read(), want.dx, { x: data, dy: dyData });
+      layer.dispose();
+      for (const t of [x, dy, by, bdx, y, dx, yInto, dxInto, ly, ldx]) t.dispose();
+    }
+  },
+};
+
 /** Every op spec's cases, in op order, then the cases of the ops of other kinds (prelu, maxout). */
-export const opCases: readonly ConformanceCase[] = [...specs.flatMap(casesFor), ...Object.values(modules).flatMap((m) => m.cases ?? [])];
+export const opCases: readonly ConformanceCase[] = [
+  ...specs.flatMap(casesFor),
+  variantCase,
+  ...Object.values(modules).flatMap((m) => m.cases ?? []),
+];
 
 /** The ops that have a spec, so a test can insist every registered op has one. */
 export const specifiedOps: readonly OpName[] = specs.map((s) => s.op);

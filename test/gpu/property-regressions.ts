@@ -64,4 +64,6 @@ export const regressions: readonly PropertyCase[] = [
   { op: 'gelu', attrSet: 1, length: 1, offsets: [0, 0, 0], slack: 0, seed: 1472, specialRate: 0.25 },
   // gelu 'tanh' backward, x = 1, dy = 2^-126 - 2^-149: dy * 1.083 is normal, but the subnormal dy was flushed.
   { op: 'gelu', attrSet: 1, length: 1, offsets: [0, 0, 0], slack: 0, seed: 585, specialRate: 0.25 },
+  // hardswish backward, x = 1.83, dy = 1.12e-38: dy * 1.11 is normal, but the subnormal dy was flushed.
+  { op: 'hardswish', attrSet: 0, length: 1502, offsets: [0, 0, 0], slack: 0, seed: 1074393364, specialRate: 0 },
 ];

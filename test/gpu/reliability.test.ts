@@ -315,7 +315,8 @@ async function familyCycle(acts: Activations, cpu: Activations, next: () => numb
   const shape = [n, c, h, w];
   const form = pick(next, ['channel', 'shared', 'onnx', 'last'] as const);
   const alphaShape = { channel: [c], shared: [1], onnx: [c, 1, 1], last: [w] }[form];
-  const options = form === 'last' ? { axis: -1 } : {};
+  // PyTorch's channels ask for axis 1; the others broadcast from the right (the default) or name the last axis.
+  const options = form === 'last' ? { axis: -1 } : form === 'channel' ? { axis: 1 } : {};
   const byName = next() < 0.25;
   const pieces = pick(next, [1, 2, 3, 4]);
   const groupAxis = pick(next, [1, -1]);

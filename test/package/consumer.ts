@@ -19,8 +19,8 @@ import {
   UnknownOpError,
   WebGPUUnavailableError,
   createActivations,
-  opAliases,
   opNames,
+  opVariants,
   type AdapterSummary,
   type BackendName,
   type BufferView,
@@ -148,7 +148,7 @@ console.log(
     into,
     refused,
     errors: errors.length,
-    ops: opNames.length > 0 && opAliases.clip === 'hardtanh',
+    ops: opNames.length > 0 && opVariants.clamp === 'hardtanh',
     f16: f16 === undefined,
   }),
 );

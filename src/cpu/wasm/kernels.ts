@@ -175,13 +175,16 @@ function clamp4(x: usize, y: usize, lov: v128, hiv: v128, loB: v128, hiB: v128):
   const b = v128.load(x);
   const key = keyOf4(b);
   const low = v128.bitselect(loB, b, i32x4.le_s(key, lov));
-  const both = v128.bitselect(hiB, low, i32x4.ge_s(key, hiv));
+  // The second test reads low's key (max(key, lo)), as exact_clamp: with lo >= hi (clip's min >
+  // max, clamp's -0/+0) every lane is hi.
+  const both = v128.bitselect(hiB, low, i32x4.ge_s(i32x4.max_s(key, lov), hiv));
   v128.store(y, v128.bitselect(b, both, isNan4(b)));
 }
 
 /**
- * y = min(max(x, lo), hi) on the bits, loBits/hiBits the bounds' f32 bits (lo below hi): lo's bits
- * where x <= lo (so -0 gives +0 for relu6), hi's where x >= hi, a NaN x unchanged.
+ * y = min(max(x, lo), hi) on the bits, loBits/hiBits the bounds' f32 bits: lo's bits where x <= lo
+ * (so -0 gives +0 for relu6), then hi's where that is >= hi (everywhere when lo >= hi), a NaN x
+ * unchanged.
  */
 export function clamp(x: usize, y: usize, n: i32, loBits: i32, hiBits: i32): void {
   const lo = keyOf(loBits);
@@ -204,7 +207,8 @@ export function clamp(x: usize, y: usize, n: i32, loBits: i32, hiBits: i32): voi
     const at = <usize>i << 2;
     const b = load<i32>(x + at);
     const key = keyOf(b);
-    store<i32>(y + at, isNan(b) ? b : key <= lo ? loBits : key >= hi ? hiBits : b);
+    const lowKey = key <= lo ? lo : key;
+    store<i32>(y + at, isNan(b) ? b : lowKey >= hi ? hiBits : key <= lo ? loBits : b);
   }
 }
 
