@@ -35,6 +35,8 @@ export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from
 export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
 export { opAliases, opNames } from './ops/registry.js';
+export { wgslFunctions } from './fusion.js';
+export type { WgslFunctions, WgslFunctionsOptions } from './fusion.js';
 export type { OpAttrs, OpName } from './ops/registry.js';
 export {
   ActivationsError,
