@@ -46,7 +46,12 @@ export interface WgslFunctions {
    * thresholdedRelu): `fn <prefix>_mask_keep(x: T) -> bool` (or `vec4<bool>`) and
    * `fn <prefix>_masked_backward(keep, dy: T) -> T`, equal to backward(x, dy) bit for bit.
    */
-  readonly mask?: { readonly keep: string; readonly backward: string };
+  readonly mask?: {
+    /** `<prefix>_mask_keep`: the bit to keep for x. */
+    readonly keep: string;
+    /** `<prefix>_masked_backward`: dx from the kept bit and dy. */
+    readonly backward: string;
+  };
   /** T: `f32`, `vec4<f32>`, `f16` or `vec4<f16>`. */
   readonly type: string;
   /** The extensions your module must enable (`['f16']` for f16: `enable f16;` at its top). */
