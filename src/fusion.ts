@@ -67,9 +67,13 @@ const PREFIX = /^[A-Za-z][A-Za-z0-9_]*$/;
  * WGSL functions computing an elementwise op and its gradient, to call from your own shader:
  * `<prefix>_forward(x)` and `<prefix>_backward(saved, dy)`, with the attributes as constants and
  * every helper they use, all named under the prefix, so that several ops, or one op with other
- * attributes, live in one module. They compute what `acts.forward` and `acts.backward` compute
- * on WebGPU, bit for bit. Nothing in the text uses bindings, a uniform or an override. Aliases
- * (`clip`) are accepted; prelu and maxout are not elementwise ops and are refused.
+ * attributes, live in one module. They run the library's own op code, so they compute what
+ * `acts.forward` and `acts.backward` compute on the same device, bit for bit, except where a
+ * compiler folds a constant attribute into the arithmetic (SwiftShader turns celu's and
+ * softplus's division by an alpha or beta that is not a power of two into a multiplication:
+ * their forward may then differ by an ULP or two, within the op's stated bound) and, for f16, in
+ * NaN payloads (docs/fusion.md). Nothing in the text uses bindings, a uniform or an override.
+ * Aliases (`clip`) are accepted; prelu and maxout are not elementwise ops and are refused.
  *
  * @example
  * const gelu = wgslFunctions('gelu', { attrs: { approximate: 'tanh' }, width: 4, prefix: 'act' });

@@ -66,6 +66,12 @@ function sweep(): Float32Array<ArrayBuffer> {
   return out;
 }
 
+/** Attributes as a label, -0 shown as such (JSON would print 0). */
+function describeAttrs(attrs: AttrValues): string {
+  const entries = Object.entries(attrs).map(([k, v]) => `${k}: ${Object.is(v, -0) ? '-0' : String(v)}`);
+  return `{ ${entries.join(', ')} }`;
+}
+
 /** One snippet of a module: an op with attributes under a prefix. */
 interface Variant {
   readonly op: OpName;
@@ -270,7 +276,7 @@ async function checkModule(ctx: ConformanceContext, variants: readonly Variant[]
     }
   };
   for (const [which, v] of variants.entries()) {
-    const name = `${label}: ${v.fn.forward} (${v.op} ${JSON.stringify(v.attrs)})`;
+    const name = `${label}: ${v.fn.forward} (${v.op} ${describeAttrs(v.attrs)})`;
     const matmul = await unfused(ctx.acts, v, c, dy, true);
     const given = await unfused(ctx.acts, v, xs, dys, false);
     if (module && mayFold(v)) {
