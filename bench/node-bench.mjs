@@ -17,9 +17,12 @@
 //   tfjs-cpu / tfjs-wasm relu          @tensorflow/tfjs-backend-{cpu,wasm}: tf.relu
 //   tfjs-cpu / tfjs-wasm relu gradient tfjs-core's registered Relu gradient, mul(dy, cast(step(x)))
 // Per-op overhead: 1000 relu calls on 1024 elements, until the queue drains.
+// Fused epilogue (bench/fusion.mjs): a vec4 matmul with relu or gelu applied in its epilogue
+//   (wgslFunctions) against the same matmul then acts.forwardInto, and the matmul alone.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { fusionRows } from './fusion.mjs';
 import { gpuRows, overheadRows, plainKernel } from './ours.mjs';
 import { batchFor, benchData, measure, row } from './timing.mjs';
 
@@ -41,7 +44,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
 
   const require = createRequire(import.meta.url);
   const version = (pkg) => require(`${pkg}/package.json`).version;
-  const { createActivations } = await import(resolve(root, 'dist/index.js'));
+  const { createActivations, wgslFunctions } = await import(resolve(root, 'dist/index.js'));
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -129,6 +132,15 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   if (acts) {
     await workgroupSweep({ acts, createActivations, reps, rows });
     log('node: workgroup sweep done');
+    // A matmul with the activation in its epilogue (wgslFunctions) against matmul + a separate pass.
+    await fusionRows({
+      acts,
+      wgslFunctions,
+      sizes,
+      reps,
+      add: (name, n, bytes, t, against, note) => rows.push(row('fusion', name, n, bytes, t, against, note)),
+      log,
+    });
   }
 
   // Per-op overhead: many small calls, until the queue drains.

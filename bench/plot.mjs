@@ -34,7 +34,7 @@ const STYLE = {
 const role = (r) => (r.ours ? 'ours' : /^(tfjs|ort)-/.test(r.name) ? 'library' : 'baseline');
 const seriesName = (r) => `${r.section}: ${r.name}`;
 /** The throughput rows: not the per-op overhead, nor the workgroup sweep (two sizes, in its own table). */
-const plotted = (r) => r.section !== 'overhead' && r.section !== 'workgroup';
+const plotted = (r) => r.section !== 'overhead' && r.section !== 'workgroup' && r.section !== 'fusion';
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The newest result (by meta.date) in bench/results for Node (chromium false) or Chromium. */

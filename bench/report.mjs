@@ -30,8 +30,9 @@ const THROUGHPUT_HEAD = [
  */
 export function markdown(result) {
   const { meta, rows } = result;
-  const through = rows.filter((r) => r.section !== 'overhead' && r.section !== 'workgroup');
+  const through = rows.filter((r) => r.section !== 'overhead' && r.section !== 'workgroup' && r.section !== 'fusion');
   const sweep = rows.filter((r) => r.section === 'workgroup');
+  const fusion = rows.filter((r) => r.section === 'fusion');
   const overhead = rows.filter((r) => r.section === 'overhead');
   const lines = [
     `# Benchmark: ${meta.adapter} (${meta.runtime})`,
@@ -56,6 +57,17 @@ export function markdown(result) {
       '',
       ...THROUGHPUT_HEAD,
       ...sweep.map(throughputRow),
+      '',
+    );
+  }
+  if (fusion.length) {
+    lines.push(
+      '## Fused epilogue',
+      '',
+      `A vec4 matmul (K = 8, N = 256, M = elements / 256) with the activation in its epilogue from wgslFunctions, against the same matmul then acts.forwardInto (a second pass), and the matmul alone; one encoder per batch, timed round-robin. GB/s counts A, B and C once. **ours ×** above 1: the fused kernel is faster.`,
+      '',
+      ...THROUGHPUT_HEAD,
+      ...fusion.map(throughputRow),
       '',
     );
   }

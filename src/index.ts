@@ -38,6 +38,8 @@ export type { LayerActivity, LayerEncodeOptions, LayerInput, LayerOptions } from
 export type { BackendName, BufferView, Dtype, Float16Values, ReadOptions, TensorData } from './tensor.js';
 export type { CpuKernelsMode } from './cpu/cpu-backend.js';
 export { gatedNames, opNames, opVariants } from './ops/registry.js';
+export { wgslFunctions } from './fusion.js';
+export type { WgslFunctions, WgslFunctionsOptions } from './fusion.js';
 export type { GatedName, OpAttrs, OpName, SoftmaxName } from './ops/registry.js';
 export {
   ActivationsError,

@@ -19,6 +19,12 @@ const libraries = Object.entries(import.meta.glob<string>('../../shaders/lib/*.w
   .map(([path, text]) => ({ path: path.replace('../../', ''), text }));
 let library: readonly WgslDeclaration[] | undefined;
 
+/** The shared helpers' top-level declarations (shaders/lib/*.wgsl), parsed once. */
+export function libraryDeclarations(): readonly WgslDeclaration[] {
+  library ??= parseLibrary(libraries);
+  return library;
+}
+
 /**
  * A WGSL module assembled from parts, remembering which file each line came from: part lines
  * firstLine .. firstLine + lines - 1 of `code` are lines fileLine .. of `path`.
@@ -129,9 +135,8 @@ function assemble(op: OpFile, width: 1 | 4, ...main: { path: string; text: strin
  * part of its own at its line in its file, then the other pieces; comments stripped, lines kept.
  */
 function join(pieces: readonly { path: string; text: string }[]): ShaderSource {
-  library ??= parseLibrary(libraries);
   const [head, ...rest] = pieces;
-  const linked = link(library, pieces).map((d) => ({ path: d.path, text: d.text, fileLine: d.fileLine }));
+  const linked = link(libraryDeclarations(), pieces).map((d) => ({ path: d.path, text: d.text, fileLine: d.fileLine }));
   const all = [...(head ? [{ ...head, fileLine: 1 }] : []), ...linked, ...rest.map((p) => ({ ...p, fileLine: 1 }))];
   const parts = [];
   const code = [];

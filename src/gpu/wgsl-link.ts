@@ -196,3 +196,41 @@ export function link(library: readonly WgslDeclaration[], own: readonly WgslFile
   }
   return library.filter((_, i) => kept.has(i));
 }
+
+/** Where the member lists of the struct declarations in `code` (comments stripped) start and end. */
+function structBodies(code: string): [number, number][] {
+  const bodies: [number, number][] = [];
+  for (const m of code.matchAll(/(?<![\p{ID_Continue}])struct\s+[\p{ID_Start}_]\p{ID_Continue}*\s*\{/gu)) {
+    const start = m.index + m[0].length;
+    const end = code.indexOf('}', start);
+    bodies.push([start, end < 0 ? code.length : end]);
+  }
+  return bodies;
+}
+
+/**
+ * `code` (comments stripped) with each identifier that `names` maps replaced by its new name: a
+ * rename over identifiers, not over text, so `exp` never touches `exp_lib_pow2`, `accurate_exp`
+ * or `1e-5`. Left alone, as they live in other scopes: member names after a `.`, the members a
+ * struct declares (`hi: V,` inside `struct { }`) and attribute names (`@builtin`). Since every
+ * mention of a name changes the same way, a local that shadows a renamed declaration still
+ * shadows it. `unchanged` lists the identifiers kept as they were (builtins, locals, members'
+ * uses are not counted), so a caller can check that none of them is also a new name.
+ *
+ * @example
+ * renameIdentifiers('fn f(x: V) -> V { return g(x.y); }', new Map([['f', 'p_f'], ['V', 'p_V'], ['y', 'p_y']]));
+ * // { code: 'fn p_f(x: p_V) -> p_V { return g(x.y); }', unchanged: Set { 'fn', 'x', 'return', 'g' } }
+ */
+export function renameIdentifiers(code: string, names: ReadonlyMap<string, string>): { code: string; unchanged: Set<string> } {
+  const bodies = structBodies(code);
+  const unchanged = new Set<string>();
+  const out = code.replace(IDENTIFIER, (name: string, at: number) => {
+    if (code[at - 1] === '@') return name;
+    const end = at + name.length;
+    if (bodies.some(([s, e]) => s <= at && at < e) && /^\s*:/.test(code.slice(end, end + 64))) return name;
+    const renamed = names.get(name);
+    if (renamed === undefined) unchanged.add(name);
+    return renamed ?? name;
+  });
+  return { code: out, unchanged };
+}

@@ -2,6 +2,7 @@ import { adversarialCases } from './adversarial.js';
 import { badInputCases } from './bad-inputs.js';
 import { batchCases } from './batch.js';
 import { familyCases } from './family.js';
+import { fusionCases, fusionHalfCases } from './fusion.js';
 import { halfCases } from './half.js';
 import { hardeningCases } from './hardening.js';
 import { layerCases } from './layer.js';
@@ -18,6 +19,8 @@ export const allCases: readonly ConformanceCase[] = [
   ...halfCases,
   ...layerCases,
   ...batchCases,
+  ...fusionCases,
+  ...fusionHalfCases,
   ...badInputCases,
   ...hardeningCases,
   ...adversarialCases,

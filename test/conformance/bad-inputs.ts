@@ -10,6 +10,7 @@ import {
   ShapeMismatchError,
   Tensor,
   UnknownOpError,
+  wgslFunctions,
   type Activations,
   type OpName,
 } from '../../src/index.js';
@@ -670,6 +671,48 @@ export const badInputs: readonly BadInput[] = [
     only: 'webgpu',
     call: (a) =>
       a.layer('maxout', { pieces: 1 }).forward(a.tensor(new Uint16Array([0x3c00])) as never, { encoder: a.device!.createCommandEncoder() }),
+  },
+  {
+    what: 'wgslFunctions: an unknown op name',
+    error: UnknownOpError,
+    argument: 'op',
+    call: () => wgslFunctions('rleu' as OpName),
+  },
+  {
+    what: 'wgslFunctions: prelu, which is not an elementwise op',
+    error: InvalidArgumentError,
+    argument: 'op',
+    call: () => wgslFunctions('prelu' as OpName),
+  },
+  {
+    what: 'wgslFunctions: a prefix that is not a WGSL identifier (1a)',
+    error: InvalidArgumentError,
+    argument: 'options.prefix',
+    call: () => wgslFunctions('relu', { prefix: '1a' }),
+  },
+  {
+    what: 'wgslFunctions: an attribute the op refuses (leakyRelu alpha NaN)',
+    error: InvalidArgumentError,
+    argument: 'attrs.alpha',
+    call: () => wgslFunctions('leakyRelu', { attrs: { alpha: Number.NaN } }),
+  },
+  {
+    what: 'wgslFunctions: a dtype other than f32 or f16 (f64)',
+    error: InvalidArgumentError,
+    argument: 'options.dtype',
+    call: () => wgslFunctions('relu', { dtype: 'f64' as never }),
+  },
+  {
+    what: 'wgslFunctions: a width other than 1 or 4 (2)',
+    error: InvalidArgumentError,
+    argument: 'options.width',
+    call: () => wgslFunctions('relu', { width: 2 as never }),
+  },
+  {
+    what: 'wgslFunctions: a misspelt option key (widht)',
+    error: InvalidArgumentError,
+    argument: 'options.widht',
+    call: () => wgslFunctions('relu', { widht: 4 } as never),
   },
 ];
 

@@ -21,6 +21,7 @@ import {
   createActivations,
   opNames,
   opVariants,
+  wgslFunctions,
   type AdapterSummary,
   type BackendName,
   type BufferView,
@@ -45,6 +46,8 @@ import {
   type ReadOptions,
   type TensorData,
   type Tuning,
+  type WgslFunctions,
+  type WgslFunctionsOptions,
 } from 'webgpu-activations';
 
 // No @types/node here: a consumer's types are the package's and the WebGPU ones it brings.
@@ -128,6 +131,8 @@ try {
   if (e instanceof UnknownOpError && e instanceof InvalidArgumentError) refused = e.name;
 }
 const f16: Float16ArrayLike | undefined = undefined;
+const fusionOptions: WgslFunctionsOptions<'leakyRelu'> = { attrs: { alpha: 0.5 }, width: 4, prefix: 'act' };
+const fusion: WgslFunctions = wgslFunctions('leakyRelu', fusionOptions);
 
 console.log(
   JSON.stringify({
@@ -150,6 +155,7 @@ console.log(
     errors: errors.length,
     ops: opNames.length > 0 && opVariants.clamp === 'hardtanh',
     f16: f16 === undefined,
+    fusion: [fusion.forward, fusion.type, fusion.code.includes('const act_ALPHA_BITS: u32 = 0x3f000000u;')],
   }),
 );
 acts.dispose();

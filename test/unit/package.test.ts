@@ -103,6 +103,7 @@ describe('the packed package, in a consumer project', () => {
       errors: 10,
       ops: true,
       f16: true,
+      fusion: ['act_forward', 'vec4<f32>', true], // alpha 0.5 is 0x3f000000
     };
     expect(consumerRun('cpu', process.env)).toEqual({ ...expected, backend: 'cpu', adapter: true, into: 'no buffers on the CPU' });
     const found = await nodeGpu(); // sets VK_ICD_FILENAMES for Dawn where SwiftShader is there
