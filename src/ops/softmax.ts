@@ -147,7 +147,7 @@ export const softmax: RowOp = {
   formula: 'exp(x − max) / Σ exp(x − max)',
   wgsl: softmaxWgsl,
   wgslPath: 'shaders/activations/softmax.wgsl',
-  accuracy: { forward: 4, backward: 4 },
+  accuracy: { forward: 3, backward: 3 },
   cpu: rowKernels({
     rowValue: (s) => detDiv(1, s.hi),
     rowOutput: (_hi, _lo, e, v) => f(e * v),
@@ -163,7 +163,7 @@ export const logSoftmax: RowOp = {
   formula: 'x − max − log Σ exp(x − max)',
   wgsl: logSoftmaxWgsl,
   wgslPath: 'shaders/activations/log-softmax.wgsl',
-  accuracy: { forward: 4, backward: 4 },
+  accuracy: { forward: 3, backward: 3 },
   cpu: rowKernels({
     rowValue: (s) => f(detLog(s.hi) + f(s.lo * detDiv(1, s.hi))),
     rowOutput: (hi, lo, _e, v) => f(f(hi - v) + lo),
