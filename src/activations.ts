@@ -26,7 +26,7 @@ export type { AdapterSummary } from './gpu/device.js';
 export type { CreateOptions } from './open.js';
 export type { EncodeOptions, Grads } from './kinds/elementwise.js';
 export type { MaxoutOptions } from './kinds/grouped.js';
-export type { GatedOpAttrs, GatedOptions } from './kinds/gated.js';
+export type { GatedOpAttrs, GatedOptions, GegluOptions } from './kinds/gated.js';
 export type { SoftmaxOptions } from './kinds/softmax.js';
 export type { PreluAttrs, PreluLayerOptions, PreluOptions } from './kinds/per-channel.js';
 

@@ -21,6 +21,7 @@ export type {
   Float16ArrayLike,
   GatedOpAttrs,
   GatedOptions,
+  GegluOptions,
   SoftmaxOptions,
   Grads,
   MaxoutOptions,

@@ -17,10 +17,14 @@ export interface GatedOptions {
   readonly axis?: number;
 }
 
+/** geglu's attributes: the axis, and gelu's form. */
+export interface GegluOptions extends GatedOptions {
+  /** gelu's form: 'none' (x·Φ(x), the default) or 'tanh' (its tanh approximation). */
+  readonly approximate?: 'none' | 'tanh';
+}
+
 /** A gated unit's attributes: the axis, and for geglu gelu's `approximate` ('none', the default, or 'tanh'). */
-export type GatedOpAttrs<N extends GatedName> = N extends 'geglu'
-  ? GatedOptions & { readonly approximate?: 'none' | 'tanh' }
-  : GatedOptions;
+export type GatedOpAttrs<N extends GatedName> = N extends 'geglu' ? GegluOptions : GatedOptions;
 
 /** A gated op's attributes: `axis` (default -1, the last) and its gate's, checked; `argument` names attrs. */
 export interface GatedAttrs {
