@@ -40,9 +40,9 @@ const MAX_BATCH = { gpu: 64, cpu: 16 } as const;
 /** What the tab's note says of where the steps run, on the CPU (the page's text is the GPU's). */
 const CPU_HOW =
   "No WebGPU on this page, so every step runs on the CPU instead, full batch: the hidden activations are the library's " +
-  'training layers on its CPU backend (bias fused in, a 1-bit mask for relu, the same dead-unit counts), and the matmuls, the loss ' +
-  "(cross-entropy) and SGD are plain JavaScript over Float32Arrays, the formulas of the demo's WGSL kernels, from the same seeded " +
-  'weights as on the GPU.';
+  "training layers on its CPU backend (bias fused in, a 1-bit mask for relu, the same dead-unit counts), and so is the spiral's " +
+  'loss head, logSoftmax over its 3 classes; the matmuls, the rest of the loss and SGD are plain JavaScript over Float32Arrays, the ' +
+  "formulas of the demo's WGSL kernels, from the same seeded weights as on the GPU.";
 const LAYER_COLORS = ['#2b6cb0', '#d9480f', '#2f9e44'];
 
 /** A run for window.__demo.train: a config and a number of steps. */
