@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivations, opNames } from '../../src/index.js';
+import { createActivations, gatedNames, opNames, type Activations } from '../../src/index.js';
 import { getOp } from '../../src/ops/registry.js';
 import { chromiumMissing, launchChromium, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
@@ -30,11 +30,57 @@ const NOT_ELEMENTWISE = ['prelu', 'maxout'];
 type Demo = Omit<NonNullable<Window['__demo']>, 'train'>;
 type TrainReport = Awaited<ReturnType<NonNullable<Window['__demo']>['train']>>;
 
+/** The ops that take rows, plotted along a line: the gated units at a = 1, b = x; the softmaxes of [x, 0]. */
+const ROW_OPS = [...gatedNames, 'softmax', 'logSoftmax'] as const;
+
+/**
+ * What the page should plot for the row ops, on the CPU backend: gated rows [1, x] (y, and dy/db
+ * from backward with dy = 1), softmax rows [x, 0] (column 0 of y, and of backward with dy = [1, 0]).
+ */
+async function cpuRowCurves(cpu: Activations, xs: readonly number[]): Promise<Record<string, { y: Float32Array; grad: number[] }>> {
+  const n = xs.length;
+  const rows = (pair: (x: number) => [number, number]) => cpu.tensor(xs.flatMap(pair), [n, 2]);
+  const column = (v: Float32Array, c: number) => xs.map((_, i) => v[2 * i + c]!);
+  const out: Record<string, { y: Float32Array; grad: number[] }> = {};
+  const ab = rows((x) => [1, x]);
+  for (const op of gatedNames) {
+    const y = await cpu.forward(op, ab).read();
+    const dx = await cpu
+      .backward(op, {
+        x: ab,
+        dy: cpu.tensor(
+          xs.map(() => 1),
+          [n, 1],
+        ),
+      })
+      .read();
+    out[op] = { y, grad: column(dx, 1) };
+  }
+  const logits = rows((x) => [x, 0]);
+  for (const op of ['softmax', 'logSoftmax'] as const) {
+    const y = cpu.forward(op, logits);
+    const dx = await cpu.backward(op, { y, dy: rows(() => [1, 0]) }).read();
+    out[op] = { y: Float32Array.from(column(await y.read(), 0)), grad: column(dx, 0) };
+  }
+  return out;
+}
+
+/** Hand-worked in float64: each row op's plotted y and dy/dx at x (geglu's erf aside). */
+const sigmoid64 = (x: number) => 1 / (1 + Math.exp(-x));
+const ROW_MATHS: Record<string, (x: number) => [number, number]> = {
+  glu: (x) => [sigmoid64(x), sigmoid64(x) * (1 - sigmoid64(x))],
+  reglu: (x) => [Math.max(x, 0), x > 0 ? 1 : 0],
+  swiglu: (x) => [x * sigmoid64(x), sigmoid64(x) + x * sigmoid64(x) * (1 - sigmoid64(x))],
+  softmax: (x) => [sigmoid64(x), sigmoid64(x) * (1 - sigmoid64(x))],
+  // log(e^x / (e^x + 1)) = -log(1 + e^-x), written for either sign; its derivative 1 - sigmoid(x).
+  logSoftmax: (x) => [x < 0 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x)), 1 - sigmoid64(x)],
+};
+
 /** Every plotted op, at every x range, must show what the CPU backend computes (exact ops bit for bit). */
 async function expectCpuValues(demo: Demo): Promise<void> {
   const cpu = await createActivations({ backend: 'cpu' });
   const plotted = Object.keys(demo.ops);
-  expect([...plotted, ...Object.keys(demo.skipped)].sort()).toEqual([...opNames].sort());
+  expect([...plotted, ...Object.keys(demo.skipped)].sort()).toEqual([...opNames, ...ROW_OPS].sort());
   for (const op of Object.keys(demo.skipped)) expect(NOT_ELEMENTWISE, `${op} left out: ${demo.skipped[op]}`).toContain(op);
   expect(Object.keys(demo.ranges).sort()).toEqual(['0.1', '1', '10']);
   expect(demo.ranges['0.1']!.xs.at(0)).toBeCloseTo(-0.1, 7);
@@ -42,7 +88,28 @@ async function expectCpuValues(demo: Demo): Promise<void> {
     expect(Object.keys(ops).sort()).toEqual([...plotted].sort());
     const x = cpu.tensor(xs);
     const ones = cpu.tensor(xs.map(() => 1));
-    for (const op of plotted as (typeof opNames)[number][]) {
+    const rowCurves = await cpuRowCurves(cpu, xs);
+    for (const op of ROW_OPS) {
+      const shown = ops[op]!;
+      const cpuCurve = rowCurves[op]!;
+      const close = (a: number, b: number) => Object.is(a, b) || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+      expect(shown.y).toHaveLength(xs.length);
+      shown.y.forEach((v, i) =>
+        expect(close(v, cpuCurve.y[i]!), `[±${range}] ${op} at x = ${xs[i]}: ${v}, CPU ${cpuCurve.y[i]}`).toBe(true),
+      );
+      shown.grad.forEach((v, i) =>
+        expect(close(v, cpuCurve.grad[i]!), `[±${range}] ${op}' at x = ${xs[i]}: ${v}, CPU ${cpuCurve.grad[i]}`).toBe(true),
+      );
+      const maths = ROW_MATHS[op];
+      if (!maths) continue;
+      xs.forEach((x, i) => {
+        const [y64, grad64] = maths(x);
+        const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 + 1e-5 * Math.abs(b);
+        expect(near(shown.y[i]!, y64), `[±${range}] ${op} at x = ${x}: ${shown.y[i]}, float64 ${y64}`).toBe(true);
+        expect(near(shown.grad[i]!, grad64), `[±${range}] ${op}' at x = ${x}: ${shown.grad[i]}, float64 ${grad64}`).toBe(true);
+      });
+    }
+    for (const op of plotted.filter((name) => !(ROW_OPS as readonly string[]).includes(name)) as (typeof opNames)[number][]) {
       const y = await cpu.forward(op, x).read();
       const grad = await cpu.backward(op, { x, y: cpu.tensor(y), dy: ones }).read();
       const shown = ops[op]!;
