@@ -98,6 +98,8 @@ export class CpuMlp implements Network {
   readonly k: number;
   readonly telemetry: boolean;
   readonly prelu: boolean;
+  /** The CPU runs no WGSL: predict runs the training forward (the library's layers). */
+  readonly fused = false;
   readonly #momentum: number;
   readonly #x: Float32Array;
   readonly #labels: Float32Array;

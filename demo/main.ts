@@ -1,7 +1,7 @@
 import { createActivations, gatedNames, opNames, type Activations, type OpName } from '../src/index.js';
 import { lookupOp } from '../src/ops/registry.js';
 import { setupBench, type BenchRow } from './bench.js';
-import { TrainTab, type TrainOptions, type TrainReport } from './train-tab.js';
+import { TrainTab, type BoundaryReport, type TrainOptions, type TrainReport } from './train-tab.js';
 
 /**
  * The ops that take rows, plotted along a line by computeRows: the gated units with a = 1 and
@@ -46,6 +46,8 @@ interface DemoReport extends Curves {
   skipped: Record<string, string>;
   /** Trains on the Train tab flat out and reports; see TrainTab.train. */
   train(options: TrainOptions): Promise<TrainReport>;
+  /** The Train tab's decision boundary as last drawn, with its weights; see TrainTab.boundary. */
+  boundary(): Promise<BoundaryReport>;
   /** The last benchmark run's rows, once the Benchmark tab's Run has finished. */
   bench?: BenchRow[];
   /** Whether that run paused a live training loop (timing never shares the device with it). */
@@ -326,6 +328,7 @@ async function main(): Promise<void> {
     ranges,
     skipped,
     train: (options) => trainTab.train(options),
+    boundary: () => trainTab.boundary(),
   };
   setupBench(
     acts,

@@ -72,6 +72,21 @@ export interface TrainReport {
   readonly ms: number;
 }
 
+/** What window.__demo.boundary returns: the decision boundary as last drawn, and the weights it came from. */
+export interface BoundaryReport {
+  readonly config: Required<TrainConfig>;
+  /** The grid's points [g, 2] (x0, x1 per point). */
+  readonly points: readonly number[];
+  /** Per point p(class 1) (k = 1), or the k class probabilities. */
+  readonly probs: readonly number[];
+  readonly k: number;
+  /** Whether the hidden layers ran fused (one kernel each, with the op's wgslFunctions). */
+  readonly fused: boolean;
+  /** Per layer, weights [in, out] row-major and biases [out]. */
+  readonly weights: readonly (readonly number[])[];
+  readonly biases: readonly (readonly number[])[];
+}
+
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 const pct = (v: number) => `${Number((100 * v).toFixed(1))}%`;
 
@@ -88,6 +103,8 @@ export class TrainTab {
   #grid: Float32Array | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
+  /** The probabilities last drawn on the boundary, and the grid. */
+  #drawn: { readonly points: Float32Array; readonly probs: Float32Array } | undefined;
 
   constructor(acts: Activations | undefined, unavailable: string | undefined) {
     this.#acts = acts;
@@ -182,6 +199,26 @@ export class TrainTab {
     };
   }
 
+  /**
+   * The decision boundary as last drawn (after `train()`: of its final weights), with those
+   * weights, for the test to recompute on the CPU.
+   */
+  async boundary(): Promise<BoundaryReport> {
+    const trainer = this.#trainer;
+    if (!trainer || !this.#drawn) throw new Error('no boundary drawn yet');
+    await this.#stop();
+    const { weights, biases } = await trainer.mlp.readParams();
+    return {
+      config: trainer.config,
+      points: [...this.#drawn.points],
+      probs: [...this.#drawn.probs],
+      k: trainer.mlp.k,
+      fused: trainer.mlp.fused,
+      weights: weights.map((w) => [...w]),
+      biases: biases.map((b) => [...b]),
+    };
+  }
+
   #config(): TrainConfig {
     const value = (name: string) => (this.#form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
     return {
@@ -218,6 +255,7 @@ export class TrainTab {
     this.#trainer = trainer;
     this.#bounds = boundsOf(trainer.data);
     this.#grid = gridPoints(this.#bounds, GRID);
+    this.#drawn = undefined;
     drawBoundary(this.#canvases.boundary, trainer.data, this.#bounds, GRID);
     this.#drawCurves();
     const where = trainer.on === 'cpu' ? ', training on the CPU (no WebGPU)' : '';
@@ -269,6 +307,7 @@ export class TrainTab {
   async #drawBoundary(): Promise<void> {
     const trainer = this.#trainer!;
     const probs = await trainer.mlp.predict(this.#grid!);
+    this.#drawn = { points: this.#grid!, probs };
     drawBoundary(this.#canvases.boundary, trainer.data, this.#bounds!, GRID, probs, trainer.mlp.k);
   }
 

@@ -27,8 +27,62 @@ const PRELU_INIT = 0.25;
 /** Ops the plots may leave out: they take a parameter tensor or change the shape. */
 const NOT_ELEMENTWISE = ['prelu', 'maxout'];
 
-type Demo = Omit<NonNullable<Window['__demo']>, 'train'>;
+type Demo = Omit<NonNullable<Window['__demo']>, 'train' | 'boundary'>;
 type TrainReport = Awaited<ReturnType<NonNullable<Window['__demo']>['train']>>;
+type BoundaryReport = Awaited<ReturnType<NonNullable<Window['__demo']>['boundary']>>;
+
+/**
+ * The boundary as drawn must be the network's, recomputed here from the same weights: the dense
+ * layers in float64, each hidden activation by the CPU backend (on the layer's f32 inputs), the
+ * softmax in float64. Every probability within 1e-4, and the same class wherever the CPU's top
+ * two are more than 1e-3 apart. Returns the largest difference.
+ */
+async function expectCpuBoundary(b: BoundaryReport): Promise<number> {
+  const cpu = await createActivations({ backend: 'cpu' });
+  const g = b.points.length / 2;
+  const layers = b.weights.length;
+  let h: number[] = [...b.points];
+  let width = 2;
+  for (let l = 0; l < layers; l++) {
+    const [w, bias, out] = [b.weights[l]!, b.biases[l]!, b.biases[l]!.length];
+    const z = new Float64Array(g * out);
+    for (let i = 0; i < g; i++) {
+      for (let j = 0; j < out; j++) {
+        let s = bias[j]!;
+        for (let p = 0; p < width; p++) s += h[i * width + p]! * w[p * out + j]!;
+        z[i * out + j] = s;
+      }
+    }
+    h = l + 1 < layers ? [...(await cpu.forward(b.config.op as 'relu', cpu.tensor(Float32Array.from(z))).read())] : [...z];
+    width = out;
+  }
+  expect(width).toBe(b.k);
+  expect(b.probs).toHaveLength(g * b.k);
+  let worst = 0;
+  let compared = 0;
+  for (let i = 0; i < g; i++) {
+    const z = h.slice(i * b.k, (i + 1) * b.k);
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const p = e.map((v) => v / e.reduce((s, u) => s + u, 0));
+    const shown = b.probs.slice(i * b.k, (i + 1) * b.k);
+    p.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - shown[j]!));
+      expect(Math.abs(v - shown[j]!), `point ${i} class ${j}: shown ${shown[j]}, CPU ${v}`).toBeLessThanOrEqual(1e-4);
+    });
+    const sorted = [...p].sort((u, v) => v - u);
+    if (sorted[0]! - sorted[1]! > 1e-3) {
+      compared++;
+      expect(shown.indexOf(Math.max(...shown)), `point ${i}: the class shown`).toBe(p.indexOf(sorted[0]!));
+    }
+  }
+  // The boundary crosses the grid: all 3 classes are shown, on most of the points decided.
+  expect(compared).toBeGreaterThan(0.9 * g);
+  const classes = new Set(Array.from({ length: g }, (_, i) => b.probs.slice(i * b.k, (i + 1) * b.k)).map((r) => r.indexOf(Math.max(...r))));
+  expect(classes.size).toBe(b.k);
+  cpu.dispose();
+  return worst;
+}
 
 /** The ops that take rows, plotted along a line: the gated units at a = 1, b = x; the softmaxes of [x, 0]. */
 const ROW_OPS = [...gatedNames, 'softmax', 'logSoftmax'] as const;
@@ -222,6 +276,15 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     await page.screenshot({ path: `${dir}/demo-train.png`, fullPage: true });
   });
 
+  it("draws the decision boundary with the hidden layers' relu fused into their matmuls (wgslFunctions), as the CPU computes it", async () => {
+    const b = await page.evaluate(() => window.__demo!.boundary());
+    expect(b.config.op).toBe('relu');
+    expect(b.fused).toBe(true);
+    expect(b.points).toHaveLength(2 * 64 * 64);
+    const worst = await expectCpuBoundary(b);
+    console.log(`[demo] GPU boundary (fused): ${b.points.length / 2} points, largest difference from the CPU's ${worst.toExponential(2)}`);
+  });
+
   it('counts dying relu units at a high learning rate (lr 1: a quarter or more of a layer dead within 100 steps)', async () => {
     const r = await page.evaluate((o) => window.__demo!.train(o), { ...SPIRAL, lr: 1, steps: 100 });
     console.log(
@@ -410,6 +473,13 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
       const status = await cpuPage.$eval('#train-status', (el) => el.textContent ?? '');
       expect(status).toMatch(/^step 300 · .* dead units: layer 1 [\d.]+%, layer 2 [\d.]+%/);
       await cpuPage.screenshot({ path: `${dir}/demo-cpu.png`, fullPage: true });
+    });
+
+    it('draws the decision boundary as the CPU computes it from the same weights', async () => {
+      const b = await cpuPage.evaluate(() => window.__demo!.boundary());
+      expect(b.fused).toBe(false);
+      const worst = await expectCpuBoundary(b);
+      console.log(`[demo] CPU-fallback boundary: largest difference from the reference ${worst.toExponential(2)}`);
     });
 
     it('Start runs the live loop on the CPU and Stop stops it', async () => {

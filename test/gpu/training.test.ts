@@ -112,6 +112,36 @@ describeIfAvailable('training an MLP on the GPU with the layer API (Dawn)', 'rea
     });
   }
 
+  const fusedCases = [
+    { op: 'relu' },
+    { op: 'leakyRelu', attrs: { alpha: 0.2 } },
+    { op: 'gelu', attrs: { approximate: 'tanh' } },
+    { op: 'elu', attrs: { alpha: 0.5 } },
+    { op: 'tanh' },
+  ] as const;
+  for (const c of fusedCases) {
+    it(`the boundary's fused forward (dense.wgsl with wgslFunctions('${c.op}')) gives the training forward's bits`, async () => {
+      if ('reason' in found) return;
+      const acts = await createActivations({ backend: 'webgpu', gpu: found.gpu });
+      const sizes = [2, 8, 8, 3];
+      const data = spiral(30, 3);
+      const mlp = new Mlp(acts, { op: c.op, ...('attrs' in c ? { attrs: c.attrs } : {}), sizes }, data, initParams(sizes, 23));
+      expect(mlp.fused).toBe(true);
+      const g = 257;
+      const points = Float32Array.from({ length: 2 * g }, (_, i) => 1.5 * Math.sin(1.7 * i + 0.3));
+      const fused = await mlp.predict(points);
+      const unfused = await mlp.predict(points, { fused: false });
+      expect(fused).toHaveLength(g * 3);
+      const differ = [...fused.keys()].filter((i) => !Object.is(fused[i], unfused[i]));
+      expect(differ, `${differ.length} of ${fused.length} differ, first at ${differ[0]}`).toEqual([]);
+      // And both are the network's: rows of probabilities, not a constant.
+      for (let i = 0; i < g; i++) expect(fused[3 * i]! + fused[3 * i + 1]! + fused[3 * i + 2]!).toBeCloseTo(1, 6);
+      expect(new Set(fused).size).toBeGreaterThan(g);
+      mlp.dispose();
+      acts.dispose();
+    });
+  }
+
   it("3 classes, the head on the library's logSoftmax: one step's loss and gradients equal float64", async () => {
     if ('reason' in found) return;
     const acts = await createActivations({ backend: 'webgpu', gpu: found.gpu });
