@@ -252,6 +252,14 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     expect(await page.$eval('.range-label', (el) => el.textContent)).toBe('-0.1 to 0.1');
     await page.screenshot({ path: `${dir}/demo-zoom.png`, fullPage: true });
     await page.click('#range input[value="10"]');
+    // The row ops in the picker and the legend, named by what is plotted, with the registry's formula.
+    const rowBoxes = ['swiglu', 'geglu', 'softmax', 'logSoftmax'].map((op) => `#ops input[value="${op}"]`);
+    for (const box of rowBoxes) await page.click(box);
+    const legend = await page.$eval('#legend', (el) => el.textContent);
+    expect(legend).toContain('swiglu(a = 1, b = x) a · silu(b)');
+    expect(legend).toContain('softmax([x, 0])[0] exp(x − max) / Σ exp(x − max)');
+    await page.screenshot({ path: `${dir}/demo-plots-rows.png`, fullPage: true });
+    for (const box of rowBoxes) await page.click(box);
   });
 
   it(`trains on the spiral to >= 95% accuracy in ${SPIRAL.steps} steps on the GPU, counting dead relu units per layer`, async () => {
