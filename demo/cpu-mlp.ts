@@ -1,16 +1,26 @@
 // The Train tab's MLP where the page has no WebGPU: the same network, data, initial weights and
 // steps as ./mlp.ts, on the CPU. The activations are still the library's training layers, on its
 // CPU backend (acts.layer(...).forwardBias / backwardBias: the bias fused in, the 1-bit mask for
-// relu, readActivity for dead units; PReLU's layer and its dalpha); the matmuls, the loss head and
-// SGD are plain JavaScript over Float32Arrays, the formulas of ./kernels/*.wgsl with the same loop
-// order. Sums run in f64 and are stored as f32, where the GPU sums in f32 (and may fuse
-// multiply-adds): the runs are comparable, not bit-identical.
+// relu, readActivity for dead units; PReLU's layer and its dalpha), and so is the k-class loss
+// head's logSoftmax (acts.layer('logSoftmax'), forward and backward); the matmuls, the rest of
+// the loss head and SGD are plain JavaScript over Float32Arrays, the formulas of
+// ./kernels/*.wgsl with the same loop order. Sums run in f64 and are stored as f32, where the GPU
+// sums in f32 (and may fuse multiply-adds): the runs are comparable, not bit-identical.
 //
 // The library's tensors are read with `await t.read()`, so a step is async: `step()` queues it
 // and returns (as Mlp's submits to the GPU queue), and every read waits for the steps before it.
 
-import { PreluLayer, type Activations, type Layer, type OpAttrs, type OpName, type Tensor } from '../src/index.js';
-import { countsDeadUnits, PRELU_INIT, type MlpOptions, type MlpParams, type MlpStats, type MlpOp, type Network } from './mlp.js';
+import { PreluLayer, type Activations, type Layer, type OpAttrs, type OpName, type SoftmaxLayer, type Tensor } from '../src/index.js';
+import {
+  countsDeadUnits,
+  PRELU_INIT,
+  probabilities,
+  type MlpOptions,
+  type MlpParams,
+  type MlpStats,
+  type MlpOp,
+  type Network,
+} from './mlp.js';
 
 /** c[m, n] = a[m, k] b[k, n], all row-major; c is new. */
 function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
@@ -88,6 +98,8 @@ export class CpuMlp implements Network {
   readonly k: number;
   readonly telemetry: boolean;
   readonly prelu: boolean;
+  /** The CPU runs no WGSL: predict runs the training forward (the library's layers). */
+  readonly fused = false;
   readonly #momentum: number;
   readonly #x: Float32Array;
   readonly #labels: Float32Array;
@@ -100,6 +112,8 @@ export class CpuMlp implements Network {
   readonly #valpha: Float32Array[];
   /** The training layers (not PReLU's, made per step around the current slopes): they count dead units. */
   readonly #layers: Layer[];
+  /** k > 1: the loss head's logSoftmax along the classes (it keeps logp for its backward). */
+  readonly #head: SoftmaxLayer | undefined;
   #stats: MlpStats = { loss: NaN, accuracy: NaN };
   #queue: Promise<void> = Promise.resolve();
   #disposed = false;
@@ -125,6 +139,7 @@ export class CpuMlp implements Network {
     this.#alpha = this.prelu ? widths.map((width) => new Float32Array(width).fill(PRELU_INIT)) : [];
     this.#valpha = this.#alpha.map((a) => new Float32Array(a.length));
     this.#layers = this.prelu ? [] : widths.map(() => this.#layer(this.telemetry));
+    this.#head = this.k > 1 ? acts.layer('logSoftmax', { axis: -1 }) : undefined;
   }
 
   step(lr: number): void {
@@ -156,21 +171,7 @@ export class CpuMlp implements Network {
       const g = points.length / 2;
       const f = await this.#forward(Float32Array.from(points), g, null);
       this.#free(f);
-      const { k } = this;
-      const out = new Float32Array(k === 1 ? g : g * k);
-      const bias = this.#b[this.#b.length - 1]!;
-      for (let i = 0; i < g; i++) {
-        if (k === 1) {
-          out[i] = 1 / (1 + Math.exp(-(f.logits[i]! + bias[0]!)));
-          continue;
-        }
-        let m = -Infinity;
-        for (let j = 0; j < k; j++) m = Math.max(m, f.logits[i * k + j]! + bias[j]!);
-        let s = 0;
-        for (let j = 0; j < k; j++) s += out[i * k + j] = Math.exp(f.logits[i * k + j]! + bias[j]! - m);
-        for (let j = 0; j < k; j++) out[i * k + j]! /= s;
-      }
-      return out;
+      return probabilities(f.logits, this.k);
     });
     // A failed predict changes nothing: later steps and reads need not fail with it.
     this.#queue = result.then(
@@ -189,7 +190,7 @@ export class CpuMlp implements Network {
     if (this.#disposed) return;
     this.#disposed = true;
     // After the queued work (which stops at the next step): a step may be using the layers.
-    const free = () => this.#layers.forEach((layer) => layer.dispose());
+    const free = () => [...this.#layers, ...(this.#head ? [this.#head] : [])].forEach((layer) => layer.dispose());
     void this.#queue.then(free, free);
   }
 
@@ -198,34 +199,38 @@ export class CpuMlp implements Network {
     const { n, k } = this;
     const hidden = this.sizes.length - 2;
     const f = await this.#forward(this.#x, n, this.#layers);
-    // The loss head (head.wgsl): per sample the loss, dL/dz for the mean loss, and right or not.
-    const dz = new Float32Array(n * k);
-    const bias = this.#b[hidden]!;
+    // The loss head: per sample the loss, dL/dz for the mean loss, and right or not. k = 1: as
+    // bce.wgsl; k > 1: the library's logSoftmax, then as nll.wgsl, then the library's backward.
+    const z = f.logits; // the output bias added, by #forward
+    let dz: Float32Array = new Float32Array(n * k);
     let loss = 0;
     let right = 0;
-    for (let i = 0; i < n; i++) {
-      const y = this.#labels[i]!;
-      if (k === 1) {
-        const z = f.logits[i]! + bias[0]!;
-        const e = Math.exp(-Math.abs(z));
-        const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-        loss += Math.max(z, 0) - z * y + Math.log(1 + e);
+    if (!this.#head) {
+      for (let i = 0; i < n; i++) {
+        const [zi, y] = [z[i]!, this.#labels[i]!];
+        const e = Math.exp(-Math.abs(zi));
+        const p = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+        loss += Math.max(zi, 0) - zi * y + Math.log(1 + e);
         dz[i] = (p - y) / n;
-        right += z > 0 === y > 0.5 ? 1 : 0;
-        continue;
+        right += zi > 0 === y > 0.5 ? 1 : 0;
       }
-      const row = i * k;
-      let m = f.logits[row]! + bias[0]!;
-      let best = 0;
-      for (let j = 1; j < k; j++) {
-        const z = f.logits[row + j]! + bias[j]!;
-        if (z > m) [m, best] = [z, j];
+    } else {
+      const zT = this.acts.tensor(z, [n, k]);
+      const logpT = this.#head.forward(zT);
+      const logp = await logpT.read();
+      const dlogp = new Float32Array(n * k);
+      for (let i = 0; i < n; i++) {
+        const [row, y] = [i * k, this.#labels[i]!];
+        let best = 0;
+        for (let j = 1; j < k; j++) if (logp[row + j]! > logp[row + best]!) best = j;
+        dlogp[row + y] = -1 / n;
+        loss -= logp[row + y]!;
+        right += best === y ? 1 : 0;
       }
-      let s = 0;
-      for (let j = 0; j < k; j++) s += Math.exp(f.logits[row + j]! + bias[j]! - m);
-      for (let j = 0; j < k; j++) dz[row + j] = (Math.exp(f.logits[row + j]! + bias[j]! - m) / s - (j === y ? 1 : 0)) / n;
-      loss += Math.log(s) + m - (f.logits[row + y]! + bias[y]!);
-      right += best === y ? 1 : 0;
+      const dlogpT = this.acts.tensor(dlogp, [n, k]);
+      const dzT = this.#head.backward(dlogpT); // dz = dlogp - exp(logp) Σ dlogp
+      dz = await dzT.read();
+      for (const t of [zT, logpT, dlogpT, dzT]) t.dispose();
     }
     this.#stats = { loss: loss / n, accuracy: right / n };
 
@@ -269,7 +274,7 @@ export class CpuMlp implements Network {
   /**
    * x [g, 2] through every layer: per hidden layer z = input · W (here), then the library's layer
    * (forwardBias, or for prelu z + b here and a PReLU layer around the current slopes); the logits
-   * come back before the output bias (the head adds it, as head.wgsl does). `layers`: the training
+   * come back with the output bias added (as bias.wgsl adds it on the GPU). `layers`: the training
    * layers, or null for a forward of its own (predict).
    */
   async #forward(x: Float32Array, g: number, layers: Layer[] | null): Promise<Forward> {
@@ -301,7 +306,10 @@ export class CpuMlp implements Network {
       input = await y.read();
       f.act.push(input);
     }
-    return { ...f, logits: matmul(input, this.#w[hidden]!, g, this.sizes[hidden]!, this.k) };
+    const logits = matmul(input, this.#w[hidden]!, g, this.sizes[hidden]!, this.k);
+    const b = this.#b[hidden]!;
+    for (let i = 0; i < logits.length; i++) logits[i]! += b[i % this.k]!; // z = logits + b_L in f32, as bias.wgsl
+    return { ...f, logits };
   }
 
   #free(f: Forward): void {

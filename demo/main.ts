@@ -1,7 +1,23 @@
-import { createActivations, opNames, type Activations, type OpName } from '../src/index.js';
-import { getOp } from '../src/ops/registry.js';
+import { createActivations, gatedNames, opNames, type Activations, type OpName } from '../src/index.js';
+import { lookupOp } from '../src/ops/registry.js';
 import { setupBench, type BenchRow } from './bench.js';
-import { TrainTab, type TrainOptions, type TrainReport } from './train-tab.js';
+import { TrainTab, type BoundaryReport, type TrainOptions, type TrainReport } from './train-tab.js';
+
+/**
+ * The ops that take rows, plotted along a line by computeRows: the gated units with a = 1 and
+ * b = x, and the softmaxes over the two logits [x, 0].
+ */
+const ROW_OPS = [...gatedNames, 'softmax', 'logSoftmax'] as const;
+/** What the picker and the legend call each of them: what is plotted against x. */
+const ROW_LABELS: Record<(typeof ROW_OPS)[number], string> = {
+  glu: 'glu(a = 1, b = x)',
+  reglu: 'reglu(a = 1, b = x)',
+  geglu: 'geglu(a = 1, b = x)',
+  swiglu: 'swiglu(a = 1, b = x)',
+  softmax: 'softmax([x, 0])[0]',
+  logSoftmax: 'logSoftmax([x, 0])[0]',
+};
+const isRowOp = (op: string): op is (typeof ROW_OPS)[number] => (ROW_OPS as readonly string[]).includes(op);
 
 /** y and dy/dx of each plotted op at xs. */
 interface Curves {
@@ -30,6 +46,8 @@ interface DemoReport extends Curves {
   skipped: Record<string, string>;
   /** Trains on the Train tab flat out and reports; see TrainTab.train. */
   train(options: TrainOptions): Promise<TrainReport>;
+  /** The Train tab's decision boundary as last drawn, with its weights; see TrainTab.boundary. */
+  boundary(): Promise<BoundaryReport>;
   /** The last benchmark run's rows, once the Benchmark tab's Run has finished. */
   bench?: BenchRow[];
   /** Whether that run paused a live training loop (timing never shares the device with it). */
@@ -131,6 +149,55 @@ async function computeAll(acts: Activations, xs: Float32Array, skipped: Record<s
   return out;
 }
 
+/**
+ * y and dy/dx of the ops that take rows, along the line xs, on the library's backend. The gated
+ * units split each row [a, b] along the last axis: rows [1, x] give y = 1 · gate(x), and backward
+ * with dy = 1 gives [dy/da, dy/db], of which dy/db = gate'(x) is plotted. The softmaxes normalise
+ * the rows [x, 0]: column 0 is softmax([x, 0])[0] = sigmoid(x) (logSoftmax: -softplus(-x)), and
+ * backward with dy = [1, 0] gives its derivative in column 0.
+ */
+async function computeRows(acts: Activations, xs: Float32Array): Promise<Curves['ops']> {
+  const n = xs.length;
+  const rows = (first: (x: number) => number, second: (x: number) => number) =>
+    acts.tensor(
+      Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? first(xs[i >> 1]!) : second(xs[i >> 1]!))),
+      [n, 2],
+    );
+  const column = (v: Float32Array, c: number) => Array.from({ length: n }, (_, i) => v[2 * i + c]!);
+  const out: Curves['ops'] = {};
+  const ab = rows(
+    () => 1,
+    (x) => x,
+  );
+  const ones = acts.tensor(new Float32Array(n).fill(1), [n, 1]);
+  for (const op of gatedNames) {
+    const y = acts.forward(op, ab, { axis: -1 });
+    const dx = acts.backward(op, { x: ab, dy: ones }, { axis: -1 });
+    const [yv, dv] = await Promise.all([y.read(), dx.read()]);
+    out[op] = { y: [...yv], grad: column(dv, 1) };
+    y.dispose();
+    dx.dispose();
+  }
+  const logits = rows(
+    (x) => x,
+    () => 0,
+  );
+  const dy = rows(
+    () => 1,
+    () => 0,
+  );
+  for (const op of ['softmax', 'logSoftmax'] as const) {
+    const y = acts.forward(op, logits, { axis: -1 });
+    const dx = acts.backward(op, { y, dy }, { axis: -1 });
+    const [yv, dv] = await Promise.all([y.read(), dx.read()]);
+    out[op] = { y: column(yv, 0), grad: column(dv, 0) };
+    y.dispose();
+    dx.dispose();
+  }
+  for (const t of [ab, ones, logits, dy]) t.dispose();
+  return out;
+}
+
 /** The banner: the adapter and its f16 support, or why the page fell back to the CPU. */
 async function describeBackend(acts: Activations): Promise<Pick<DemoReport, 'banner' | 'adapter'>> {
   const banner = $('banner');
@@ -189,7 +256,7 @@ async function main(): Promise<void> {
   const ranges: Record<string, Curves> = {};
   for (const half of RANGES) {
     const xs = Float32Array.from({ length: 801 }, (_, i) => ((i - 400) * half) / 400);
-    ranges[String(half)] = { xs: [...xs], ops: await computeAll(acts, xs, skipped) };
+    ranges[String(half)] = { xs: [...xs], ops: { ...(await computeAll(acts, xs, skipped)), ...(await computeRows(acts, xs)) } };
   }
   const plotted = Object.keys(ranges['10']!.ops);
   if (Object.keys(skipped).length) {
@@ -202,7 +269,7 @@ async function main(): Promise<void> {
   const picker = $('ops');
   for (const op of plotted) {
     const label = document.createElement('label');
-    label.innerHTML = `<input type="checkbox" value="${op}" ${DEFAULT.includes(op) ? 'checked' : ''}/> ${op}`;
+    label.innerHTML = `<input type="checkbox" value="${op}" ${DEFAULT.includes(op) ? 'checked' : ''}/> ${isRowOp(op) ? ROW_LABELS[op] : op}`;
     picker.append(label);
   }
   const rangePicker = $('range');
@@ -230,7 +297,12 @@ async function main(): Promise<void> {
     );
     for (const el of document.querySelectorAll('.range-label')) el.textContent = `${tick(-half)} to ${tick(half)}`;
     $('legend').innerHTML = series
-      .map((s) => `<li><span style="color:${s.color}">■</span> <b>${s.op}</b> <code>${getOp(s.op).formula}</code></li>`)
+      .map((s) => {
+        const name = isRowOp(s.op) ? ROW_LABELS[s.op] : s.op;
+        const def = lookupOp(s.op);
+        const formula = 'formula' in def ? def.formula : '';
+        return `<li><span style="color:${s.color}">■</span> <b>${name}</b> <code>${formula}</code></li>`;
+      })
       .join('');
   };
   picker.addEventListener('change', redraw);
@@ -256,6 +328,7 @@ async function main(): Promise<void> {
     ranges,
     skipped,
     train: (options) => trainTab.train(options),
+    boundary: () => trainTab.boundary(),
   };
   setupBench(
     acts,

@@ -1,23 +1,43 @@
 // A small multilayer perceptron trained entirely on the GPU: the demo's Train tab and
 // test/gpu/training.test.ts share it. The activations are the library's training layers
 // (layer.forwardBias / backwardBias: the bias fused in, a 1-bit mask for relu, dead-unit
-// telemetry); the matmuls, the loss head and SGD are the small WGSL kernels in ./kernels/,
-// which are demo code, not part of the library's API. Without WebGPU the tab trains the same
-// network with ./cpu-mlp.ts (the library's layers on its CPU backend, these kernels in JS).
+// telemetry), and for k > 1 classes the loss head's logSoftmax (acts.layer('logSoftmax'): its
+// forward, and its backward from the output). The matmuls, the rest of the loss head and SGD are
+// the small WGSL kernels in ./kernels/, which are demo code, not part of the library's API.
+// Without WebGPU the tab trains the same network with ./cpu-mlp.ts (the library's layers on its
+// CPU backend, these kernels in JS).
 //
-//   x [n, 2] → (· W₀ → act(· + b₀)) × hidden layers → · W_L + b_L → logits [n, k]
-//   k = 1: binary cross-entropy on a sigmoid; k > 1: softmax cross-entropy.
+//   x [n, 2] → (· W₀ → act(· + b₀)) × hidden layers → · W_L + b_L → logits z [n, k]
+//   k = 1: binary cross-entropy on a sigmoid (bce.wgsl);
+//   k > 1: softmax cross-entropy, as PyTorch splits it: logp = logSoftmax(z) (the library),
+//          loss = -mean logp[i, yᵢ] and dlogp (nll.wgsl), dz = logSoftmax's backward (the library).
+//
+// The decision boundary (predict) runs the same forward with each hidden layer in one kernel,
+// dense.wgsl: the matmul with the bias and the activation in its epilogue, the activation being
+// wgslFunctions(op, { attrs, prefix: 'act' }), the library's op as WGSL text (docs/fusion.md).
+// PReLU is not offered as text (its slopes are a tensor): its boundary runs the training forward.
 //
 // PReLU (acts.layer('prelu', { alpha, axis: -1 })) has one learnable slope per hidden unit,
 // 0.25 to start as in PyTorch, updated by the same SGD from the layer's dalpha. Its layer has no
 // fused bias, so the bias is our kernel (bias.wgsl, in place on z) and db our column sum.
 
-import { PreluLayer, type Activations, type Layer, type OpAttrs, type OpName, type Tensor } from '../src/index.js';
+import {
+  PreluLayer,
+  wgslFunctions,
+  type Activations,
+  type Layer,
+  type OpAttrs,
+  type OpName,
+  type SoftmaxLayer,
+  type Tensor,
+} from '../src/index.js';
 import { normal, rng } from './datasets.js';
+import bceWgsl from './kernels/bce.wgsl?raw';
 import biasWgsl from './kernels/bias.wgsl?raw';
 import colsumWgsl from './kernels/colsum.wgsl?raw';
-import headWgsl from './kernels/head.wgsl?raw';
+import denseWgsl from './kernels/dense.wgsl?raw';
 import matmulWgsl from './kernels/matmul.wgsl?raw';
+import nllWgsl from './kernels/nll.wgsl?raw';
 import sgdWgsl from './kernels/sgd.wgsl?raw';
 
 /** A hidden activation: an elementwise op of the registry, or 'prelu' (learned slopes). */
@@ -65,6 +85,8 @@ export interface Network {
   readonly telemetry: boolean;
   /** Whether the hidden layers are PReLU with learned slopes. */
   readonly prelu: boolean;
+  /** Whether predict runs each hidden layer as one kernel with the activation fused in (WebGPU, every op but prelu). */
+  readonly fused: boolean;
   /** One full-batch step: forward, loss, backward, and (lr > 0) an SGD update. */
   step(lr: number): void;
   /** The mean loss and accuracy of the last step's forward (before its update). */
@@ -97,6 +119,26 @@ export function initParams(sizes: readonly number[], seed: number): MlpParams {
   return { weights, biases };
 }
 
+/**
+ * Class probabilities from logits z (the output bias added), for the boundary's colours: [g]
+ * values of sigmoid(z) for k = 1, else [g, k] softmax rows, in float64 (max-subtracted) and
+ * stored as f32. In JavaScript, not the library's softmax: its deterministic exp costs about
+ * 0.3 s for the 64 × 64 grid on SwiftShader, which would halve the live loop there.
+ */
+export function probabilities(z: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(z.length);
+  if (k === 1) return out.map((_, i) => 1 / (1 + Math.exp(-z[i]!)));
+  const e = new Float64Array(k);
+  for (let row = 0; row < z.length; row += k) {
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) m = Math.max(m, z[row + j]!);
+    let s = 0;
+    for (let j = 0; j < k; j++) s += e[j] = Math.exp(z[row + j]! - m);
+    for (let j = 0; j < k; j++) out[row + j] = e[j]! / s;
+  }
+  return out;
+}
+
 /** PReLU's slopes start here (PyTorch's default). */
 export const PRELU_INIT = 0.25;
 
@@ -120,8 +162,15 @@ export function countsDeadUnits(acts: Activations, op: MlpOp): boolean {
   return op !== 'leakyRelu' && keepsMask(acts, op);
 }
 
-type Kernel = 'matmul' | 'head' | 'colsum' | 'sgd' | 'bias';
-const SOURCES: Record<Kernel, string> = { matmul: matmulWgsl, head: headWgsl, colsum: colsumWgsl, sgd: sgdWgsl, bias: biasWgsl };
+type Kernel = 'matmul' | 'bce' | 'nll' | 'colsum' | 'sgd' | 'bias' | 'dense';
+const SOURCES: Record<Exclude<Kernel, 'dense'>, string> = {
+  matmul: matmulWgsl,
+  bce: bceWgsl,
+  nll: nllWgsl,
+  colsum: colsumWgsl,
+  sgd: sgdWgsl,
+  bias: biasWgsl,
+};
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 
@@ -150,7 +199,10 @@ export class Mlp implements Network {
   /** Whether the hidden layers are PReLU with learned slopes. */
   readonly prelu: boolean;
   readonly #momentum: number;
-  readonly #pipelines: Record<Kernel, GPUComputePipeline>;
+  /** Whether predict fuses each hidden layer's activation into its matmul (every op but prelu). */
+  readonly fused: boolean;
+  /** Every kernel's pipeline; 'dense' (the fused hidden layer, for predict) where `fused`. */
+  readonly #pipelines: Partial<Record<Kernel, GPUComputePipeline>>;
   readonly #uniforms = new Map<string, GPUBuffer>();
   readonly #w: Tensor[];
   readonly #b: Tensor[];
@@ -164,12 +216,17 @@ export class Mlp implements Network {
   readonly #dbOut: Tensor;
   readonly #labels: Tensor;
   readonly #train: Pass;
+  /** k > 1: the loss head's logSoftmax along the classes (it keeps logp for its backward). */
+  readonly #head: SoftmaxLayer | undefined;
+  /** k = 1: dz from bce.wgsl; k > 1: dlogp from nll.wgsl (dz is then the head's backward). */
   readonly #dz: Tensor;
   readonly #da: Tensor[];
   readonly #stats: Tensor;
   /** The hidden layers' db from backwardBias (ours to dispose), or #dbPrelu. */
   #dbHidden: Tensor[] = [];
   #eval: Pass | undefined;
+  /** Whether #eval is for the fused forward (no layers). */
+  #evalFused = false;
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #errors: Promise<GPUError | null>[] = [];
@@ -189,12 +246,20 @@ export class Mlp implements Network {
     this.telemetry = (options.telemetry ?? false) && countsDeadUnits(acts, options.op);
     const layerCount = this.sizes.length - 1;
     if (layerCount < 1 || this.sizes[0] !== 2 || data.x.length !== 2 * this.n) throw new Error('the MLP takes 2-D points');
+    const sources: Partial<Record<Kernel, string>> = { ...SOURCES };
+    this.fused = !this.prelu;
+    if (this.fused) {
+      // The library's op as WGSL functions (act_forward), in front of the kernel that calls it.
+      const attrs = this.attrs ? { attrs: this.attrs as OpAttrs<OpName> } : {};
+      sources.dense = `${wgslFunctions(this.op as OpName, { ...attrs, prefix: 'act' }).code}\n${denseWgsl}`;
+    }
     this.#pipelines = Object.fromEntries(
-      (Object.keys(SOURCES) as Kernel[]).map((name) => {
-        const module = this.device.createShaderModule({ label: `mlp.${name}`, code: SOURCES[name] });
-        return [name, this.device.createComputePipeline({ label: `mlp.${name}`, layout: 'auto', compute: { module, entryPoint: 'main' } })];
+      Object.entries(sources).map(([name, code]) => {
+        const label = name === 'dense' ? `mlp.dense.${this.op}` : `mlp.${name}`;
+        const module = this.device.createShaderModule({ label, code });
+        return [name, this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } })];
       }),
-    ) as Record<Kernel, GPUComputePipeline>;
+    );
     const zeros = (...shape: number[]) => acts.tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
     this.#w = params.weights.map((w, l) => acts.tensor(w, [this.sizes[l]!, this.sizes[l + 1]!]));
     this.#b = params.biases.map((b) => acts.tensor(b));
@@ -207,8 +272,9 @@ export class Mlp implements Network {
     this.#dbPrelu = widths.map((width) => zeros(width));
     this.#dbOut = zeros(this.k);
     this.#labels = acts.tensor(data.y);
-    this.#train = this.#makePass(this.n, this.telemetry);
+    this.#train = this.#makePass(this.n, { telemetry: this.telemetry, layers: true });
     this.device.queue.writeBuffer(this.#train.x.gpuBuffer.buffer, 0, Float32Array.from(data.x));
+    this.#head = this.k > 1 ? acts.layer('logSoftmax', { axis: -1 }) : undefined;
     this.#dz = zeros(this.n, this.k);
     this.#da = this.sizes.slice(1, -1).map((width) => zeros(this.n, width));
     this.#stats = zeros(2 * this.n);
@@ -256,13 +322,24 @@ export class Mlp implements Network {
     const { n, k } = this;
     const hidden = this.sizes.length - 2;
     const act = this.#forward(this.#train);
+    const used: Tensor[] = [...act];
     const last = act[hidden - 1] ?? this.#train.x;
     const inLast = this.sizes[hidden]!;
-    this.#dispatch('head', [n, k, 0, 0], [this.#train.logits, this.#labels, this.#b[hidden]!, this.#dz, this.#stats], n);
-    this.#matmul(last, this.#dz, this.#dw[hidden]!, inLast, n, k, 1); // dW = aᵀ dz
-    this.#dispatch('colsum', [n, k, 0, 0], [this.#dz, this.#dbOut], k); // db = Σ rows of dz
-    if (hidden > 0) this.#matmul(this.#dz, this.#w[hidden]!, this.#da[hidden - 1]!, n, k, inLast, 2); // da = dz Wᵀ
-    const used: Tensor[] = [...act];
+    const z = this.#train.logits; // z = logits + b_L, in place, by #forward
+    let dz = this.#dz;
+    if (!this.#head) {
+      this.#dispatch('bce', [n, 0, 0, 0], [z, this.#labels, this.#dz, this.#stats], n);
+    } else {
+      this.#flush(); // the layer submits its own work: ours must go first
+      const logp = this.#head.forward(z);
+      this.#dispatch('nll', [n, k, 0, 0], [logp, this.#labels, this.#dz, this.#stats], n); // the loss and dlogp
+      this.#flush();
+      dz = this.#head.backward(this.#dz); // dz = dlogp - exp(logp) Σ dlogp
+      used.push(logp, dz);
+    }
+    this.#matmul(last, dz, this.#dw[hidden]!, inLast, n, k, 1); // dW = aᵀ dz
+    this.#dispatch('colsum', [n, k, 0, 0], [dz, this.#dbOut], k); // db = Σ rows of dz
+    if (hidden > 0) this.#matmul(dz, this.#w[hidden]!, this.#da[hidden - 1]!, n, k, inLast, 2); // da = dz Wᵀ
     const dbs: Tensor[] = [];
     for (let l = hidden - 1; l >= 0; l--) {
       this.#flush();
@@ -308,36 +385,26 @@ export class Mlp implements Network {
 
   /**
    * Class probabilities at `points` ([g, 2]), from a forward pass on the GPU with the current
-   * parameters: [g] values of p(class 1) for k = 1, else [g, k] softmax rows.
+   * parameters: [g] values of p(class 1) for k = 1, else [g, k] softmax rows. Each hidden layer
+   * is one fused kernel (dense.wgsl with the op's wgslFunctions) where `fused`, unless `{ fused:
+   * false }` asks for the training forward (matmul, then the library's layer).
    */
-  async predict(points: Float32Array): Promise<Float32Array> {
+  async predict(points: Float32Array, options: { readonly fused?: boolean } = {}): Promise<Float32Array> {
     this.#checkLive();
     const g = points.length / 2;
-    if (this.#eval?.n !== g) {
+    const fused = this.fused && (options.fused ?? true);
+    if (this.#eval?.n !== g || this.#evalFused !== fused) {
       this.#disposePass(this.#eval);
-      this.#eval = this.#makePass(g, false);
+      this.#eval = this.#makePass(g, { telemetry: false, layers: !fused });
+      this.#evalFused = fused;
     }
     const pass = this.#eval;
     this.device.queue.writeBuffer(pass.x.gpuBuffer.buffer, 0, Float32Array.from(points));
-    const act = this.#forward(pass);
+    const act = fused ? this.#forwardFused(pass) : this.#forward(pass);
     this.#flush();
     for (const t of act) t.dispose();
     await this.#checkErrors();
-    const [logits, bias] = await Promise.all([pass.logits.read(), this.#b[this.#b.length - 1]!.read()]);
-    const { k } = this;
-    const out = new Float32Array(k === 1 ? g : g * k);
-    for (let i = 0; i < g; i++) {
-      if (k === 1) {
-        out[i] = 1 / (1 + Math.exp(-(logits[i]! + bias[0]!)));
-        continue;
-      }
-      let m = -Infinity;
-      for (let j = 0; j < k; j++) m = Math.max(m, logits[i * k + j]! + bias[j]!);
-      let s = 0;
-      for (let j = 0; j < k; j++) s += out[i * k + j] = Math.exp(logits[i * k + j]! + bias[j]! - m);
-      for (let j = 0; j < k; j++) out[i * k + j]! /= s;
-    }
-    return out;
+    return probabilities(await pass.logits.read(), this.k);
   }
 
   /** The current parameters, read back. */
@@ -357,11 +424,12 @@ export class Mlp implements Network {
     for (const t of [...this.#w, ...this.#b, ...this.#vw, ...this.#vb, ...this.#dw, ...this.#da]) t.dispose();
     for (const t of [...this.#alpha, ...this.#valpha, ...this.#dbPrelu]) t.dispose();
     for (const t of [this.#dbOut, this.#labels, this.#dz, this.#stats]) t.dispose();
+    this.#head?.dispose();
     for (const u of this.#uniforms.values()) u.destroy();
     this.#uniforms.clear();
   }
 
-  /** The forward pass through every layer into pass.logits; returns the hidden activations (the caller disposes them). */
+  /** The forward pass through every layer into pass.logits (the output bias added); returns the hidden activations (the caller disposes them). */
   #forward(pass: Pass): Tensor[] {
     const act: Tensor[] = [];
     let input = pass.x;
@@ -375,10 +443,29 @@ export class Mlp implements Network {
       act.push(input);
     }
     this.#matmul(input, this.#w[hidden]!, pass.logits, pass.n, this.sizes[hidden]!, this.k);
+    this.#dispatch('bias', [pass.n, this.k, 0, 0], [this.#b[hidden]!, pass.logits], pass.n * this.k); // z = logits + b_L
     return act;
   }
 
-  #makePass(n: number, telemetry: boolean): Pass {
+  /**
+   * The forward pass into pass.logits (the output bias added) with one dense.wgsl dispatch per
+   * hidden layer: z[l] = act(input · W + b), the activation fused in. Returns no tensors to free.
+   */
+  #forwardFused(pass: Pass): Tensor[] {
+    let input = pass.x;
+    const hidden = this.sizes.length - 2;
+    for (let l = 0; l < hidden; l++) {
+      const [fanIn, width] = [this.sizes[l]!, this.sizes[l + 1]!];
+      this.#dispatch('dense', [pass.n, fanIn, width, 0], [input, this.#w[l]!, this.#b[l]!, pass.z[l]!], pass.n * width);
+      input = pass.z[l]!;
+    }
+    this.#matmul(input, this.#w[hidden]!, pass.logits, pass.n, this.sizes[hidden]!, this.k);
+    this.#dispatch('bias', [pass.n, this.k, 0, 0], [this.#b[hidden]!, pass.logits], pass.n * this.k); // z = logits + b_L
+    return [];
+  }
+
+  /** Buffers for a forward of n points, and (`layers`) the library's layers for #forward. */
+  #makePass(n: number, { telemetry, layers }: { readonly telemetry: boolean; readonly layers: boolean }): Pass {
     const zeros = (...shape: number[]) => this.acts.tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
     const widths = this.sizes.slice(1, -1);
     return {
@@ -386,7 +473,7 @@ export class Mlp implements Network {
       x: zeros(n, 2),
       z: widths.map((w) => zeros(n, w)),
       logits: zeros(n, this.k),
-      layers: widths.map((_, l) =>
+      layers: (layers ? widths : []).map((_, l) =>
         this.prelu
           ? this.acts.layer('prelu', { alpha: this.#alpha[l]!, axis: -1 })
           : this.acts.layer(this.op as OpName, this.attrs as OpAttrs<OpName> | undefined, telemetry ? { telemetry: true } : {}),
@@ -417,6 +504,7 @@ export class Mlp implements Network {
   /** Encodes one dispatch of `kernel` over `invocations`, its uniform (4 words) at binding 0 and `tensors` from binding 1. */
   #dispatch(kernel: Kernel, uniform: ArrayLike<number>, tensors: readonly Tensor[], invocations: number): void {
     const pipeline = this.#pipelines[kernel];
+    if (!pipeline) throw new Error(`the MLP has no ${kernel} kernel (${this.op})`);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.#uniform(Uint32Array.from(uniform)) } }];
     tensors.forEach((t, i) => entries.push({ binding: i + 1, resource: { buffer: t.gpuBuffer.buffer } }));
     if (!this.#pass) {

@@ -40,9 +40,9 @@ const MAX_BATCH = { gpu: 64, cpu: 16 } as const;
 /** What the tab's note says of where the steps run, on the CPU (the page's text is the GPU's). */
 const CPU_HOW =
   "No WebGPU on this page, so every step runs on the CPU instead, full batch: the hidden activations are the library's " +
-  'training layers on its CPU backend (bias fused in, a 1-bit mask for relu, the same dead-unit counts), and the matmuls, the loss ' +
-  "(cross-entropy) and SGD are plain JavaScript over Float32Arrays, the formulas of the demo's WGSL kernels, from the same seeded " +
-  'weights as on the GPU.';
+  "training layers on its CPU backend (bias fused in, a 1-bit mask for relu, the same dead-unit counts), and so is the spiral's " +
+  'loss head, logSoftmax over its 3 classes; the matmuls, the rest of the loss and SGD are plain JavaScript over Float32Arrays, the ' +
+  "formulas of the demo's WGSL kernels, from the same seeded weights as on the GPU.";
 const LAYER_COLORS = ['#2b6cb0', '#d9480f', '#2f9e44'];
 
 /** A run for window.__demo.train: a config and a number of steps. */
@@ -72,6 +72,21 @@ export interface TrainReport {
   readonly ms: number;
 }
 
+/** What window.__demo.boundary returns: the decision boundary as last drawn, and the weights it came from. */
+export interface BoundaryReport {
+  readonly config: Required<TrainConfig>;
+  /** The grid's points [g, 2] (x0, x1 per point). */
+  readonly points: readonly number[];
+  /** Per point p(class 1) (k = 1), or the k class probabilities. */
+  readonly probs: readonly number[];
+  readonly k: number;
+  /** Whether the hidden layers ran fused (one kernel each, with the op's wgslFunctions). */
+  readonly fused: boolean;
+  /** Per layer, weights [in, out] row-major and biases [out]. */
+  readonly weights: readonly (readonly number[])[];
+  readonly biases: readonly (readonly number[])[];
+}
+
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 const pct = (v: number) => `${Number((100 * v).toFixed(1))}%`;
 
@@ -88,6 +103,8 @@ export class TrainTab {
   #grid: Float32Array | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
+  /** The probabilities last drawn on the boundary, and the grid. */
+  #drawn: { readonly points: Float32Array; readonly probs: Float32Array } | undefined;
 
   constructor(acts: Activations | undefined, unavailable: string | undefined) {
     this.#acts = acts;
@@ -182,6 +199,26 @@ export class TrainTab {
     };
   }
 
+  /**
+   * The decision boundary as last drawn (after `train()`: of its final weights), with those
+   * weights, for the test to recompute on the CPU.
+   */
+  async boundary(): Promise<BoundaryReport> {
+    const trainer = this.#trainer;
+    if (!trainer || !this.#drawn) throw new Error('no boundary drawn yet');
+    await this.#stop();
+    const { weights, biases } = await trainer.mlp.readParams();
+    return {
+      config: trainer.config,
+      points: [...this.#drawn.points],
+      probs: [...this.#drawn.probs],
+      k: trainer.mlp.k,
+      fused: trainer.mlp.fused,
+      weights: weights.map((w) => [...w]),
+      biases: biases.map((b) => [...b]),
+    };
+  }
+
   #config(): TrainConfig {
     const value = (name: string) => (this.#form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
     return {
@@ -218,6 +255,7 @@ export class TrainTab {
     this.#trainer = trainer;
     this.#bounds = boundsOf(trainer.data);
     this.#grid = gridPoints(this.#bounds, GRID);
+    this.#drawn = undefined;
     drawBoundary(this.#canvases.boundary, trainer.data, this.#bounds, GRID);
     this.#drawCurves();
     const where = trainer.on === 'cpu' ? ', training on the CPU (no WebGPU)' : '';
@@ -269,6 +307,7 @@ export class TrainTab {
   async #drawBoundary(): Promise<void> {
     const trainer = this.#trainer!;
     const probs = await trainer.mlp.predict(this.#grid!);
+    this.#drawn = { points: this.#grid!, probs };
     drawBoundary(this.#canvases.boundary, trainer.data, this.#bounds!, GRID, probs, trainer.mlp.k);
   }
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivations, opNames } from '../../src/index.js';
+import { createActivations, gatedNames, opNames, type Activations } from '../../src/index.js';
 import { getOp } from '../../src/ops/registry.js';
 import { chromiumMissing, launchChromium, startHarness, type Harness } from '../helpers/chromium.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
@@ -27,14 +27,114 @@ const PRELU_INIT = 0.25;
 /** Ops the plots may leave out: they take a parameter tensor or change the shape. */
 const NOT_ELEMENTWISE = ['prelu', 'maxout'];
 
-type Demo = Omit<NonNullable<Window['__demo']>, 'train'>;
+type Demo = Omit<NonNullable<Window['__demo']>, 'train' | 'boundary'>;
 type TrainReport = Awaited<ReturnType<NonNullable<Window['__demo']>['train']>>;
+type BoundaryReport = Awaited<ReturnType<NonNullable<Window['__demo']>['boundary']>>;
+
+/**
+ * The boundary as drawn must be the network's, recomputed here from the same weights: the dense
+ * layers in float64, each hidden activation by the CPU backend (on the layer's f32 inputs), the
+ * softmax in float64. Every probability within 1e-4, and the same class wherever the CPU's top
+ * two are more than 1e-3 apart. Returns the largest difference.
+ */
+async function expectCpuBoundary(b: BoundaryReport): Promise<number> {
+  const cpu = await createActivations({ backend: 'cpu' });
+  const g = b.points.length / 2;
+  const layers = b.weights.length;
+  let h: number[] = [...b.points];
+  let width = 2;
+  for (let l = 0; l < layers; l++) {
+    const [w, bias, out] = [b.weights[l]!, b.biases[l]!, b.biases[l]!.length];
+    const z = new Float64Array(g * out);
+    for (let i = 0; i < g; i++) {
+      for (let j = 0; j < out; j++) {
+        let s = bias[j]!;
+        for (let p = 0; p < width; p++) s += h[i * width + p]! * w[p * out + j]!;
+        z[i * out + j] = s;
+      }
+    }
+    h = l + 1 < layers ? [...(await cpu.forward(b.config.op as 'relu', cpu.tensor(Float32Array.from(z))).read())] : [...z];
+    width = out;
+  }
+  expect(width).toBe(b.k);
+  expect(b.probs).toHaveLength(g * b.k);
+  let worst = 0;
+  let compared = 0;
+  for (let i = 0; i < g; i++) {
+    const z = h.slice(i * b.k, (i + 1) * b.k);
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const p = e.map((v) => v / e.reduce((s, u) => s + u, 0));
+    const shown = b.probs.slice(i * b.k, (i + 1) * b.k);
+    p.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - shown[j]!));
+      expect(Math.abs(v - shown[j]!), `point ${i} class ${j}: shown ${shown[j]}, CPU ${v}`).toBeLessThanOrEqual(1e-4);
+    });
+    const sorted = [...p].sort((u, v) => v - u);
+    if (sorted[0]! - sorted[1]! > 1e-3) {
+      compared++;
+      expect(shown.indexOf(Math.max(...shown)), `point ${i}: the class shown`).toBe(p.indexOf(sorted[0]!));
+    }
+  }
+  // The boundary crosses the grid: all 3 classes are shown, on most of the points decided.
+  expect(compared).toBeGreaterThan(0.9 * g);
+  const classes = new Set(Array.from({ length: g }, (_, i) => b.probs.slice(i * b.k, (i + 1) * b.k)).map((r) => r.indexOf(Math.max(...r))));
+  expect(classes.size).toBe(b.k);
+  cpu.dispose();
+  return worst;
+}
+
+/** The ops that take rows, plotted along a line: the gated units at a = 1, b = x; the softmaxes of [x, 0]. */
+const ROW_OPS = [...gatedNames, 'softmax', 'logSoftmax'] as const;
+
+/**
+ * What the page should plot for the row ops, on the CPU backend: gated rows [1, x] (y, and dy/db
+ * from backward with dy = 1), softmax rows [x, 0] (column 0 of y, and of backward with dy = [1, 0]).
+ */
+async function cpuRowCurves(cpu: Activations, xs: readonly number[]): Promise<Record<string, { y: Float32Array; grad: number[] }>> {
+  const n = xs.length;
+  const rows = (pair: (x: number) => [number, number]) => cpu.tensor(xs.flatMap(pair), [n, 2]);
+  const column = (v: Float32Array, c: number) => xs.map((_, i) => v[2 * i + c]!);
+  const out: Record<string, { y: Float32Array; grad: number[] }> = {};
+  const ab = rows((x) => [1, x]);
+  for (const op of gatedNames) {
+    const y = await cpu.forward(op, ab).read();
+    const dx = await cpu
+      .backward(op, {
+        x: ab,
+        dy: cpu.tensor(
+          xs.map(() => 1),
+          [n, 1],
+        ),
+      })
+      .read();
+    out[op] = { y, grad: column(dx, 1) };
+  }
+  const logits = rows((x) => [x, 0]);
+  for (const op of ['softmax', 'logSoftmax'] as const) {
+    const y = cpu.forward(op, logits);
+    const dx = await cpu.backward(op, { y, dy: rows(() => [1, 0]) }).read();
+    out[op] = { y: Float32Array.from(column(await y.read(), 0)), grad: column(dx, 0) };
+  }
+  return out;
+}
+
+/** Hand-worked in float64: each row op's plotted y and dy/dx at x (geglu's erf aside). */
+const sigmoid64 = (x: number) => 1 / (1 + Math.exp(-x));
+const ROW_MATHS: Record<string, (x: number) => [number, number]> = {
+  glu: (x) => [sigmoid64(x), sigmoid64(x) * (1 - sigmoid64(x))],
+  reglu: (x) => [Math.max(x, 0), x > 0 ? 1 : 0],
+  swiglu: (x) => [x * sigmoid64(x), sigmoid64(x) + x * sigmoid64(x) * (1 - sigmoid64(x))],
+  softmax: (x) => [sigmoid64(x), sigmoid64(x) * (1 - sigmoid64(x))],
+  // log(e^x / (e^x + 1)) = -log(1 + e^-x), written for either sign; its derivative 1 - sigmoid(x).
+  logSoftmax: (x) => [x < 0 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x)), 1 - sigmoid64(x)],
+};
 
 /** Every plotted op, at every x range, must show what the CPU backend computes (exact ops bit for bit). */
 async function expectCpuValues(demo: Demo): Promise<void> {
   const cpu = await createActivations({ backend: 'cpu' });
   const plotted = Object.keys(demo.ops);
-  expect([...plotted, ...Object.keys(demo.skipped)].sort()).toEqual([...opNames].sort());
+  expect([...plotted, ...Object.keys(demo.skipped)].sort()).toEqual([...opNames, ...ROW_OPS].sort());
   for (const op of Object.keys(demo.skipped)) expect(NOT_ELEMENTWISE, `${op} left out: ${demo.skipped[op]}`).toContain(op);
   expect(Object.keys(demo.ranges).sort()).toEqual(['0.1', '1', '10']);
   expect(demo.ranges['0.1']!.xs.at(0)).toBeCloseTo(-0.1, 7);
@@ -42,7 +142,28 @@ async function expectCpuValues(demo: Demo): Promise<void> {
     expect(Object.keys(ops).sort()).toEqual([...plotted].sort());
     const x = cpu.tensor(xs);
     const ones = cpu.tensor(xs.map(() => 1));
-    for (const op of plotted as (typeof opNames)[number][]) {
+    const rowCurves = await cpuRowCurves(cpu, xs);
+    for (const op of ROW_OPS) {
+      const shown = ops[op]!;
+      const cpuCurve = rowCurves[op]!;
+      const close = (a: number, b: number) => Object.is(a, b) || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+      expect(shown.y).toHaveLength(xs.length);
+      shown.y.forEach((v, i) =>
+        expect(close(v, cpuCurve.y[i]!), `[±${range}] ${op} at x = ${xs[i]}: ${v}, CPU ${cpuCurve.y[i]}`).toBe(true),
+      );
+      shown.grad.forEach((v, i) =>
+        expect(close(v, cpuCurve.grad[i]!), `[±${range}] ${op}' at x = ${xs[i]}: ${v}, CPU ${cpuCurve.grad[i]}`).toBe(true),
+      );
+      const maths = ROW_MATHS[op];
+      if (!maths) continue;
+      xs.forEach((x, i) => {
+        const [y64, grad64] = maths(x);
+        const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 + 1e-5 * Math.abs(b);
+        expect(near(shown.y[i]!, y64), `[±${range}] ${op} at x = ${x}: ${shown.y[i]}, float64 ${y64}`).toBe(true);
+        expect(near(shown.grad[i]!, grad64), `[±${range}] ${op}' at x = ${x}: ${shown.grad[i]}, float64 ${grad64}`).toBe(true);
+      });
+    }
+    for (const op of plotted.filter((name) => !(ROW_OPS as readonly string[]).includes(name)) as (typeof opNames)[number][]) {
       const y = await cpu.forward(op, x).read();
       const grad = await cpu.backward(op, { x, y: cpu.tensor(y), dy: ones }).read();
       const shown = ops[op]!;
@@ -131,6 +252,14 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     expect(await page.$eval('.range-label', (el) => el.textContent)).toBe('-0.1 to 0.1');
     await page.screenshot({ path: `${dir}/demo-zoom.png`, fullPage: true });
     await page.click('#range input[value="10"]');
+    // The row ops in the picker and the legend, named by what is plotted, with the registry's formula.
+    const rowBoxes = ['swiglu', 'geglu', 'softmax', 'logSoftmax'].map((op) => `#ops input[value="${op}"]`);
+    for (const box of rowBoxes) await page.click(box);
+    const legend = await page.$eval('#legend', (el) => el.textContent);
+    expect(legend).toContain('swiglu(a = 1, b = x) a · silu(b)');
+    expect(legend).toContain('softmax([x, 0])[0] exp(x − max) / Σ exp(x − max)');
+    await page.screenshot({ path: `${dir}/demo-plots-rows.png`, fullPage: true });
+    for (const box of rowBoxes) await page.click(box);
   });
 
   it(`trains on the spiral to >= 95% accuracy in ${SPIRAL.steps} steps on the GPU, counting dead relu units per layer`, async () => {
@@ -153,6 +282,15 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     const status = await page.$eval('#train-status', (el) => el.textContent ?? '');
     expect(status).toMatch(/dead units: layer 1 [\d.]+%, layer 2 [\d.]+%/);
     await page.screenshot({ path: `${dir}/demo-train.png`, fullPage: true });
+  });
+
+  it("draws the decision boundary with the hidden layers' relu fused into their matmuls (wgslFunctions), as the CPU computes it", async () => {
+    const b = await page.evaluate(() => window.__demo!.boundary());
+    expect(b.config.op).toBe('relu');
+    expect(b.fused).toBe(true);
+    expect(b.points).toHaveLength(2 * 64 * 64);
+    const worst = await expectCpuBoundary(b);
+    console.log(`[demo] GPU boundary (fused): ${b.points.length / 2} points, largest difference from the CPU's ${worst.toExponential(2)}`);
   });
 
   it('counts dying relu units at a high learning rate (lr 1: a quarter or more of a layer dead within 100 steps)', async () => {
@@ -343,6 +481,13 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
       const status = await cpuPage.$eval('#train-status', (el) => el.textContent ?? '');
       expect(status).toMatch(/^step 300 · .* dead units: layer 1 [\d.]+%, layer 2 [\d.]+%/);
       await cpuPage.screenshot({ path: `${dir}/demo-cpu.png`, fullPage: true });
+    });
+
+    it('draws the decision boundary as the CPU computes it from the same weights', async () => {
+      const b = await cpuPage.evaluate(() => window.__demo!.boundary());
+      expect(b.fused).toBe(false);
+      const worst = await expectCpuBoundary(b);
+      console.log(`[demo] CPU-fallback boundary: largest difference from the reference ${worst.toExponential(2)}`);
     });
 
     it('Start runs the live loop on the CPU and Stop stops it', async () => {
