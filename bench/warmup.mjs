@@ -24,7 +24,8 @@ const lib = await import(pathToFileURL(resolve(root, 'dist/index.js')).href);
 const ops = [...lib.opNames, 'prelu', 'maxout', ...lib.gatedNames, 'softmax', 'logSoftmax'];
 
 async function fresh() {
-  const device = await adapter.requestDevice();
+  // An adapter makes one device: each measurement asks for its own.
+  const device = await (await gpu.requestAdapter()).requestDevice();
   return { device, acts: await lib.createActivations({ device }) };
 }
 

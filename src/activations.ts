@@ -155,17 +155,19 @@ export class Activations {
   /**
    * Compiles the kernels that `ops` (default: every op) run forward and backward, in parallel and
    * off the calling thread where the platform can (`createComputePipelineAsync`), so a model's
-   * first step does not wait for them; `{ f16: true }` adds the f16 kernels. Resolves when they
-   * are ready; rejects with a {@link ShaderCompileError} if one fails. A no-op on the CPU backend.
+   * first step does not wait for them; `{ f16: true }` adds the f16 kernels, `{ layers: true }`
+   * the training layers' 1-bit-mask kernels. Resolves when they are ready; rejects with a
+   * {@link ShaderCompileError} if one fails. A no-op on the CPU backend.
    * Calls made meanwhile still work (they compile what they need themselves).
    *
    * @example
    * await acts.warmup(['gelu', 'swiglu', 'logSoftmax']);
    */
-  async warmup(ops?: readonly string[], options?: { readonly f16?: boolean }): Promise<void> {
+  async warmup(ops?: readonly string[], options?: { readonly f16?: boolean; readonly layers?: boolean }): Promise<void> {
     this.#rt.checkLive();
-    const { f16 = false } = optionsObject(options, 'options', ['f16']);
+    const { f16 = false, layers = false } = optionsObject(options, 'options', ['f16', 'layers']);
     if (typeof f16 !== 'boolean') throw new InvalidArgumentError('options.f16', 'true or false', describe(f16));
+    if (typeof layers !== 'boolean') throw new InvalidArgumentError('options.layers', 'true or false', describe(layers));
     if (ops !== undefined && !Array.isArray(ops)) throw new InvalidArgumentError('ops', 'an array of op names', describe(ops));
     const names: readonly unknown[] = ops ?? registryNames;
     const defs = names.map((name, i) => {
@@ -176,7 +178,7 @@ export class Activations {
         throw e;
       }
     });
-    await this.#rt.backend.warmup(defs, f16);
+    await this.#rt.backend.warmup(defs, { f16, layers });
   }
 
   batch<T>(fn: () => T): T {

@@ -107,10 +107,11 @@ export interface Backend<S = unknown> {
   gpuBuffer(storage: S): GPUBuffer | undefined;
 
   /**
-   * Compiles the kernels these ops' forward and backward run (f16's too when asked), in
-   * parallel, so the first call does not wait for them; the CPU backend has nothing to compile.
+   * Compiles the kernels these ops' forward and backward run (f16's and the layers' mask kernels
+   * too when asked), in parallel, so the first call does not wait for them; the CPU backend has
+   * nothing to compile.
    */
-  warmup(ops: readonly AnyOp[], f16: boolean): Promise<void>;
+  warmup(ops: readonly AnyOp[], options: { readonly f16: boolean; readonly layers: boolean }): Promise<void>;
   /** Elementwise: operands [x, y] forward, [saved, dy, dx] backward, [y] and [x, dx] in place. */
   elementwise(
     op: ElementwiseOp,

@@ -371,12 +371,12 @@ export class GpuBackend implements Backend<GPUBuffer> {
     this.#run(`gated_${direction}`, op, bound, count, encoder);
   }
 
-  async warmup(ops: readonly AnyOp[], f16: boolean): Promise<void> {
+  async warmup(ops: readonly AnyOp[], options: { readonly f16: boolean; readonly layers: boolean }): Promise<void> {
     this.checkAlive();
     const size = this.limits.workgroupSize;
     // Kernels of the op-less modules (tree_sum, the f16 conversions) are one pipeline for every op.
     const work = ops.flatMap((op) =>
-      kernelsOf(op, f16).map((k) => this.#cache.warm(k.name, hasOp(k.name) ? op : undefined, size, k.width)),
+      kernelsOf(op, options.f16, options.layers).map((k) => this.#cache.warm(k.name, hasOp(k.name) ? op : undefined, size, k.width)),
     );
     await Promise.all(work);
   }

@@ -148,18 +148,18 @@ export function elementwiseKernel(inOut: readonly boolean[]): KernelName {
 
 /**
  * The kernels an op's forward and backward run (what acts.warmup compiles): for an elementwise op
- * both widths (the plan runs vec4 over aligned spans and scalar tails) and, where the op has a
- * 1-bit mask, the training layer's mask kernels; f16's kernels when asked; for the other kinds
- * their own kernels (PReLU's gradient also sums with tree_sum).
+ * both widths (the plan runs vec4 over aligned spans and scalar tails) and, with `layers`, where
+ * the op has a 1-bit mask, the training layer's mask kernels; f16's kernels when asked; for the
+ * other kinds their own kernels (PReLU's gradient also sums with tree_sum).
  */
-export function kernelsOf(op: AnyOp, f16: boolean): { readonly name: KernelName; readonly width: 1 | 4 }[] {
+export function kernelsOf(op: AnyOp, f16: boolean, layers: boolean): { readonly name: KernelName; readonly width: 1 | 4 }[] {
   const at = (width: 1 | 4, ...names: KernelName[]) => names.map((name) => ({ name, width }));
   switch (op.kind) {
     case 'elementwise':
       return [
         ...at(4, 'forward', 'backward'),
         ...at(1, 'forward', 'backward'),
-        ...(op.mask ? at(4, 'forward_mask', 'backward_mask') : []),
+        ...(layers && op.mask ? at(4, 'forward_mask', 'backward_mask') : []),
         ...(f16 ? at(4, 'f16_forward', 'f16_backward') : []),
       ];
     case 'per-channel':

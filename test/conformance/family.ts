@@ -111,7 +111,7 @@ export const familyCases: readonly ConformanceCase[] = [
     async run({ acts }) {
       const x = acts.tensor(mixed(64, 41), [8, 8]);
       const before = await acts.forward('swiglu', x).read();
-      await acts.warmup(['gelu', 'swiglu', 'logSoftmax', 'prelu', 'clamp'], { f16: true });
+      await acts.warmup(['gelu', 'swiglu', 'logSoftmax', 'prelu', 'clamp'], { f16: true, layers: true });
       await acts.warmup();
       expectBits('swiglu after warmup', await acts.forward('swiglu', x).read(), bitsOf(before), { x: mixed(64, 41) });
       const y = await acts.forward('logSoftmax', x).read();

@@ -35,7 +35,7 @@ describeIfAvailable('acts.warmup (Dawn)', 'reason' in found ? found.reason : und
   it('compiles what forward and backward of each kind run: the calls after it make no pipeline', async () => {
     const counted = await countingPipelines();
     const acts = await createActivations({ device: counted.device });
-    await acts.warmup(['gelu', 'relu', 'prelu', 'maxout', 'swiglu', 'logSoftmax']);
+    await acts.warmup(['gelu', 'relu', 'prelu', 'maxout', 'swiglu', 'logSoftmax'], { layers: true });
     expect(counted.async()).toBeGreaterThan(10);
     expect(counted.sync()).toBe(0);
     const run = async () => {
