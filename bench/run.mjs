@@ -73,6 +73,14 @@ if (!args.has('--browser-only')) {
     console.error(`\nFirst-use bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exitCode = 1;
   }
+
+  // acts.warmup against warming op by op and against no warm-up (bench/warmup.mjs), a child process.
+  const { spawnSync } = await import('node:child_process');
+  const warm = spawnSync(process.execPath, [resolve(root, 'bench/warmup.mjs'), '--rounds', quick ? '1' : '3'], { stdio: 'inherit' });
+  if (warm.status !== 0) {
+    console.error('\nWarm-up bench failed');
+    process.exitCode = 1;
+  }
 }
 
 if (!args.has('--node-only')) {

@@ -5,7 +5,8 @@ import type { BackendName } from './backend.js';
 import { DeviceLostError, InvalidArgumentError, describe } from './errors.js';
 import type { AdapterSummary } from './gpu/device.js';
 import type { GatedName, OpAttrs, OpName, SoftmaxName } from './ops/registry.js';
-import { getOp, lookupOp } from './ops/registry.js';
+import { getOp, lookupOp, registryNames } from './ops/registry.js';
+import { optionsObject } from './options.js';
 import type { GroupedOp, PerChannelOp } from './ops/define.js';
 import { resolveAttrs } from './ops/define.js';
 import { Runtime } from './runtime.js';
@@ -151,6 +152,35 @@ export class Activations {
    *   return layer2.forwardBias(h, b2);
    * });
    */
+  /**
+   * Compiles the kernels that `ops` (default: every op) run forward and backward, in parallel and
+   * off the calling thread where the platform can (`createComputePipelineAsync`), so a model's
+   * first step does not wait for them; `{ f16: true }` adds the f16 kernels, `{ layers: true }`
+   * the training layers' 1-bit-mask kernels. Resolves when they are ready; rejects with a
+   * {@link ShaderCompileError} if one fails. A no-op on the CPU backend.
+   * Calls made meanwhile still work (they compile what they need themselves).
+   *
+   * @example
+   * await acts.warmup(['gelu', 'swiglu', 'logSoftmax']);
+   */
+  async warmup(ops?: readonly string[], options?: { readonly f16?: boolean; readonly layers?: boolean }): Promise<void> {
+    this.#rt.checkLive();
+    const { f16 = false, layers = false } = optionsObject(options, 'options', ['f16', 'layers']);
+    if (typeof f16 !== 'boolean') throw new InvalidArgumentError('options.f16', 'true or false', describe(f16));
+    if (typeof layers !== 'boolean') throw new InvalidArgumentError('options.layers', 'true or false', describe(layers));
+    if (ops !== undefined && !Array.isArray(ops)) throw new InvalidArgumentError('ops', 'an array of op names', describe(ops));
+    const names: readonly unknown[] = ops ?? registryNames;
+    const defs = names.map((name, i) => {
+      try {
+        return lookupOp(name);
+      } catch (e) {
+        if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`ops[${i}]`, e.expected, e.got);
+        throw e;
+      }
+    });
+    await this.#rt.backend.warmup(defs, { f16, layers });
+  }
+
   batch<T>(fn: () => T): T {
     this.#rt.checkLive();
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', describe(fn));

@@ -8,7 +8,7 @@ import type { Grouping } from './ops/maxout.js';
 import type { Broadcast } from './ops/prelu.js';
 import type { Gating } from './ops/gated.js';
 import type { RowLayout } from './ops/softmax.js';
-import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from './ops/define.js';
+import type { AnyOp, ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from './ops/define.js';
 
 declare const storageBrand: unique symbol;
 
@@ -106,6 +106,12 @@ export interface Backend<S = unknown> {
   /** The GPUBuffer behind a storage, for callers who bind our tensors in their own pipelines. */
   gpuBuffer(storage: S): GPUBuffer | undefined;
 
+  /**
+   * Compiles the kernels these ops' forward and backward run (f16's and the layers' mask kernels
+   * too when asked), in parallel, so the first call does not wait for them; the CPU backend has
+   * nothing to compile.
+   */
+  warmup(ops: readonly AnyOp[], options: { readonly f16: boolean; readonly layers: boolean }): Promise<void>;
   /** Elementwise: operands [x, y] forward, [saved, dy, dx] backward, [y] and [x, dx] in place. */
   elementwise(
     op: ElementwiseOp,

@@ -241,6 +241,11 @@ export class CpuBackend implements Backend<CpuStorage> {
     else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out), attrs);
   }
 
+  /** Nothing to compile on the CPU. */
+  warmup(): Promise<void> {
+    return Promise.resolve();
+  }
+
   rowwise(
     op: RowOp,
     direction: Direction,

@@ -18,6 +18,8 @@ export class DeviceCache {
   readonly #layouts = new Map<KernelName, GPUBindGroupLayout>();
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #pipelines = new Map<string, GPUComputePipeline>();
+  /** Pipelines being compiled by warm(), by the same keys. */
+  readonly #warming = new Map<string, Promise<void>>();
   readonly #params = new Map<string, GPUBuffer>();
   readonly #bindGroups = new WeakMap<GPUBuffer, Map<string, GPUBindGroup>>();
   readonly #bufferIds = new WeakMap<GPUBuffer, number>();
@@ -34,6 +36,49 @@ export class DeviceCache {
    * vec4 for the elementwise kernels; the others have a fixed width.
    */
   pipeline(name: KernelName, op: AnyOp | undefined, workgroupSize: number, width: 1 | 4 = 1): GPUComputePipeline {
+    const { key, descriptor } = this.#describe(name, op, workgroupSize, width);
+    let pipeline = this.#pipelines.get(key);
+    if (pipeline) return pipeline;
+    pipeline = this.device.createComputePipeline(descriptor());
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /**
+   * Compiles the pipeline that pipeline() would make, with createComputePipelineAsync, so that
+   * many compile in parallel off the main thread (acts.warmup); a later pipeline() call finds it.
+   * Resolves at once for a pipeline already made; rejects with a ShaderCompileError if it fails.
+   */
+  warm(name: KernelName, op: AnyOp | undefined, workgroupSize: number, width: 1 | 4 = 1): Promise<void> {
+    const { key, label, descriptor } = this.#describe(name, op, workgroupSize, width);
+    if (this.#pipelines.has(key)) return Promise.resolve();
+    let warming = this.#warming.get(key);
+    if (!warming) {
+      warming = this.device
+        .createComputePipelineAsync(descriptor())
+        .then(
+          (pipeline) => {
+            // A synchronous pipeline() call may have made it meanwhile: keep the one in use.
+            if (!this.#pipelines.has(key)) this.#pipelines.set(key, pipeline);
+          },
+          async (e: unknown) => {
+            await this.compiled(); // the module's own compile error, with file:line, where there is one
+            throw new ShaderCompileError(`pipeline '${label}' failed to build: ${(e as Error).message}`);
+          },
+        )
+        .finally(() => this.#warming.delete(key));
+      this.#warming.set(key, warming);
+    }
+    return warming;
+  }
+
+  /** The cache key, label and descriptor of kernel `name` for `op` at this width and workgroup size. */
+  #describe(
+    name: KernelName,
+    op: AnyOp | undefined,
+    workgroupSize: number,
+    width: 1 | 4,
+  ): { key: string; label: string; descriptor: () => GPUComputePipelineDescriptor } {
     const spec = KERNELS[name];
     const w = widthOf(spec.module, width);
     const variant = spec.module === 'elementwise' ? (w === 4 ? 'vec4' : 'scalar') : spec.module;
@@ -43,9 +88,7 @@ export class DeviceCache {
     const fixed = 'workgroupSize' in spec;
     const label = `${moduleLabel}.${name}`;
     const key = fixed ? label : `${label}.wg${workgroupSize}`;
-    let pipeline = this.#pipelines.get(key);
-    if (pipeline) return pipeline;
-    pipeline = this.device.createComputePipeline({
+    const descriptor = (): GPUComputePipelineDescriptor => ({
       label,
       layout: 'layout' in spec ? this.device.createPipelineLayout({ label, bindGroupLayouts: [this.layout(name)] }) : 'auto',
       compute: {
@@ -54,8 +97,7 @@ export class DeviceCache {
         ...(fixed ? {} : { constants: { WORKGROUP_SIZE: workgroupSize } }),
       },
     });
-    this.#pipelines.set(key, pipeline);
-    return pipeline;
+    return { key, label, descriptor };
   }
 
   /** The explicit bind group layout of a kernel, made from its bindings in the table. */

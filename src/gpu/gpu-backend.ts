@@ -9,7 +9,7 @@ import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { f32Bits } from '../numerics/bits.js';
 import { deviceCache, type DeviceCache } from './device-cache.js';
-import { BINDING, KERNELS, elementwiseKernel, type BindingName, type KernelName } from './kernels.js';
+import { BINDING, KERNELS, elementwiseKernel, hasOp, kernelsOf, type BindingName, type KernelName } from './kernels.js';
 import { grid, planElementwise, type PlanLimits } from './plan.js';
 import { planLimits, type Tuning } from './limits.js';
 import { BufferPool, TENSOR_USAGE } from './pool.js';
@@ -369,6 +369,16 @@ export class GpuBackend implements Backend<GPUBuffer> {
     this.checkOneBinding(count * 2, op.name);
     const bound = { params: [count, 0, 0, 0, ...attrSlots(attrs)], input: io.x, dy: io.dy, out: io.out, shape: [g.half, g.inner] };
     this.#run(`gated_${direction}`, op, bound, count, encoder);
+  }
+
+  async warmup(ops: readonly AnyOp[], options: { readonly f16: boolean; readonly layers: boolean }): Promise<void> {
+    this.checkAlive();
+    const size = this.limits.workgroupSize;
+    // Kernels of the op-less modules (tree_sum, the f16 conversions) are one pipeline for every op.
+    const work = ops.flatMap((op) =>
+      kernelsOf(op, options.f16, options.layers).map((k) => this.#cache.warm(k.name, hasOp(k.name) ? op : undefined, size, k.width)),
+    );
+    await Promise.all(work);
   }
 
   rowwise(

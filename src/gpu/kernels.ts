@@ -146,6 +146,39 @@ export function elementwiseKernel(inOut: readonly boolean[]): KernelName {
   return inOut[1] ? 'backward_inplace' : 'backward';
 }
 
+/**
+ * The kernels an op's forward and backward run (what acts.warmup compiles): for an elementwise op
+ * both widths (the plan runs vec4 over aligned spans and scalar tails) and, with `layers`, where
+ * the op has a 1-bit mask, the training layer's mask kernels; f16's kernels when asked; for the
+ * other kinds their own kernels (PReLU's gradient also sums with tree_sum).
+ */
+export function kernelsOf(op: AnyOp, f16: boolean, layers: boolean): { readonly name: KernelName; readonly width: 1 | 4 }[] {
+  const at = (width: 1 | 4, ...names: KernelName[]) => names.map((name) => ({ name, width }));
+  switch (op.kind) {
+    case 'elementwise':
+      return [
+        ...at(4, 'forward', 'backward'),
+        ...at(1, 'forward', 'backward'),
+        ...(layers && op.mask ? at(4, 'forward_mask', 'backward_mask') : []),
+        ...(f16 ? at(4, 'f16_forward', 'f16_backward') : []),
+      ];
+    case 'per-channel':
+      return [...at(1, 'per_channel_forward', 'per_channel_backward', 'tree_sum'), ...(f16 ? at(1, 'widen', 'narrow') : [])];
+    case 'grouped':
+      return [...at(1, 'grouped_forward', 'grouped_backward'), ...(f16 ? at(1, 'widen', 'narrow') : [])];
+    case 'gated':
+      return [...at(1, 'gated_forward', 'gated_backward'), ...(f16 ? at(1, 'widen', 'narrow') : [])];
+    case 'softmax':
+      return [...at(1, 'softmax_forward', 'softmax_backward'), ...(f16 ? at(1, 'widen', 'narrow') : [])];
+  }
+}
+
+/** Whether a kernel's module holds an op's WGSL (the conversions, sums and telemetry hold none). */
+export function hasOp(name: KernelName): boolean {
+  const module = KERNELS[name].module;
+  return module !== 'convert' && module !== 'tree_sum' && module !== 'telemetry';
+}
+
 /** The WGSL of a module: the op's file (when the module has one) between the preamble and the skeleton. */
 export function sourceOf(module: ModuleKind, op: AnyOp | undefined, width: 1 | 4): ShaderSource {
   switch (module) {

@@ -502,6 +502,24 @@ export const badInputs: readonly BadInput[] = [
     call: (a) => a.backwardInto('glu' as OpName, { x: a.tensor([1, 2]), dy: a.tensor([1]), dx: a.tensor([1, 2]) }),
   },
   {
+    what: 'warmup: an op name it does not know',
+    error: InvalidArgumentError,
+    argument: 'ops[1]',
+    call: (a) => a.warmup(['relu', 'rleu']),
+  },
+  {
+    what: 'warmup: ops that is not an array',
+    error: InvalidArgumentError,
+    argument: 'ops',
+    call: (a) => a.warmup('relu' as never),
+  },
+  {
+    what: 'warmup: an f16 option that is not a boolean',
+    error: InvalidArgumentError,
+    argument: 'options.f16',
+    call: (a) => a.warmup(['relu'], { f16: 'yes' as never }),
+  },
+  {
     what: 'prelu given to an elementwise-only call (forwardInto)',
     error: InvalidArgumentError,
     argument: 'op',

@@ -106,4 +106,17 @@ export const familyCases: readonly ConformanceCase[] = [
       cpu.dispose();
     },
   },
+  {
+    name: "warmup: compiles a model's ops (every op by default, f16 too) and the calls after it give the same bits as before it",
+    async run({ acts }) {
+      const x = acts.tensor(mixed(64, 41), [8, 8]);
+      const before = await acts.forward('swiglu', x).read();
+      await acts.warmup(['gelu', 'swiglu', 'logSoftmax', 'prelu', 'clamp'], { f16: true, layers: true });
+      await acts.warmup();
+      expectBits('swiglu after warmup', await acts.forward('swiglu', x).read(), bitsOf(before), { x: mixed(64, 41) });
+      const y = await acts.forward('logSoftmax', x).read();
+      assert(y.length === 64 && y.every((v) => v <= 0 || Number.isNaN(v)), 'logSoftmax after warmup gives log-probabilities');
+      x.dispose();
+    },
+  },
 ];
