@@ -138,21 +138,6 @@ export class Activations {
   }
 
   /**
-   * Runs `fn` (synchronous) and submits everything it encoded once, when it returns: its ops,
-   * layers and copies go into one command encoder, in one compute pass where they can, under one
-   * error scope, instead of a submit (and a scope, a round trip in browsers) each. Results are the
-   * same bits. A `read()` inside submits what was encoded so far; buffers freed inside are reused
-   * only after the submit; very long batches are submitted in slices of 256 ops. Work given your
-   * `{ encoder }` still goes there. Nested batches join the outer one. On the CPU backend `fn`
-   * just runs. Returns what `fn` returns; if `fn` throws, what it encoded is still submitted.
-   *
-   * @example
-   * const y = acts.batch(() => {
-   *   const h = layer1.forwardBias(x, b1);
-   *   return layer2.forwardBias(h, b2);
-   * });
-   */
-  /**
    * Compiles the kernels that `ops` (default: every op) run forward and backward, in parallel and
    * off the calling thread where the platform can (`createComputePipelineAsync`), so a model's
    * first step does not wait for them; `{ f16: true }` adds the f16 kernels, `{ layers: true }`
@@ -181,6 +166,21 @@ export class Activations {
     await this.#rt.backend.warmup(defs, { f16, layers });
   }
 
+  /**
+   * Runs `fn` (synchronous) and submits everything it encoded once, when it returns: its ops,
+   * layers and copies go into one command encoder, in one compute pass where they can, under one
+   * error scope, instead of a submit (and a scope, a round trip in browsers) each. Results are the
+   * same bits. A `read()` inside submits what was encoded so far; buffers freed inside are reused
+   * only after the submit; very long batches are submitted in slices of 256 ops. Work given your
+   * `{ encoder }` still goes there. Nested batches join the outer one. On the CPU backend `fn`
+   * just runs. Returns what `fn` returns; if `fn` throws, what it encoded is still submitted.
+   *
+   * @example
+   * const y = acts.batch(() => {
+   *   const h = layer1.forwardBias(x, b1);
+   *   return layer2.forwardBias(h, b2);
+   * });
+   */
   batch<T>(fn: () => T): T {
     this.#rt.checkLive();
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', describe(fn));
