@@ -2,7 +2,8 @@
 // and b (the second), y = a * gate(b), as PyTorch's GLU and the GLU-variant papers (Shazeer
 // 2020). The gate is an elementwise op of the registry, run by its own CPU kernels here and its
 // own WGSL on the GPU (shaders/gated.wgsl), so y for a = 1 is forward(gate, b) bit for bit.
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
+import { axisIndex, sizeOf } from './axis.js';
 import type { ElementwiseOp, GatedOp } from './define.js';
 
 /** x seen as [outer, 2 * half, inner] around the axis, and y's shape. */
@@ -17,21 +18,15 @@ export interface Gating {
 
 /** Checks the gated ops' `axis` (default -1, the last) against x's shape: its size must be even. */
 export function gating(xShape: readonly number[], axis: unknown = -1, argument = 'attrs.axis'): Gating {
-  const rank = xShape.length;
-  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    const range = rank ? `from ${-rank} to ${rank - 1}` : 'none (x is a scalar: give it a dimension to split)';
-    throw new InvalidArgumentError(argument, `an axis of x, ${range} (x has ${rank} dimension${rank === 1 ? '' : 's'})`, describe(axis));
-  }
-  const at = axis < 0 ? axis + rank : axis;
+  const at = axisIndex(xShape.length, axis, argument);
   const size = xShape[at]!;
   if (size % 2 !== 0) {
     throw new InvalidArgumentError('x', `an even size along axis ${at}, which splits into halves a and b`, `shape [${xShape.join(', ')}]`);
   }
-  const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
   return {
-    outer: product(xShape.slice(0, at)),
+    outer: sizeOf(xShape.slice(0, at)),
     half: size / 2,
-    inner: product(xShape.slice(at + 1)),
+    inner: sizeOf(xShape.slice(at + 1)),
     outShape: xShape.map((d, i) => (i === at ? size / 2 : d)),
   };
 }

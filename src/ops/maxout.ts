@@ -2,6 +2,7 @@ import wgsl from '../../shaders/activations/maxout.wgsl?raw';
 import { bits, isNanBits, orderedKey } from '../numerics/bits.js';
 import { InvalidArgumentError, describe } from '../errors.js';
 import { optionsObject } from '../options.js';
+import { axisIndex, sizeOf } from './axis.js';
 import type { GroupedOp } from './define.js';
 
 /** x seen as [outer, groups * pieces, inner] around the axis, and y's shape. */
@@ -24,25 +25,16 @@ export function maxoutGrouping(xShape: readonly number[], options: unknown): Gro
   if (typeof pieces !== 'number' || !Number.isInteger(pieces) || pieces < 1) {
     throw new InvalidArgumentError('options.pieces', 'a positive integer (entries per group)', describe(pieces));
   }
-  const rank = xShape.length;
-  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new InvalidArgumentError(
-      'options.axis',
-      `an axis of x, from ${-rank} to ${rank - 1} (x has ${rank} dimension${rank === 1 ? '' : 's'})`,
-      describe(axis),
-    );
-  }
-  const at = axis < 0 ? axis + rank : axis;
+  const at = axisIndex(xShape.length, axis, 'options.axis');
   const size = xShape[at]!;
   if (size % pieces !== 0) {
     throw new InvalidArgumentError('options.pieces', `a divisor of x's size along axis ${at}, ${size}`, String(pieces));
   }
-  const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
   return {
-    outer: product(xShape.slice(0, at)),
+    outer: sizeOf(xShape.slice(0, at)),
     groups: size / pieces,
     pieces,
-    inner: product(xShape.slice(at + 1)),
+    inner: sizeOf(xShape.slice(at + 1)),
     outShape: xShape.map((d, i) => (i === at ? size / pieces : d)),
   };
 }

@@ -5,7 +5,7 @@
 // the CPU gives the GPU's bits and every run the same bits.
 import softmaxWgsl from '../../shaders/activations/softmax.wgsl?raw';
 import logSoftmaxWgsl from '../../shaders/activations/log-softmax.wgsl?raw';
-import { InvalidArgumentError, describe } from '../errors.js';
+import { axisIndex, sizeOf } from './axis.js';
 import { bits, isNanBits, orderedKey } from '../numerics/bits.js';
 import {
   detDiv,
@@ -31,15 +31,9 @@ export interface RowLayout {
 
 /** Checks the `axis` (default -1, the last) against x's shape. */
 export function rowLayout(xShape: readonly number[], axis: unknown = -1, argument = 'attrs.axis'): RowLayout {
-  const rank = xShape.length;
-  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    const range = rank ? `from ${-rank} to ${rank - 1}` : 'none (x is a scalar: give it a dimension)';
-    throw new InvalidArgumentError(argument, `an axis of x, ${range} (x has ${rank} dimension${rank === 1 ? '' : 's'})`, describe(axis));
-  }
-  const at = axis < 0 ? axis + rank : axis;
-  const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
-  const inner = product(xShape.slice(at + 1));
-  return { rows: product(xShape.slice(0, at)) * inner, len: xShape[at]!, inner };
+  const at = axisIndex(xShape.length, axis, argument);
+  const inner = sizeOf(xShape.slice(at + 1));
+  return { rows: sizeOf(xShape.slice(0, at)) * inner, len: xShape[at]!, inner };
 }
 
 /**

@@ -8,6 +8,7 @@ import { getOp, lookupOp, type GatedOp } from '../../src/ops/registry.js';
 import { check } from '../conformance/ops.js';
 import type { AttrValues, OpSpec } from '../ops/op-spec.js';
 import { assert, expectBits } from './compare.js';
+import { checkLayerEncoder } from './layer-encoder.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, fromBits, randomFloats, rng } from './float.js';
 import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import type { ConformanceCase } from '../conformance/relu.js';
@@ -358,17 +359,7 @@ export function gatedCases(
         const dxCall = acts.backward(name, { x, dy }, { ...attrs, axis: 1 } as never);
         expectBits(`${name} layer y`, await y.read(), bitsOf(await yCall.read()), {});
         expectBits(`${name} layer dx`, await dx.read(), bitsOf(await dxCall.read()), {});
-        // On WebGPU, the same through the caller's encoder: nothing runs until the caller submits.
-        if (acts.device) {
-          const encoder = acts.device.createCommandEncoder();
-          const ye = layer.forward(x, { encoder });
-          const dxe = layer.backward(dy, { encoder });
-          acts.device.queue.submit([encoder.finish()]);
-          expectBits(`${name} layer y through an encoder`, await ye.read(), bitsOf(await yCall.read()), {});
-          expectBits(`${name} layer dx through an encoder`, await dxe.read(), bitsOf(await dxCall.read()), {});
-          ye.dispose();
-          dxe.dispose();
-        }
+        await checkLayerEncoder(acts, name, layer, x, dy, yCall, dxCall);
         layer.dispose();
         for (const t of [x, dy, y, dx, yCall, dxCall]) t.dispose();
       },

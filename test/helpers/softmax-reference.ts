@@ -9,6 +9,7 @@ import { rowLayout } from '../../src/ops/softmax.js';
 import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import type { ConformanceCase } from '../conformance/relu.js';
 import { assert, expectBits } from './compare.js';
+import { checkLayerEncoder } from './layer-encoder.js';
 import { bitsOf, fromBits, randomFloats, rng } from './float.js';
 
 /** f32's ULP at |v| (2^-149 at and below the subnormals). */
@@ -298,17 +299,7 @@ export function rowCases(name: SoftmaxName, examples: readonly RowExample[]): Co
         const dxCall = acts.backward(name, { y: yCall, dy }, { axis: 1 });
         expectBits(`${name} layer y`, await y.read(), bitsOf(await yCall.read()), {});
         expectBits(`${name} layer dx`, await dx.read(), bitsOf(await dxCall.read()), {});
-        // On WebGPU, the same through the caller's encoder: nothing runs until the caller submits.
-        if (acts.device) {
-          const encoder = acts.device.createCommandEncoder();
-          const ye = layer.forward(x, { encoder });
-          const dxe = layer.backward(dy, { encoder });
-          acts.device.queue.submit([encoder.finish()]);
-          expectBits(`${name} layer y through an encoder`, await ye.read(), bitsOf(await yCall.read()), {});
-          expectBits(`${name} layer dx through an encoder`, await dxe.read(), bitsOf(await dxCall.read()), {});
-          ye.dispose();
-          dxe.dispose();
-        }
+        await checkLayerEncoder(acts, name, layer, x, dy, yCall, dxCall);
         layer.dispose();
         for (const t of [x, dy, y, dx, yCall, dxCall]) t.dispose();
       },
