@@ -143,15 +143,27 @@ function cases(n) {
 export const ROUND_BUDGET_MS = 20_000;
 /** The fewest rounds a case gets, however slow. */
 export const MIN_ROUNDS = 3;
+/** How long the fastest contender's batch lasts at least (where `batch` allows). */
+export const BATCH_MS = 100;
 
 /**
- * Times the contenders round-robin: rounds of one timed batch of `batch` calls each (the first
- * round also warms each up with one untimed batch; `setup` runs untimed before each batch).
- * `reps` rounds, or as many as fit in ROUND_BUDGET_MS after the first (at least MIN_ROUNDS):
- * SwiftShader takes seconds a call for some of these at 2^22. Returns one timing per contender,
- * its `reps` the rounds run.
+ * Times the contenders round-robin. First each runs one untimed call (compile, page in, and a
+ * probe of its speed); the batch is then as many calls as make the fastest contender's batch
+ * last BATCH_MS, at most `batch` (the same for all: SwiftShader takes seconds a call for some of
+ * these, where batchFor's count would take minutes). Then rounds of one timed batch each, the
+ * first round also warming each up with one untimed batch (`setup` runs untimed before each
+ * batch): `reps` rounds, or as many as fit in ROUND_BUDGET_MS after the first (at least
+ * MIN_ROUNDS). Returns one timing per contender, its `reps` the rounds run.
  */
-async function roundRobin(contenders, { batch, reps }) {
+async function roundRobin(contenders, { batch: most, reps }) {
+  let fastest = Infinity;
+  for (const c of contenders) {
+    await c.setup?.(1);
+    const t0 = performance.now();
+    await c.run(1);
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  const batch = Math.max(1, Math.min(most, Math.ceil(BATCH_MS / fastest)));
   const times = contenders.map(() => []);
   let rounds = reps;
   for (let round = 0; round < rounds; round++) {
