@@ -89,7 +89,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   const cpu = await createActivations({ backend: 'cpu' });
   const cpuJs = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
   notes.push(
-    `CPU backend kernels: ${cpu.cpuKernels}${cpu.cpuKernelsReason ? ` (${cpu.cpuKernelsReason})` : ''}; the (js kernels) rows run the plain JS reference kernels.`,
+    `CPU backend kernels: ${cpu.cpuKernels}${cpu.cpuKernelsReason ? ` (${cpu.cpuKernelsReason})` : ''}${all ? '; the (js kernels) rows run the plain JS reference kernels' : ''}.`,
   );
   // The tfjs backends that start, for the swiglu and softmax rows (the relu rows check again per size).
   const tfjsBackends = [];
@@ -207,7 +207,9 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
       },
       tfjsWasm: { simd, threads: wasmThreads },
       environment: [
-        `adapter: ${adapter}${gpuReason ? ` (${gpuReason})` : ''}, Dawn via webgpu ${version('webgpu')}; ${vulkan}`,
+        all
+          ? `adapter: ${adapter}${gpuReason ? ` (${gpuReason})` : ''}, Dawn via webgpu ${version('webgpu')}; ${vulkan}`
+          : `CPU only: ${gpuReason}`,
         `Node ${process.version}, ${process.platform} ${process.arch}, ${new Date().toISOString().slice(0, 10)}`,
         `tfjs-core ${tf.version_core}, tfjs-backend-cpu ${version('@tensorflow/tfjs-backend-cpu')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')} (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
       ],
@@ -215,7 +217,9 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
         ...notes,
         'tfjs-cpu and tfjs-wasm rows time op + dispose (their kernels run synchronously inside the call), inputs made outside the timed loop.',
         `tfjs-wasm runs ${wasmThreads === 1 ? 'single-threaded: tfjs finds no multithreading support in Node' : `${wasmThreads} threads`}.`,
-        'The layer rows allocate their outputs (and the forward its mask) per call; compare them with the allocating rows.',
+        ...(all
+          ? ['The layer rows allocate their outputs (and the forward its mask) per call; compare them with the allocating rows.']
+          : []),
       ],
     },
     rows,

@@ -21,6 +21,7 @@
 //
 // The contenders are listed in bench/node-bench.mjs and bench/browser/page.ts.
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { addRatios, markdown, writeResult } from './report.mjs';
 
@@ -52,9 +53,16 @@ const config = {
 };
 
 const t0 = performance.now();
+/** The 1, 5 and 15 minute load averages, for the record: the machine may be shared. */
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(', ');
+const loadAtStart = load();
 /** Prints a result and writes its files. */
 function report(result, prefix) {
   addRatios(result.rows);
+  result.meta.environment.push(`load average (1, 5, 15 min): ${loadAtStart} when the bench started, ${load()} when this part ended`);
   console.log(`\n${markdown(result)}`);
   const base = writeResult(root, result, { quick, prefix, ...(only ? { name: only } : {}) });
   console.log(`wrote ${base}.md and .json`);
