@@ -68,7 +68,9 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     gpuReason = `only the ${only} rows: no GPU rows`;
   } else {
     try {
-      const { create } = await import('webgpu');
+      const { create, globals } = await import('webgpu');
+      // WebGPU's enums (GPUBufferUsage, ...) as globals, as in a browser: fusion.mjs uses them.
+      Object.assign(globalThis, globals);
       acts = await createActivations({ backend: 'webgpu', gpu: create([]) });
     } catch (e) {
       gpuReason = `no WebGPU in Node (${e instanceof Error ? e.message : String(e)}); GPU rows skipped`;
