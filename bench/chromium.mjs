@@ -36,7 +36,7 @@ function chromiumFlags(systemVulkan) {
 }
 
 /** Runs the page's bench and returns its result ({ meta, rows }), with the browser's version added. */
-export async function runChromiumBench({ root, sizes, reps, overheadCalls, systemVulkan, log }) {
+export async function runChromiumBench({ root, sizes, reps, overheadCalls, systemVulkan, log, only }) {
   const server = await createServer({
     configFile: false,
     root,
@@ -65,7 +65,12 @@ export async function runChromiumBench({ root, sizes, reps, overheadCalls, syste
       if (!msg.text().startsWith('[vite]')) log(`[chromium] ${msg.text()}`);
     });
     page.on('pageerror', (err) => log(`[chromium] page error: ${String(err)}`));
-    const query = new URLSearchParams({ sizes: sizes.join(','), reps: String(reps), calls: String(overheadCalls) });
+    const query = new URLSearchParams({
+      sizes: sizes.join(','),
+      reps: String(reps),
+      calls: String(overheadCalls),
+      ...(only ? { only } : {}),
+    });
     await page.goto(`${origin}/bench/browser/index.html?${query}`);
     // Poll rather than waitForFunction: a long run would outlast puppeteer's protocol timeout.
     const deadline = Date.now() + 20 * 60_000;

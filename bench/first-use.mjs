@@ -9,7 +9,8 @@
 //                  that later runs compare with (ratio columns)
 // --system-vulkan  the system's Vulkan drivers as they are (else SwiftShader, as node-bench.mjs)
 //
-// For every op of the registry, and prelu and maxout: (a) createActivations({ backend: 'webgpu' })
+// For every op of the registry (elementwise, their WebNN/ONNX variants, prelu, maxout, the gated
+// units, softmax and logSoftmax): (a) createActivations({ backend: 'webgpu' })
 // on a new device, (b) from there to the first forward on 1024 elements and its read() resolving,
 // (c) then the first backward and its read(). Nothing is shared between ops: each gets its own
 // device, disposed after. Each round runs in a child process of its own, which first warms up
@@ -47,8 +48,9 @@ export async function runFirstUse({ root, dist = resolve(root, 'dist'), quick = 
       : existsSync(SWIFTSHADER_ICD)
         ? `VK_ICD_FILENAMES=${(env.VK_ICD_FILENAMES = SWIFTSHADER_ICD)} (SwiftShader)`
         : 'system Vulkan drivers (no SwiftShader found)';
-  const { opNames } = await import(pathToFileURL(resolve(dist, 'index.js')).href);
-  const ops = [...opNames, 'prelu', 'maxout'];
+  const { gatedNames, opNames, opVariants } = await import(pathToFileURL(resolve(dist, 'index.js')).href);
+  // Every name forward/backward take: the variants run their op's kernels under other defaults.
+  const ops = [...opNames, ...Object.keys(opVariants), 'prelu', 'maxout', ...gatedNames, 'softmax', 'logSoftmax'];
   const rounds = quick ? 3 : 9;
   const runs = [];
   for (let round = 0; round < rounds; round++) {
@@ -127,7 +129,9 @@ const times = (v) => (v === undefined ? '' : `${v.toFixed(2)}×`);
 export function firstUseMarkdown(result) {
   const { meta, rows } = result;
   const compare = rows.some((r) => r.beforeForwardMs !== undefined);
-  const sum = (key) => rows.reduce((s, r) => s + (r[key] ?? 0), 0);
+  const sum = (key, of = rows) => of.reduce((s, r) => s + (r[key] ?? 0), 0);
+  // The ratios of the total compare only the ops the baseline has.
+  const had = rows.filter((r) => r.beforeForwardMs !== undefined);
   const total = {
     op: '**all ops**',
     createMs: sum('createMs'),
@@ -137,8 +141,8 @@ export function firstUseMarkdown(result) {
       ? {
           beforeForwardMs: sum('beforeForwardMs'),
           beforeBackwardMs: sum('beforeBackwardMs'),
-          forwardRatio: sum('beforeForwardMs') / sum('forwardMs'),
-          backwardRatio: sum('beforeBackwardMs') / sum('backwardMs'),
+          forwardRatio: sum('beforeForwardMs') / sum('forwardMs', had),
+          backwardRatio: sum('beforeBackwardMs') / sum('backwardMs', had),
         }
       : {}),
   };
@@ -152,10 +156,10 @@ export function firstUseMarkdown(result) {
     ...meta.environment.map((e) => `- ${e}`),
     '',
     `Median over ${meta.rounds} round${meta.rounds === 1 ? '' : 's'}, each in its own process (warmed up on a device of its own), ops in a shuffled order, every op on a new device.`,
-    `**create**: createActivations({ backend: 'webgpu' }). **forward**: from there to the first forward on ${meta.n} elements and its read() resolving (upload, WGSL module and pipeline compile, dispatch, readback). **backward**: then the first backward and its read() (prelu: dx and dalpha; maxout: dx).`,
+    `**create**: createActivations({ backend: 'webgpu' }). **forward**: from there to the first forward on ${meta.n} elements and its read() resolving (upload, WGSL module and pipeline compile, dispatch, readback). **backward**: then the first backward and its read() (prelu: dx and dalpha; maxout: dx; gated units: dx from x and a dy of y's shape; softmax and logSoftmax: dx from y).`,
     ...(compare
       ? [
-          `**before** columns: bench/results/first-use-before.json (${meta.before.date.slice(0, 10)}, ${meta.before.rounds} rounds, ${meta.before.dist}); **×** is before ÷ now: above 1, first use is faster now.`,
+          `**before** columns: bench/results/first-use-before.json (${meta.before.date.slice(0, 10)}, ${meta.before.rounds} rounds, ${meta.before.dist}); **×** is before ÷ now: above 1, first use is faster now. The total's **×** compares only the ops the baseline has.`,
         ]
       : []),
     '',
@@ -265,7 +269,8 @@ async function childMain({ dist, order }) {
       const y = keep(acts.forward(op, x));
       await y.read();
       forward = performance.now();
-      await keep(acts.backward(op, { x, y, dy: x })).read();
+      // dy has y's shape (half of x's for the gated units); softmax's backward reads y, the rest x.
+      await keep(acts.backward(op, { x, y, dy: y.length === x.length ? x : y })).read();
       backward = performance.now();
     }
     const info = acts.adapterInfo;

@@ -19,11 +19,16 @@
 // Per-op overhead: 1000 relu calls on 1024 elements, until the queue drains.
 // Fused epilogue (bench/fusion.mjs): a vec4 matmul with relu or gelu applied in its epilogue
 //   (wgslFunctions) against the same matmul then acts.forwardInto, and the matmul alone.
+// SwiGLU and softmax (bench/swiglu-softmax.mjs), 2^14 to 2^22: our CPU backend's forward and
+//   backward against tfjs-cpu and tfjs-wasm composing the same from their ops, round-robin.
+//
+// `only: 'swiglu-softmax'` (run.mjs --swiglu-softmax) runs those rows alone, without a GPU.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fusionRows } from './fusion.mjs';
 import { gpuRows, overheadRows, plainKernel } from './ours.mjs';
+import { checkNote, swigluSoftmaxRows, swigluSoftmaxSizes } from './swiglu-softmax.mjs';
 import { batchFor, benchData, measure, row } from './timing.mjs';
 
 /** Chromium's SwiftShader Vulkan driver (as in test/helpers/node-gpu.ts). */
@@ -33,7 +38,8 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
  * Runs the Node bench. `systemVulkan`: use the system's Vulkan drivers as they are; otherwise,
  * when neither VK_ICD_FILENAMES nor VK_DRIVER_FILES is set, point Dawn at SwiftShader.
  */
-export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVulkan, log }) {
+export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVulkan, log, only }) {
+  const all = only === undefined;
   const vulkan = systemVulkan
     ? 'system Vulkan drivers (--system-vulkan)'
     : process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES
@@ -58,13 +64,19 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   // The GPU, if Dawn finds an adapter; the CPU rows run either way.
   let acts;
   let gpuReason;
-  try {
-    const { create } = await import('webgpu');
-    acts = await createActivations({ backend: 'webgpu', gpu: create([]) });
-  } catch (e) {
-    gpuReason = `no WebGPU in Node (${e instanceof Error ? e.message : String(e)}); GPU rows skipped`;
-    notes.push(gpuReason);
-    log(gpuReason);
+  if (!all) {
+    gpuReason = `only the ${only} rows: no GPU rows`;
+  } else {
+    try {
+      const { create, globals } = await import('webgpu');
+      // WebGPU's enums (GPUBufferUsage, ...) as globals, as in a browser: fusion.mjs uses them.
+      Object.assign(globalThis, globals);
+      acts = await createActivations({ backend: 'webgpu', gpu: create([]) });
+    } catch (e) {
+      gpuReason = `no WebGPU in Node (${e instanceof Error ? e.message : String(e)}); GPU rows skipped`;
+      notes.push(gpuReason);
+      log(gpuReason);
+    }
   }
   const info = acts?.adapterInfo;
   const adapter = acts ? [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter' : 'no gpu';
@@ -79,9 +91,33 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   const cpu = await createActivations({ backend: 'cpu' });
   const cpuJs = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
   notes.push(
-    `CPU backend kernels: ${cpu.cpuKernels}${cpu.cpuKernelsReason ? ` (${cpu.cpuKernelsReason})` : ''}; the (js kernels) rows run the plain JS reference kernels.`,
+    `CPU backend kernels: ${cpu.cpuKernels}${cpu.cpuKernelsReason ? ` (${cpu.cpuKernelsReason})` : ''}${all ? '; the (js kernels) rows run the plain JS reference kernels' : ''}.`,
   );
-  for (const n of sizes) {
+  // The tfjs backends that start, for the swiglu and softmax rows (the relu rows check again per size).
+  const tfjsBackends = [];
+  for (const backend of ['cpu', 'wasm']) if (await tf.setBackend(backend)) tfjsBackends.push(backend);
+  const gatedSizes = swigluSoftmaxSizes(sizes);
+  const checks = [];
+  const checkedCases = new Set();
+  for (const n of all ? sizes : gatedSizes) {
+    if (gatedSizes.includes(n)) {
+      await swigluSoftmaxRows({
+        n,
+        ours: { prefix: 'cpu ', acts: cpu, drain: async () => {} },
+        libraries: tfjsBackends.map((backend) => ({
+          name: `tfjs-${backend}`,
+          tf,
+          drain: async () => {},
+          use: () => tf.setBackend(backend),
+        })),
+        opts: { batch: batchFor(n), reps },
+        add: (name, bytes, t, against, note) => rows.push(row('swiglu-softmax', name, n, bytes, t, against, note)),
+        checkedCases,
+        checked: (name, error) => checks.push({ name, error }),
+      });
+      log(`node: swiglu and softmax at n=2^${Math.log2(n)} done`);
+      if (!all) continue;
+    }
     const data = benchData(n);
     const batch = batchFor(n);
     const opts = { batch, reps };
@@ -129,6 +165,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     log(`node: n=2^${Math.log2(n)} done`);
   }
 
+  if (checks.length) notes.push(checkNote(checks));
   if (acts) {
     await workgroupSweep({ acts, createActivations, reps, rows });
     log('node: workgroup sweep done');
@@ -172,7 +209,9 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
       },
       tfjsWasm: { simd, threads: wasmThreads },
       environment: [
-        `adapter: ${adapter}${gpuReason ? ` (${gpuReason})` : ''}, Dawn via webgpu ${version('webgpu')}; ${vulkan}`,
+        all
+          ? `adapter: ${adapter}${gpuReason ? ` (${gpuReason})` : ''}, Dawn via webgpu ${version('webgpu')}; ${vulkan}`
+          : `CPU only: ${gpuReason}`,
         `Node ${process.version}, ${process.platform} ${process.arch}, ${new Date().toISOString().slice(0, 10)}`,
         `tfjs-core ${tf.version_core}, tfjs-backend-cpu ${version('@tensorflow/tfjs-backend-cpu')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')} (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
       ],
@@ -180,7 +219,9 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
         ...notes,
         'tfjs-cpu and tfjs-wasm rows time op + dispose (their kernels run synchronously inside the call), inputs made outside the timed loop.',
         `tfjs-wasm runs ${wasmThreads === 1 ? 'single-threaded: tfjs finds no multithreading support in Node' : `${wasmThreads} threads`}.`,
-        'The layer rows allocate their outputs (and the forward its mask) per call; compare them with the allocating rows.',
+        ...(all
+          ? ['The layer rows allocate their outputs (and the forward its mask) per call; compare them with the allocating rows.']
+          : []),
       ],
     },
     rows,

@@ -33,8 +33,11 @@ const STYLE = {
 };
 const role = (r) => (r.ours ? 'ours' : /^(tfjs|ort)-/.test(r.name) ? 'library' : 'baseline');
 const seriesName = (r) => `${r.section}: ${r.name}`;
-/** The throughput rows: not the per-op overhead, nor the workgroup sweep (two sizes, in its own table). */
-const plotted = (r) => r.section !== 'overhead' && r.section !== 'workgroup' && r.section !== 'fusion';
+/**
+ * The throughput rows: not the per-op overhead, nor the workgroup sweep (two sizes), the fused
+ * epilogue or swiglu and softmax (each in a table of its own).
+ */
+const plotted = (r) => !['overhead', 'workgroup', 'fusion', 'swiglu-softmax'].includes(r.section);
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The newest result (by meta.date) in bench/results for Node (chromium false) or Chromium. */
@@ -45,7 +48,9 @@ function newest(dir, { quick, chromium }) {
     if (f.replace(/^quick-/, '').startsWith('chromium-') !== chromium) continue;
     try {
       const r = JSON.parse(readFileSync(resolve(dir, f), 'utf8'));
-      if (r.meta?.date && Array.isArray(r.rows) && (!best || r.meta.date > best.meta.date)) best = r;
+      // Only results with throughput rows: not first-use.json, nor the swiglu-softmax-only runs.
+      const throughput = Array.isArray(r.rows) && r.rows.some((row) => plotted(row) && row.gelemPerS > 0);
+      if (r.meta?.date && throughput && (!best || r.meta.date > best.meta.date)) best = r;
     } catch {
       // not a result file
     }

@@ -2,6 +2,7 @@
 // itself is bench/timing.mjs, which the Chromium page imports too.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SWIGLU_WIDTH } from './swiglu-softmax.mjs';
 
 /** Fills `ratio` on every row that names a row to compare with. */
 export function addRatios(rows) {
@@ -30,7 +31,8 @@ const THROUGHPUT_HEAD = [
  */
 export function markdown(result) {
   const { meta, rows } = result;
-  const through = rows.filter((r) => r.section !== 'overhead' && r.section !== 'workgroup' && r.section !== 'fusion');
+  const through = rows.filter((r) => !['overhead', 'workgroup', 'fusion', 'swiglu-softmax'].includes(r.section));
+  const gated = rows.filter((r) => r.section === 'swiglu-softmax');
   const sweep = rows.filter((r) => r.section === 'workgroup');
   const fusion = rows.filter((r) => r.section === 'fusion');
   const overhead = rows.filter((r) => r.section === 'overhead');
@@ -43,12 +45,19 @@ export function markdown(result) {
     "**ours ×** is this row's median time over the median of our row named in **against** at the same size: above 1, ours is faster.",
     'GB/s counts the bytes an ideal implementation moves (read x, write y: 8 bytes an element, 4 in f16; backward from x: 12; from the 1-bit mask: 8.125).',
     '',
-    '## Throughput',
-    '',
-    ...THROUGHPUT_HEAD,
-    ...through.map(throughputRow),
-    '',
   ];
+  if (through.length) lines.push('## Throughput', '', ...THROUGHPUT_HEAD, ...through.map(throughputRow), '');
+  if (gated.length) {
+    lines.push(
+      '## SwiGLU and softmax',
+      '',
+      `Ours against TensorFlow.js composing the same from its own ops (bench/swiglu-softmax.mjs), on the same shapes: swiglu's x is [elements / ${SWIGLU_WIDTH}, ${SWIGLU_WIDTH}], softmax's x [elements / L, L] along the last axis. Every call allocates its output and disposes it; the contenders of a case are timed round-robin, one batch each per round, after one warm-up call and one warm-up batch each. A batch is as many calls as make the fastest contender's batch last 100 ms (at most the run's batch for the size; the JSON gives each row's batch), and a case whose round takes over 20 s gets fewer rounds (at least 3; the note says how many). tfjs swiglu: split, mul(a, mul(b, sigmoid(b))); its gradient: the same split and sigmoid, concat of dy·b·s and dy·a·s·(1 + b(1 − s)), from x and dy as ours; softmax: tf.softmax; its gradient: tfjs-core's registered Softmax gradient from y and dy. GB/s: swiglu forward 6 bytes an element of x, backward 10; softmax 8 and 12.`,
+      '',
+      ...THROUGHPUT_HEAD,
+      ...gated.map(throughputRow),
+      '',
+    );
+  }
   if (sweep.length) {
     lines.push(
       '## Workgroup size',
@@ -96,10 +105,10 @@ export const slug = (name) =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '') || 'adapter';
 
-/** Writes bench/results/<prefix><slug>.{md,json} and returns the base path. */
-export function writeResult(root, result, { quick, prefix = '' }) {
+/** Writes bench/results/<prefix><name, else the adapter's slug>.{md,json} and returns the base path. */
+export function writeResult(root, result, { quick, prefix = '', name = slug(result.meta.adapter) }) {
   mkdirSync(resolve(root, 'bench/results'), { recursive: true });
-  const base = resolve(root, `bench/results/${quick ? 'quick-' : ''}${prefix}${slug(result.meta.adapter)}`);
+  const base = resolve(root, `bench/results/${quick ? 'quick-' : ''}${prefix}${name}`);
   writeFileSync(`${base}.md`, markdown(result));
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   return base;

@@ -6,7 +6,7 @@
 // Compare speeds as ratios within one run: absolute numbers on software adapters (SwiftShader)
 // say little about real GPUs.
 //
-//   node bench/run.mjs [--quick] [--node-only | --browser-only] [--system-vulkan]
+//   node bench/run.mjs [--quick] [--node-only | --browser-only] [--system-vulkan] [--swiglu-softmax]
 //
 // --quick          two sizes, fewer reps, 3 first-use rounds; results go to bench/results/quick-*
 // --node-only      skip Chromium (also skipped, saying why, when there is no Chromium)
@@ -14,15 +14,20 @@
 // --system-vulkan  use the system's Vulkan drivers as they are (BENCH_VULKAN=system does the
 //                  same): Dawn is otherwise pointed at SwiftShader when VK_ICD_FILENAMES and
 //                  VK_DRIVER_FILES are unset, and Chromium is told to use SwiftShader
+// --swiglu-softmax only the swiglu and softmax rows (bench/swiglu-softmax.mjs): in Node our CPU
+//                  backend against tfjs-cpu and tfjs-wasm, in Chromium ours against tfjs-webgpu;
+//                  results go to bench/results/[chromium-]swiglu-softmax.{md,json} (and no
+//                  first-use times, no plot). npm run bench runs these rows with all the others
 //
 // The contenders are listed in bench/node-bench.mjs and bench/browser/page.ts.
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { addRatios, markdown, writeResult } from './report.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
-const known = ['--quick', '--node-only', '--browser-only', '--system-vulkan'];
+const known = ['--quick', '--node-only', '--browser-only', '--system-vulkan', '--swiglu-softmax'];
 for (const a of args) {
   if (!known.includes(a)) {
     console.error(`unknown option ${a}; options: ${known.join(' ')}`);
@@ -35,10 +40,12 @@ if (args.has('--node-only') && args.has('--browser-only')) {
 }
 const quick = args.has('--quick');
 const systemVulkan = args.has('--system-vulkan') || process.env.BENCH_VULKAN === 'system';
+const only = args.has('--swiglu-softmax') ? 'swiglu-softmax' : undefined;
 const config = {
   root,
   quick,
   systemVulkan,
+  only,
   sizes: quick ? [2 ** 10, 2 ** 18] : [2 ** 10, 2 ** 14, 2 ** 18, 2 ** 20, 2 ** 22, 2 ** 24],
   reps: quick ? 5 : 9,
   overheadCalls: 1000,
@@ -46,11 +53,18 @@ const config = {
 };
 
 const t0 = performance.now();
+/** The 1, 5 and 15 minute load averages, for the record: the machine may be shared. */
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(', ');
+const loadAtStart = load();
 /** Prints a result and writes its files. */
 function report(result, prefix) {
   addRatios(result.rows);
+  result.meta.environment.push(`load average (1, 5, 15 min): ${loadAtStart} when the bench started, ${load()} when this part ended`);
   console.log(`\n${markdown(result)}`);
-  const base = writeResult(root, result, { quick, prefix });
+  const base = writeResult(root, result, { quick, prefix, ...(only ? { name: only } : {}) });
   console.log(`wrote ${base}.md and .json`);
 }
 
@@ -62,7 +76,9 @@ if (!args.has('--browser-only')) {
   }
   const { runNodeBench } = await import('./node-bench.mjs');
   report(await runNodeBench(config), '');
+}
 
+if (!args.has('--browser-only') && !only) {
   // First use per op, each on a new device, in child processes of its own (bench/first-use.mjs).
   const { addBefore, firstUseMarkdown, readBefore, runFirstUse, writeFirstUse } = await import('./first-use.mjs');
   try {
@@ -99,9 +115,11 @@ if (!args.has('--node-only')) {
 }
 
 // The plot takes the newest Node and Chromium results of this mode, from this run or an earlier one.
-const { writePlot } = await import('./plot.mjs');
-const svg = writePlot(root, { quick });
-if (svg) console.log(`wrote ${svg}`);
+if (!only) {
+  const { writePlot } = await import('./plot.mjs');
+  const svg = writePlot(root, { quick });
+  if (svg) console.log(`wrote ${svg}`);
+}
 console.log(`bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 // Dawn keeps the process alive; leave once everything is written.
 process.exit(process.exitCode ?? 0);

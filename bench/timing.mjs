@@ -53,8 +53,9 @@ export function row(section, name, n, bytesMoved, t, against, note) {
   return {
     section,
     name,
-    // Our rows are named 'relu ...' (GPU) or 'cpu relu ...'; every other row is a baseline or another library.
-    ours: /^(cpu )?relu /.test(name),
+    // Our rows are named 'relu ...', 'swiglu ...', 'softmax ...' (GPU) or 'cpu relu ...' and so on;
+    // every other row is a baseline or another library.
+    ours: /^(cpu )?(relu|swiglu|softmax) /.test(name),
     n,
     medianMs: t.median,
     minMs: t.min,

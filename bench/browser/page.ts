@@ -14,6 +14,8 @@
 //   ort-webgpu Relu                    ONNX Runtime Web's WebGPU EP on a one-node Relu model, input
 //                                      from Tensor.fromGpuBuffer, output left as a GPU buffer
 // Per-op overhead: 1000 calls on 1024 elements, until the queue drains.
+// SwiGLU and softmax (bench/swiglu-softmax.mjs), 2^14 to 2^22: ours forward and backward against
+//   tfjs-webgpu composing the same from its ops, round-robin. `?only=swiglu-softmax`: only these.
 //
 // Every GPU row is timed until its device's queue drains: ours and ORT's onSubmittedWorkDone();
 // tfjs first ends its open pass and submits what it batched (as its readback does), then waits.
@@ -25,6 +27,7 @@ import { createActivations, type Activations } from '../../src/index.js';
 import { oneNodeModel } from '../../test/helpers/onnx-model.js';
 import plainWgsl from '../plain-relu.wgsl?raw';
 import { gpuRows, overheadRows, plainKernel, type PlainKernel } from '../ours.mjs';
+import { checkNote, swigluSoftmaxRows, swigluSoftmaxSizes, type Check } from '../swiglu-softmax.mjs';
 import { batchFor, benchData, measure, row, type Row, type Timing } from '../timing.mjs';
 
 interface BenchResult {
@@ -50,6 +53,8 @@ const params = new URLSearchParams(location.search);
 const SIZES = (params.get('sizes') ?? '1024,262144').split(',').map(Number);
 const REPS = Number(params.get('reps') ?? 5);
 const CALLS = Number(params.get('calls') ?? 1000);
+/** 'swiglu-softmax': only those rows. */
+const ONLY = params.get('only');
 
 const logEl = document.getElementById('log')!;
 function log(line: string): void {
@@ -59,7 +64,7 @@ function log(line: string): void {
 
 const rows: Row[] = [];
 const notes: string[] = [];
-type Section = 'gpu' | 'overhead';
+type Section = 'gpu' | 'overhead' | 'swiglu-softmax';
 function add(section: Section, name: string, n: number, bytes: number, t: Timing, against?: string, note?: string): void {
   rows.push(row(section, name, n, bytes, t, against, note));
 }
@@ -92,15 +97,17 @@ async function benchOurs(acts: Activations, plain: PlainKernel, n: number): Prom
   });
 }
 
+/** Waits for tfjs-webgpu's work: what getBufferData does before a readback (end the open pass, submit what tfjs has batched), then the queue. */
+async function tfjsDrain(backend: WebGPUBackend): Promise<void> {
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.submitQueue();
+  await backend.device.queue.onSubmittedWorkDone();
+}
+
 /** tfjs-webgpu: tf.relu and the Relu gradient on GPU tensors. */
 async function benchTfjs(backend: WebGPUBackend, n: number, batch: number, section: Section): Promise<void> {
-  // What getBufferData does before a readback: end the open pass, submit what tfjs has batched.
-  const drain = async () => {
-    backend.ensureCommandEncoderReady();
-    backend.endComputePassEncoder();
-    backend.submitQueue();
-    await backend.device.queue.onSubmittedWorkDone();
-  };
+  const drain = () => tfjsDrain(backend);
   const data = benchData(n);
   const x = tf.tensor1d(data);
   const dy = tf.tensor1d(data);
@@ -187,7 +194,23 @@ async function main(): Promise<BenchResult> {
   ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
   let ortFailed: string | undefined;
 
-  for (const n of SIZES) {
+  const gatedSizes = swigluSoftmaxSizes(SIZES);
+  const checks: Check[] = [];
+  const checkedCases = new Set<string>();
+  for (const n of ONLY ? gatedSizes : SIZES) {
+    if (gatedSizes.includes(n)) {
+      await swigluSoftmaxRows({
+        n,
+        ours: { prefix: '', acts, drain: () => acts.device!.queue.onSubmittedWorkDone() },
+        libraries: [{ name: 'tfjs-webgpu', tf, drain: () => tfjsDrain(tfBackend) }],
+        opts: { batch: batchFor(n), reps: REPS },
+        add: (name, bytes, t, against, note) => add('swiglu-softmax', name, n, bytes, t, against, note),
+        checkedCases,
+        checked: (name, error) => checks.push({ name, error }),
+      });
+      log(`chromium: swiglu and softmax at n=2^${Math.log2(n)} done`);
+      if (ONLY) continue;
+    }
     await benchOurs(acts, plain, n);
     await benchTfjs(tfBackend, n, batchFor(n), 'gpu');
     if (!ortFailed) {
@@ -202,19 +225,23 @@ async function main(): Promise<BenchResult> {
     log(`chromium: n=2^${Math.log2(n)} done`);
   }
 
-  // Per-op overhead: CALLS calls on 1024 elements, until the queue drains.
-  const n = 1024;
-  await overheadRows({
-    acts,
-    data: benchData(n),
-    n,
-    opts: { batch: CALLS, reps: REPS },
-    plain,
-    add: (name, bytes, t, against, note) => add('overhead', name, n, bytes, t, against, note),
-  });
-  await benchTfjs(tfBackend, n, CALLS, 'overhead');
-  if (!ortFailed) await benchOrt(n, CALLS, 'overhead');
-  log('chromium: per-op overhead done');
+  if (checks.length) notes.push(checkNote(checks));
+
+  if (!ONLY) {
+    // Per-op overhead: CALLS calls on 1024 elements, until the queue drains.
+    const n = 1024;
+    await overheadRows({
+      acts,
+      data: benchData(n),
+      n,
+      opts: { batch: CALLS, reps: REPS },
+      plain,
+      add: (name, bytes, t, against, note) => add('overhead', name, n, bytes, t, against, note),
+    });
+    await benchTfjs(tfBackend, n, CALLS, 'overhead');
+    if (!ortFailed) await benchOrt(n, CALLS, 'overhead');
+    log('chromium: per-op overhead done');
+  }
   acts.dispose();
 
   return {
