@@ -58,6 +58,20 @@ export function widened<T>(rt: Runtime, tensors: readonly (readonly [string, Ten
   }
 }
 
+/**
+ * The kinds' f16 path for one output: `run` (the kind's f32 front end) on exact f32 widenings of
+ * the named f16 tensors, its result rounded once to a new f16 tensor. Not into a caller's encoder.
+ */
+export function viaF32(
+  rt: Runtime,
+  encoder: GPUCommandEncoder | undefined,
+  tensors: readonly (readonly [string, Tensor<Dtype>])[],
+  run: (wide: Tensor[]) => Tensor<Dtype>,
+): Tensor<'f16'> {
+  refuseHalfEncoder(encoder);
+  return widened(rt, tensors, (wide) => narrow(rt, run(wide) as Tensor));
+}
+
 /** true for an f16 tensor (anything else goes on to the f32 path and its checks). */
 export function isHalf(t: unknown): t is Tensor<'f16'> {
   return t instanceof Tensor && (t as Tensor<Dtype>).dtype === 'f16';

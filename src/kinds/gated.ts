@@ -9,7 +9,7 @@ import { optionsObject } from '../options.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { GatedLayer } from '../layer/param-layers.js';
-import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from './common.js';
+import { attrsObject, isHalf, produce, viaF32 } from './common.js';
 
 /** The attributes every gated unit takes. */
 export interface GatedOptions {
@@ -46,8 +46,7 @@ export function gatedAttrs(op: GatedOp, attrs: unknown): GatedAttrs {
 /** y: x's shape with the axis halved, a * gate(b). */
 export function gatedForward(rt: Runtime, op: GatedOp, x: Tensor<Dtype>, attrs: GatedAttrs, encoder?: GPUCommandEncoder): Tensor<Dtype> {
   rt.checkLive();
-  if (isHalf(x)) refuseHalfEncoder(encoder);
-  if (isHalf(x)) return widened(rt, [['x', x]], ([wx]) => narrow(rt, gatedForward(rt, op, wx!, attrs) as Tensor));
+  if (isHalf(x)) return viaF32(rt, encoder, [['x', x]], ([wx]) => gatedForward(rt, op, wx!, attrs));
   const xs = rt.storage(x, 'x');
   const g = gating(x.shape, attrs.axis);
   const count = g.outer * g.half * g.inner;
@@ -63,12 +62,11 @@ export function gatedBackward(rt: Runtime, op: GatedOp, grads: unknown, attrs: G
   if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
   const { x, dy } = grads as { x: Tensor<Dtype>; dy: Tensor<Dtype> };
   if (isHalf(x)) {
-    refuseHalfEncoder(encoder);
     const names = [
       ['grads.x', x],
       ['grads.dy', dy],
     ] as const;
-    return widened(rt, names, ([wx, wdy]) => narrow(rt, gatedBackward(rt, op, { x: wx, dy: wdy }, attrs) as Tensor));
+    return viaF32(rt, encoder, names, ([wx, wdy]) => gatedBackward(rt, op, { x: wx, dy: wdy }, attrs));
   }
   const xs = rt.storage(x, 'grads.x');
   const ds = rt.storage(dy, 'grads.dy');

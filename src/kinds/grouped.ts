@@ -8,7 +8,7 @@ import { optionsObject } from '../options.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { MaxoutLayer } from '../layer/param-layers.js';
-import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from './common.js';
+import { attrsObject, isHalf, produce, viaF32 } from './common.js';
 
 /** Maxout's grouping: see Activations.maxout. */
 export interface MaxoutOptions {
@@ -21,8 +21,7 @@ export interface MaxoutOptions {
 /** y: each group's winner; the axis shrinks by `pieces`. */
 export function groupedForward(rt: Runtime, op: GroupedOp, x: Tensor<Dtype>, options: unknown, encoder?: GPUCommandEncoder): Tensor<Dtype> {
   rt.checkLive();
-  if (isHalf(x)) refuseHalfEncoder(encoder);
-  if (isHalf(x)) return widened(rt, [['x', x]], ([wx]) => narrow(rt, groupedForward(rt, op, wx!, options) as Tensor));
+  if (isHalf(x)) return viaF32(rt, encoder, [['x', x]], ([wx]) => groupedForward(rt, op, wx!, options));
   const xs = rt.storage(x, 'x');
   const g = maxoutGrouping(x.shape, options);
   const count = x.length / Math.max(1, g.pieces);
@@ -38,12 +37,11 @@ export function groupedBackward(rt: Runtime, op: GroupedOp, grads: unknown, opti
   if (typeof grads !== 'object' || grads === null) throw new InvalidArgumentError('grads', 'an object { x, dy }', describe(grads));
   const { x, dy } = grads as { x: Tensor<Dtype>; dy: Tensor<Dtype> };
   if (isHalf(x)) {
-    refuseHalfEncoder(encoder);
     const names = [
       ['grads.x', x],
       ['grads.dy', dy],
     ] as const;
-    return widened(rt, names, ([wx, wdy]) => narrow(rt, groupedBackward(rt, op, { x: wx, dy: wdy }, options) as Tensor));
+    return viaF32(rt, encoder, names, ([wx, wdy]) => groupedBackward(rt, op, { x: wx, dy: wdy }, options));
   }
   const xs = rt.storage(x, 'grads.x');
   const ds = rt.storage(dy, 'grads.dy');

@@ -10,7 +10,7 @@ import type { Dtype, Tensor } from '../tensor.js';
 import { PreluLayer } from '../layer/param-layers.js';
 import { maskStorage, withMask, type Mask } from '../layer/steps.js';
 import { optionsObject } from '../options.js';
-import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from './common.js';
+import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, viaF32, widened } from './common.js';
 
 /** Where PReLU's slopes go: see Activations.prelu. */
 export interface PreluOptions {
@@ -48,15 +48,11 @@ export function perChannelForward(
 ): Tensor<Dtype> {
   rt.checkLive();
   if (isHalf(x)) {
-    refuseHalfEncoder(encoder);
-    return widened(
-      rt,
-      [
-        ['x', x],
-        ['alpha', alpha],
-      ],
-      ([wx, wa]) => narrow(rt, perChannelForward(rt, op, wx!, wa!, options) as Tensor),
-    );
+    const names = [
+      ['x', x],
+      ['alpha', alpha],
+    ] as const;
+    return viaF32(rt, encoder, names, ([wx, wa]) => perChannelForward(rt, op, wx!, wa!, options));
   }
   const xs = rt.storage(x, 'x');
   const param = rt.storage(alpha, 'alpha');

@@ -8,7 +8,7 @@ import { optionsObject } from '../options.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import type { Dtype, Tensor } from '../tensor.js';
 import { SoftmaxLayer } from '../layer/param-layers.js';
-import { attrsObject, isHalf, narrow, produce, refuseHalfEncoder, widened } from './common.js';
+import { attrsObject, isHalf, produce, viaF32 } from './common.js';
 
 /** The attributes softmax and logSoftmax take. */
 export interface SoftmaxOptions {
@@ -28,8 +28,7 @@ export function softmaxAxis(op: RowOp, attrs: unknown): number {
 /** y, x's shape: each row along the axis normalised. */
 export function rowForward(rt: Runtime, op: RowOp, x: Tensor<Dtype>, axis: number, encoder?: GPUCommandEncoder): Tensor<Dtype> {
   rt.checkLive();
-  if (isHalf(x)) refuseHalfEncoder(encoder);
-  if (isHalf(x)) return widened(rt, [['x', x]], ([wx]) => narrow(rt, rowForward(rt, op, wx!, axis) as Tensor));
+  if (isHalf(x)) return viaF32(rt, encoder, [['x', x]], ([wx]) => rowForward(rt, op, wx!, axis));
   const xs = rt.storage(x, 'x');
   const layout = rowLayout(x.shape, axis);
   return rt.adopt(
@@ -49,12 +48,11 @@ export function rowBackward(rt: Runtime, op: RowOp, grads: unknown, axis: number
   }
   const { y, dy } = given as { y: Tensor<Dtype>; dy: Tensor<Dtype> };
   if (isHalf(y)) {
-    refuseHalfEncoder(encoder);
     const names = [
       ['grads.y', y],
       ['grads.dy', dy],
     ] as const;
-    return widened(rt, names, ([wy, wdy]) => narrow(rt, rowBackward(rt, op, { y: wy, dy: wdy }, axis) as Tensor));
+    return viaF32(rt, encoder, names, ([wy, wdy]) => rowBackward(rt, op, { y: wy, dy: wdy }, axis));
   }
   const ys = rt.storage(y, 'grads.y');
   const ds = rt.storage(dy, 'grads.dy');

@@ -1,3 +1,4 @@
+import { f32ToHalfBits } from '../../src/numerics/half.js';
 import { bitsOf, fromBits, hex, ulpDistance } from './float.js';
 
 /** A mismatch, with a table of the first differing elements. */
@@ -68,4 +69,16 @@ export async function expectError(fn: () => unknown, type: abstract new (...args
     throw new Error(`expected the error to name argument '${argument}', it names '${String(arg)}' (${thrown.message})`);
   }
   return thrown;
+}
+
+/** Each half of `got` is the f32 value at its index in `wide` rounded once to f16 (nearest even). */
+export function expectRoundedHalves(label: string, got: Uint16Array, wide: Float32Array): void {
+  const bits = bitsOf(wide);
+  for (let i = 0; i < got.length; i++) {
+    const want = f32ToHalfBits(bits[i]!);
+    assert(
+      got[i] === want,
+      `${label}[${i}]: got 0x${got[i]!.toString(16)}, expected 0x${want.toString(16)} (the f32 result ${wide[i]} rounded)`,
+    );
+  }
 }

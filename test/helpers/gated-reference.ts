@@ -7,10 +7,10 @@ import type { Activations, GatedName, OpName } from '../../src/index.js';
 import { getOp, lookupOp, type GatedOp } from '../../src/ops/registry.js';
 import { check } from '../conformance/ops.js';
 import type { AttrValues, OpSpec } from '../ops/op-spec.js';
-import { assert, expectBits } from './compare.js';
+import { assert, expectBits, expectRoundedHalves } from './compare.js';
 import { checkLayerEncoder } from './layer-encoder.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, fromBits, randomFloats, rng } from './float.js';
-import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
+import { halfToF32Bits } from '../../src/numerics/half.js';
 import type { ConformanceCase } from '../conformance/relu.js';
 
 const SMALLEST_NORMAL = 2 ** -126;
@@ -329,17 +329,8 @@ export function gatedCases(
         );
         const y32 = await acts.forward(name, wx, attrs as never).read();
         const dx32 = await acts.backward(name, { x: wx, dy: wdy }, attrs as never).read();
-        const expectHalves = (label: string, got: Uint16Array, wide: Float32Array) => {
-          for (let i = 0; i < got.length; i++) {
-            const want = f32ToHalfBits(bitsOf(wide)[i]!);
-            assert(
-              got[i] === want,
-              `${name} f16 ${label}[${i}]: got 0x${got[i]!.toString(16)}, expected 0x${want.toString(16)} (the f32 result ${wide[i]} rounded)`,
-            );
-          }
-        };
-        expectHalves('y', await hy.read(), y32);
-        expectHalves('dx', await hdx.read(), dx32);
+        expectRoundedHalves(`${name} f16 y`, await hy.read(), y32);
+        expectRoundedHalves(`${name} f16 dx`, await hdx.read(), dx32);
         for (const t of [hx, hdy, hy, hdx, wx, wdy]) t.dispose();
       },
     },

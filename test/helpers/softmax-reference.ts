@@ -6,9 +6,9 @@
 import type { Activations, SoftmaxName } from '../../src/index.js';
 import { lookupOp, type RowOp } from '../../src/ops/registry.js';
 import { rowLayout } from '../../src/ops/softmax.js';
-import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
+import { halfToF32Bits } from '../../src/numerics/half.js';
 import type { ConformanceCase } from '../conformance/relu.js';
-import { assert, expectBits } from './compare.js';
+import { assert, expectBits, expectRoundedHalves } from './compare.js';
 import { checkLayerEncoder } from './layer-encoder.js';
 import { bitsOf, fromBits, randomFloats, rng } from './float.js';
 
@@ -270,17 +270,8 @@ export function rowCases(name: SoftmaxName, examples: readonly RowExample[]): Co
         const wy = acts.tensor(wide(hyBits), shape);
         const y32 = await acts.forward(name, acts.tensor(wide(halves), shape)).read();
         const dx32 = await acts.backward(name, { y: wy, dy: acts.tensor(wide(dyHalves), shape) }).read();
-        const expectHalves = (label: string, got: Uint16Array, w: Float32Array) => {
-          for (let i = 0; i < got.length; i++) {
-            const want = f32ToHalfBits(bitsOf(w)[i]!);
-            assert(
-              got[i] === want,
-              `${name} f16 ${label}[${i}]: got 0x${got[i]!.toString(16)}, expected 0x${want.toString(16)} (${w[i]} rounded)`,
-            );
-          }
-        };
-        expectHalves('y', hyBits, y32);
-        expectHalves('dx', await hdx.read(), dx32);
+        expectRoundedHalves(`${name} f16 y`, hyBits, y32);
+        expectRoundedHalves(`${name} f16 dx`, await hdx.read(), dx32);
         for (const t of [hx, hdy, hy, hdx, wy]) t.dispose();
       },
     },
