@@ -68,11 +68,9 @@ const PREFIX = /^[A-Za-z][A-Za-z0-9_]*$/;
  * `<prefix>_forward(x)` and `<prefix>_backward(saved, dy)`, with the attributes as constants and
  * every helper they use, all named under the prefix, so that several ops, or one op with other
  * attributes, live in one module. They run the library's own op code, so they compute what
- * `acts.forward` and `acts.backward` compute on the same device, bit for bit, except where a
- * compiler folds a constant attribute into the arithmetic (SwiftShader turns celu's and
- * softplus's division by an alpha or beta that is not a power of two into a multiplication:
- * their forward may then differ by an ULP or two, within the op's stated bound) and, for f16, in
- * NaN payloads (docs/fusion.md). Nothing in the text uses bindings, a uniform or an override.
+ * `acts.forward` and `acts.backward` compute on the same device, bit for bit (for f16, up to NaN
+ * payloads: docs/fusion.md). No op divides by an attribute, so a compiler's folding of a constant
+ * divisor cannot change a rounding (celu and softplus multiply by a reciprocal the host computes). Nothing in the text uses bindings, a uniform or an override.
  * Aliases (`clip`) are accepted; prelu and maxout are not elementwise ops and are refused.
  *
  * @example

@@ -1,5 +1,6 @@
 // Softplus, attributes beta (params.attrs.x, default 1, > 0) and threshold (params.attrs.y,
-// default 20; 0 or >= 2^-126), as PyTorch's CPU kernel:
+// default 20; 0 or >= 2^-126), and 1 / beta from the host (params.attrs.z: rounded to f32, or 0
+// where it or beta is not a normal number), as PyTorch's CPU kernel:
 //   y  = beta * x > threshold ? x  : log(1 + exp(beta * x)) / beta
 //   dx = beta * x > threshold ? dy : dy * sigmoid(beta * x)
 // Past the threshold the op is linear; y is x itself. Below it, the log is evaluated without
@@ -11,6 +12,16 @@
 // beta * x is kept exactly as hi + lo (Dekker's product, exp_lib_prod_err): the comparison with
 // the threshold is then exact, as the CPU's float64 one, and lo joins exp's reduced argument
 // (accurate_exp2k), which avoids the |beta * x| / 2 ULP an f32 product would cost exp.
+//
+// Nothing divides by beta: "/ beta" is a multiplication by the host's 1 / beta
+// (softplus_over_beta), as in celu.wgsl, so that a fusion snippet holding beta as a constant
+// rounds as the uniform does. That costs up to half an ULP of y more than a division.
+
+// v / beta: v times the host's 1 / beta, or the division where that is 0.
+fn softplus_over_beta(v: V) -> V {
+  let reciprocal = V(params.attrs.z);
+  return select(v / V(params.attrs.x), v * reciprocal, reciprocal != V(0.0));
+}
 
 struct SoftplusArg {
   hi: V,
@@ -54,11 +65,10 @@ fn softplus_deep(a: SoftplusArg) -> B {
 }
 
 fn forward(x: V) -> V {
-  let beta = V(params.attrs.x);
   let a = softplus_arg(x);
-  let tail = accurate_log1p(softplus_exp_neg_abs(a)) / beta;
+  let tail = softplus_over_beta(accurate_log1p(softplus_exp_neg_abs(a)));
   var y = select(tail, x + tail, a.hi > V(0.0));
-  let deep = (accurate_exp2k(a.hi, a.lo, S(64)) / beta) * V(5.421010862427522e-20); // 2^-64
+  let deep = softplus_over_beta(accurate_exp2k(a.hi, a.lo, S(64))) * V(5.421010862427522e-20); // 2^-64
   y = select_bits(y, deep, softplus_deep(a));
   return select_bits(y, x, a.linear | is_nan_bits(bitcast<U>(x)));
 }

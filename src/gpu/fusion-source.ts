@@ -14,7 +14,7 @@ import fusionHalf from '../../shaders/fusion-f16.wgsl?raw';
 import fusionHalfVec4 from '../../shaders/fusion-f16-vec4.wgsl?raw';
 import fusionAttrs from '../../shaders/fusion-attrs.wgsl?raw';
 import { InvalidArgumentError } from '../errors.js';
-import type { OpDefinition } from '../ops/define.js';
+import { slotValues, type OpDefinition } from '../ops/define.js';
 import { libraryDeclarations, preamble } from './shader-source.js';
 import { declarations, link, renameIdentifiers, stripComments, type WgslDeclaration } from './wgsl-link.js';
 
@@ -53,24 +53,29 @@ export function f32Bits(value: number): string {
 
 /** The op's file with `params.attrs.<slot>` read as the attribute's constant (still unprefixed). */
 function withConstants(op: OpDefinition): string {
-  const names = Object.keys(op.attrs);
+  const names = [...Object.keys(op.attrs), ...Object.keys(op.derived ?? {})];
   const code = stripComments(op.wgsl);
   return code.replace(/(?<![\p{ID_Continue}])(?<!\.\s*)params\s*\.\s*attrs\s*\.\s*([xyzw])(?![\p{ID_Continue}])/gu, (_, slot: string) => {
     const name = names[SLOTS.indexOf(slot as (typeof SLOTS)[number])];
-    if (name === undefined) throw new Error(`${op.wgslPath} reads params.attrs.${slot}, beyond its ${names.length} attributes`);
+    if (name === undefined)
+      throw new Error(`${op.wgslPath} reads params.attrs.${slot}, beyond its ${names.length} attributes and derived values`);
     return `attribute(${attributeConstant(name)})`;
   });
 }
 
 /** The attribute constants, one declaration each, with the value as the caller gave it in a comment. */
 function constants(op: OpDefinition, values: readonly number[]): string {
-  return Object.entries(op.attrs)
-    .map(([name, spec], i) => {
-      const value = values[i]!;
-      const shown = 'choices' in spec ? `'${spec.choices[value]}'` : Object.is(value, -0) ? '-0' : String(value);
-      return `const ${attributeConstant(name)}: u32 = ${f32Bits(value)}; // ${name} = ${shown}\n`;
-    })
-    .join('');
+  const slots = slotValues(op, values);
+  const attributes = Object.entries(op.attrs).map(([name, spec], i) => {
+    const value = slots[i]!;
+    const shown = 'choices' in spec ? `'${spec.choices[value]}'` : Object.is(value, -0) ? '-0' : String(value);
+    return `const ${attributeConstant(name)}: u32 = ${f32Bits(value)}; // ${name} = ${shown}\n`;
+  });
+  const derived = Object.keys(op.derived ?? {}).map((name, i) => {
+    const value = slots[attributes.length + i]!;
+    return `const ${attributeConstant(name)}: u32 = ${f32Bits(value)}; // ${name} = ${value}, from the attributes\n`;
+  });
+  return [...attributes, ...derived].join('');
 }
 
 /** The snippet's text. Throws an InvalidArgumentError naming options.prefix where it would clash. */

@@ -2,7 +2,7 @@
 // (src/gpu/kernels.ts), over buffers from the pool (pool.ts), submitted by the queue (queue.ts).
 import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
 import { InvalidArgumentError, describe } from '../errors.js';
-import type { AnyOp, ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from '../ops/define.js';
+import { slotValues, type AnyOp, type ElementwiseOp, type GatedOp, type GroupedOp, type PerChannelOp, type RowOp } from '../ops/define.js';
 import type { Gating } from '../ops/gated.js';
 import { rowLanes, type RowLayout } from '../ops/softmax.js';
 import type { Grouping } from '../ops/maxout.js';
@@ -19,9 +19,10 @@ import { checkView } from './views.js';
 /** What a dispatch binds: a whole buffer, or a range of one. */
 type Bound = GPUBuffer | GPUBufferBinding;
 
-/** The four params.attrs slots: each attribute as its f32 bits, unused slots 0. */
-function attrSlots(attrs: readonly number[]): number[] {
-  return [0, 1, 2, 3].map((i) => (i < attrs.length ? f32Bits(attrs[i]!) : 0));
+/** The four params.attrs slots: each attribute, then each derived value, as its f32 bits; unused slots 0. */
+function attrSlots(op: { readonly derived?: ElementwiseOp['derived'] }, attrs: readonly number[]): number[] {
+  const values = slotValues(op, attrs);
+  return [0, 1, 2, 3].map((i) => (i < values.length ? f32Bits(values[i]!) : 0));
 }
 
 /** Bytes of `length` elements of a storage type (f16: packed two to a word, whole words). */
@@ -188,7 +189,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
       const at = d.offsets.map((o, i) => (inOut[i] ? (d.bindings[i]!.offset - start) / (4 * d.width) + o : o));
       return { d, start, size: end - start, at };
     });
-    const attrBits = attrSlots(attrs);
+    const attrBits = attrSlots(op, attrs);
     const roles: readonly BindingName[] = parts.length === 2 ? ['input', 'out'] : ['input', 'dy', 'out'];
     this.#queue.encode(`${op.name}.f32.${name}`, encoder, (pass) => {
       for (const { d, start, size, at } of plan) {
@@ -210,7 +211,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
     const kernel = direction === 'forward' ? 'f16_forward' : 'f16_backward';
     const [input, second, third] = operands;
     const io = direction === 'forward' ? { input, out: second } : { input, dy: second, out: third };
-    this.#run(kernel, op, { params: [Math.ceil(length / 4), 0, 0, 0, ...attrSlots(attrs)], ...io }, length);
+    this.#run(kernel, op, { params: [Math.ceil(length / 4), 0, 0, 0, ...attrSlots(op, attrs)], ...io }, length);
   }
 
   convert(kind: 'widen' | 'narrow', input: GPUBuffer, out: GPUBuffer, length: number): void {
@@ -261,7 +262,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
     if (length === 0) return;
     const step = 2048;
     const chunk = Math.max(step, Math.floor(this.limits.maxBindingBytes / 4 / step) * step);
-    const attrBits = attrSlots(attrs);
+    const attrBits = attrSlots(op, attrs);
     const pipeline = this.#cache.pipeline(kernel, op, this.limits.workgroupSize);
     this.#queue.encode(`${op.name}.f32.${kernel}`, encoder, (pass) => {
       pass.setPipeline(pipeline);
@@ -292,7 +293,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
   ): void {
     this.checkOneBinding(length, 'a fused bias + activation');
     const bound = {
-      params: [length, 0, 0, 0, ...attrSlots(attrs)],
+      params: [length, 0, 0, 0, ...attrSlots(op, attrs)],
       input: io.x,
       out: io.y,
       mask: io.mask,
@@ -367,7 +368,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
   ): void {
     const count = g.outer * g.half * g.inner;
     this.checkOneBinding(count * 2, op.name);
-    const bound = { params: [count, 0, 0, 0, ...attrSlots(attrs)], input: io.x, dy: io.dy, out: io.out, shape: [g.half, g.inner] };
+    const bound = { params: [count, 0, 0, 0, ...attrSlots(op.gate, attrs)], input: io.x, dy: io.dy, out: io.out, shape: [g.half, g.inner] };
     this.#run(`gated_${direction}`, op, bound, count, encoder);
   }
 

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/celu.wgsl?raw';
-import { defineOp } from './define.js';
+import { defineOp, reciprocal } from './define.js';
 import { mulExp64 } from './elu.js';
 
 /**
@@ -14,6 +14,8 @@ export const celu = defineOp({
   attrs: {
     alpha: { default: 1, check: (v) => (Math.fround(v) === 0 ? 'a number that is not 0 in f32' : undefined) },
   },
+  // 1 / alpha for the WGSL, which multiplies by it rather than divide by alpha (see its file).
+  derived: { alphaReciprocal: ([alpha]) => reciprocal(alpha!) },
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 3, backward: 3 },
   cpu: {

@@ -60,6 +60,14 @@ export interface OpDefinition<A extends string = string> {
   readonly wgslPath: string;
   /** Attributes in slot order (at most 4). */
   readonly attrs: Readonly<Record<A, AttrSpec>>;
+  /**
+   * Values computed on the host from the attributes (in slot order) that the WGSL reads from the
+   * slots after them: celu's and softplus's reciprocal of alpha or beta, so that no kernel
+   * divides by an attribute (a compiler may turn a division by a constant into a multiplication
+   * by its reciprocal, which a fused snippet's constants would then round otherwise than the
+   * uniform does). Named as attributes are; the CPU kernels do not see them.
+   */
+  readonly derived?: Readonly<Record<string, (attrs: readonly number[]) => number>>;
   /** What backward reads besides dy: the input x (most ops) or the output y (sigmoid, tanh). */
   readonly backwardFrom: 'x' | 'y';
   readonly cpu: CpuKernels;
@@ -92,7 +100,9 @@ export type ElementwiseOp = OpDefinition;
 export function defineOp<const A extends string = never, const D extends Omit<OpDefinition<A>, 'kind'> = Omit<OpDefinition<A>, 'kind'>>(
   def: D & Omit<OpDefinition<A>, 'kind'>,
 ): D & { readonly kind: 'elementwise' } {
-  if (Object.keys(def.attrs).length > 4) throw new Error(`${def.name}: at most 4 attributes fit params.attrs`);
+  if (Object.keys(def.attrs).length + Object.keys(def.derived ?? {}).length > 4) {
+    throw new Error(`${def.name}: at most 4 attributes and derived values fit params.attrs`);
+  }
   return { ...def, kind: 'elementwise' };
 }
 
@@ -226,6 +236,26 @@ export interface RowOp {
 
 /** Any registry entry. */
 export type AnyOp = ElementwiseOp | PerChannelOp | GroupedOp | GatedOp | RowOp;
+
+/**
+ * 1 / value rounded to f32 where that is a normal f32 number (and value is one too), else 0: the
+ * kernels then divide by the attribute itself (an alpha beyond 2^±126, where a compiler's
+ * folding of a constant divisor is not excluded).
+ */
+export function reciprocal(value: number): number {
+  const r = Math.fround(1 / value);
+  const normal = (v: number) => Math.abs(v) >= 2 ** -126 && Number.isFinite(v);
+  return normal(value) && normal(r) ? r : 0;
+}
+
+/**
+ * What the op's WGSL reads from params.attrs: the attribute values (slot order, f32) followed by
+ * the values derived from them (see OpDefinition.derived), each rounded to f32.
+ */
+export function slotValues(op: { readonly derived?: OpDefinition['derived'] }, attrs: readonly number[]): number[] {
+  const derived = op.derived ? Object.values(op.derived).map((f) => Math.fround(f(attrs))) : [];
+  return [...attrs, ...derived];
+}
 
 /**
  * The op's attribute values in slot order, rounded to f32 as the GPU sees them, from the

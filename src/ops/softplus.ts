@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/softplus.wgsl?raw';
-import { defineOp } from './define.js';
+import { defineOp, reciprocal } from './define.js';
 import { mulExp64 } from './elu.js';
 import { sigmoid64 } from './sigmoid.js';
 
@@ -20,6 +20,8 @@ export const softplus = defineOp({
       check: (v) => (v === 0 || Math.fround(v) >= 2 ** -126 ? undefined : 'a number >= 0, either 0 or at least 2^-126'),
     },
   },
+  // 1 / beta for the WGSL, which multiplies by it rather than divide by beta (see its file).
+  derived: { betaReciprocal: ([beta]) => reciprocal(beta!) },
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 3, backward: 4 },
   cpu: {

@@ -4,7 +4,7 @@ const alpha = (a: AttrValues) => Math.fround(a.alpha ?? 1);
 
 export const spec: OpSpec = {
   op: 'celu',
-  attrSets: [{}, { alpha: 2 }, { alpha: 1.5 }, { alpha: 0.3 }, { alpha: -3 }],
+  attrSets: [{}, { alpha: 2 }, { alpha: 1.5 }, { alpha: 0.3 }, { alpha: 2 ** 127 }, { alpha: -3 }],
   forward: (x, a) => Math.max(0, x) + Math.min(0, alpha(a) * Math.expm1(x / alpha(a))),
   // PyTorch (elu with input scale 1/alpha): NaN is not <= 0, so its gradient is dy.
   // exp(q) is a positive number, finite for finite q: dy = +-Inf gives +-Inf for q > -Inf and

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, UnknownOpError, opNames, opVariants, wgslFunctions, type OpName } from '../../src/index.js';
 import { libraryDeclarations, preamble } from '../../src/gpu/shader-source.js';
 import { declarations, identifiers, renameIdentifiers, stripComments } from '../../src/gpu/wgsl-link.js';
+import { reciprocal } from '../../src/ops/define.js';
 import { getOp } from '../../src/ops/registry.js';
 import { specs } from '../conformance/ops.js';
 import { expectError } from '../helpers/compare.js';
@@ -99,6 +100,26 @@ describe('wgslFunctions: the text', () => {
     // The op code reads them through the snippet's own attribute().
     expect(clip).toMatch(/p_attribute\(p_MIN_BITS\)/);
     expect(wgslFunctions('relu', { prefix: 'p' }).code).not.toContain('BITS');
+  });
+
+  it("bakes in the values derived from the attributes, as acts.forward's uniform holds them: 1 / alpha, 1 / beta", () => {
+    // 1 / fround(0.3) = 3.33333325..., 0x40555555 in f32; celu's WGSL multiplies by it.
+    const celu = wgslFunctions('celu', { prefix: 'p', attrs: { alpha: 0.3 } }).code;
+    expect(celu).toContain('const p_ALPHA_BITS: u32 = 0x3e99999au;');
+    expect(celu).toContain('const p_ALPHA_RECIPROCAL_BITS: u32 = 0x40555555u;');
+    expect(celu).toMatch(/p_attribute\(p_ALPHA_RECIPROCAL_BITS\)/);
+    // 1 / 1.5 = 0.6666667 (0x3f2aaaab); softplus's reciprocal takes the slot after threshold.
+    expect(wgslFunctions('softplus', { prefix: 'p', attrs: { beta: 1.5 } }).code).toContain(
+      'const p_BETA_RECIPROCAL_BITS: u32 = 0x3f2aaaabu;',
+    );
+    // Where 1 / alpha is not a normal f32 (2^-127 is subnormal) it is 0, and the WGSL divides.
+    expect(wgslFunctions('celu', { prefix: 'p', attrs: { alpha: 2 ** 127 } }).code).toContain(
+      'const p_ALPHA_RECIPROCAL_BITS: u32 = 0x00000000u;',
+    );
+    expect(reciprocal(2 ** 126)).toBe(2 ** -126);
+    expect(reciprocal(-(2 ** -126))).toBe(-(2 ** 126));
+    expect(reciprocal(1e-40)).toBe(0);
+    expect(reciprocal(2 ** -127)).toBe(0);
   });
 
   it("defaults: f32, scalar, the prefix from the op's name in snake case", () => {
