@@ -1,5 +1,5 @@
-// Hard sigmoid, attributes alpha (params.attrs.x, default 1/6) and beta (params.attrs.y,
-// default 0.5), alpha > 0:
+// Hard sigmoid, attributes alpha (params.attrs.x, default 1/6, not 0) and beta (params.attrs.y,
+// default 0.5); a negative alpha makes it decreasing (WebNN's hardSigmoid takes one):
 //   y  = clamp(alpha * x + beta, 0, 1)           hardsigmoid(+Inf) = 1, (-Inf) = 0, NaN stays NaN
 //   dx = 0 < alpha * x + beta < 1 ? dy * alpha : 0   strictly inside the linear part, so 0 at the
 //                                                    kinks (PyTorch: x > -3 && x < 3 ? dy / 6 : 0);
@@ -15,6 +15,7 @@
 // a multiple of 2^-24). For the value, near the lower kink p + beta is exact (Sterbenz) and
 // (p + beta) + e rounds once; elsewhere nothing cancels and it is within about 1 ULP.
 // With beta = 0, products alpha * x that underflow may be taken as 0 (SwiftShader flushes).
+// Nothing here assumes alpha > 0: p, e and the compares carry the sign.
 
 // The rounding error of p = fl(a * b): a * b - p, exact while everything stays normal.
 fn hardsigmoid_product_error(a: V, b: V, p: V) -> V {

@@ -1,26 +1,31 @@
 import wgsl from '../../shaders/activations/hardsigmoid.wgsl?raw';
 import { defineOp, defineVariant } from './define.js';
 
-/** A finite f32 number > 0, or what is expected instead. */
-function positiveF32(value: number): string | undefined {
-  const f = Math.fround(value);
-  return f > 0 && Number.isFinite(f) ? undefined : 'a number > 0 that is finite in f32';
-}
-
 function finiteF32(value: number): string | undefined {
   return Number.isFinite(Math.fround(value)) ? undefined : 'a number that is finite in f32';
 }
 
 /**
+ * A finite f32 slope other than ±0. 0 would make the op the constant clamp(beta) except for a NaN
+ * at ±Infinity (0 · Infinity), and a compiler may fold 0 · x to 0 in a fused snippet, where the
+ * slope is a constant (SwiftShader does), so that the paths would disagree.
+ */
+function slopeF32(value: number): string | undefined {
+  const f = Math.fround(value);
+  return f !== 0 && Number.isFinite(f) ? undefined : 'a number other than 0 that is finite in f32';
+}
+
+/**
  * Hard sigmoid: y = clamp(alpha * x + beta, 0, 1), alpha = 1/6 and beta = 0.5 by default (as
  * PyTorch; ONNX's default alpha is 0.2); dx = dy * alpha strictly inside the linear part, else 0.
+ * Any finite alpha but 0: a negative one makes it decreasing.
  */
 export const hardsigmoid = defineOp({
   name: 'hardsigmoid',
   formula: 'clamp(x/6 + 1/2, 0, 1)',
   wgsl,
   wgslPath: 'shaders/activations/hardsigmoid.wgsl',
-  attrs: { alpha: { default: 1 / 6, check: positiveF32 }, beta: { default: 0.5, check: finiteF32 } },
+  attrs: { alpha: { default: 1 / 6, check: slopeF32 }, beta: { default: 0.5, check: finiteF32 } },
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 2, backward: 1 },
   cpu: {
@@ -46,14 +51,14 @@ export const hardsigmoid = defineOp({
 
 /**
  * WebNN's (and ONNX's) hardSigmoid: hardsigmoid's kernels with alpha = 0.2 and beta = 0.5 by
- * default, y = max(0, min(1, alpha * x + beta)). alpha must be > 0, as for hardsigmoid (WebNN
- * takes any finite alpha; see docs/ops.md).
+ * default, y = max(0, min(1, alpha * x + beta)), any finite alpha but 0 and any finite beta (WebNN
+ * takes 0 too; see docs/ops.md).
  */
 export const hardSigmoid = defineVariant(hardsigmoid, {
   name: 'hardSigmoid',
   formula: 'clamp(0.2x + 1/2, 0, 1)',
   attrs: {
-    alpha: { slot: 'alpha', default: 0.2, check: positiveF32 },
+    alpha: { slot: 'alpha', default: 0.2, check: slopeF32 },
     beta: { slot: 'beta', default: 0.5, check: finiteF32 },
   },
 });

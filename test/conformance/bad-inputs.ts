@@ -182,7 +182,7 @@ export const badInputs: readonly BadInput[] = [
     call: (a) => a.backward('clip', { x: a.tensor([1]), dy: a.tensor([1]) }, { maxValue: 6 } as never),
   },
   {
-    what: 'hardSigmoid: alpha not above 0',
+    what: 'hardSigmoid: alpha 0',
     error: InvalidArgumentError,
     argument: 'attrs.alpha',
     call: (a) => a.layer('hardSigmoid', { alpha: 0 }),

@@ -8,7 +8,7 @@ const third = Math.fround(1 / 3);
 
 export const spec: OpSpec = {
   op: 'hardsigmoid',
-  attrSets: [{}, { alpha: 0.2 }, { alpha: 0.5, beta: 0.25 }, { alpha: 3, beta: -1 }],
+  attrSets: [{}, { alpha: 0.2 }, { alpha: -0.5, beta: 0.75 }, { alpha: 0.5, beta: 0.25 }, { alpha: 3, beta: -1 }],
   forward: (x, a) => {
     if (Number.isNaN(x)) return x;
     const v = linear(x, a);
@@ -48,7 +48,7 @@ export const spec: OpSpec = {
   ]),
   badAttrs: [
     { attrs: { alpha: 0 }, argument: 'attrs.alpha' },
-    { attrs: { alpha: -0.2 }, argument: 'attrs.alpha' },
+    { attrs: { alpha: -0 }, argument: 'attrs.alpha' },
     { attrs: { alpha: 1e-50 }, argument: 'attrs.alpha' },
     { attrs: { beta: 1e39 }, argument: 'attrs.beta' },
     { attrs: { gamma: 1 }, argument: 'attrs.gamma' },
