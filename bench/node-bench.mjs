@@ -277,5 +277,6 @@ async function workgroupSweep({ acts, createActivations, reps, rows }) {
 /** k relu forwards from x into y, each its own submit, then waits for the queue to drain. */
 async function runCalls(acts, x, y, k) {
   for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y });
+  acts.flush();
   await acts.device.queue.onSubmittedWorkDone();
 }

@@ -39,12 +39,24 @@ export function plainKernel(device, code) {
   };
 }
 
+/**
+ * Waits for the queue to drain after submitting what is pending: ops on our own tensors wait for
+ * the end of the task otherwise, and onSubmittedWorkDone() would not wait for them.
+ */
+function drainer(acts) {
+  return () => {
+    acts.flush();
+    return acts.device.queue.onSubmittedWorkDone();
+  };
+}
+
 /** Times `call` k times per batch, until the queue drains. */
-function timer(device, opts) {
+function timer(acts, opts) {
+  const drain = drainer(acts);
   return (call) =>
     measure(async (k) => {
       for (let i = 0; i < k; i++) call();
-      await device.queue.onSubmittedWorkDone();
+      await drain();
     }, opts);
 }
 
@@ -55,8 +67,8 @@ function timer(device, opts) {
  */
 export async function gpuRows({ acts, data, n, opts, plain, add, afterForward }) {
   const device = acts.device;
-  const drain = () => device.queue.onSubmittedWorkDone();
-  const timed = timer(device, opts);
+  const drain = drainer(acts);
+  const timed = timer(acts, opts);
   const x = acts.tensor(data);
   const dy = acts.tensor(data);
   const y = acts.tensor(new Float32Array(n));
@@ -129,12 +141,57 @@ export async function gpuRows({ acts, data, n, opts, plain, add, afterForward })
  */
 export async function overheadRows({ acts, data, n, opts, plain, add }) {
   const device = acts.device;
-  const drain = () => device.queue.onSubmittedWorkDone();
-  const timed = timer(device, opts);
+  const drain = drainer(acts);
+  const timed = timer(acts, opts);
   const x = acts.tensor(data);
   const y = acts.tensor(new Float32Array(n));
-  add('relu forward', 8 * n, await timed(() => acts.forwardInto('relu', { x, y })), undefined, 'forwardInto: one submit per call');
-  add('relu forward (allocating)', 8 * n, await timed(() => acts.forward('relu', x).dispose()), undefined, 'acts.forward + dispose');
+  add(
+    'relu forward',
+    8 * n,
+    await timed(() => acts.forwardInto('relu', { x, y })),
+    undefined,
+    'forwardInto on own tensors: pending, one submit',
+  );
+  add(
+    'relu forward (allocating)',
+    8 * n,
+    await timed(() => acts.forward('relu', x).dispose()),
+    undefined,
+    'acts.forward + dispose: pending, one submit per 256 calls',
+  );
+  add(
+    'relu forward (allocating, submit each)',
+    8 * n,
+    await timed(() => {
+      acts.forward('relu', x).dispose();
+      acts.flush();
+    }),
+    'relu forward (allocating)',
+    'acts.forward + dispose + flush(): a submit per call, as before pending work',
+  );
+  const layer = acts.layer('relu');
+  add(
+    'relu layer forward (allocating)',
+    8 * n,
+    await timed(() => layer.forward(x).dispose()),
+    undefined,
+    'layer.forward (keeps the 1-bit mask) + dispose: pending',
+  );
+  layer.dispose();
+  // Views of your own buffers: each call is submitted before it returns (your next writeBuffer
+  // must come after it), so this is the per-op cost of a call that must submit.
+  const usage = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
+  const xBuf = device.createBuffer({ size: 4 * n, usage });
+  const yBuf = device.createBuffer({ size: 4 * n, usage });
+  device.queue.writeBuffer(xBuf, 0, data);
+  const views = { x: { buffer: xBuf, length: n }, y: { buffer: yBuf, length: n } };
+  add(
+    'relu forward (your buffers)',
+    8 * n,
+    await timed(() => acts.forwardInto('relu', views)),
+    undefined,
+    'forwardInto on your buffers: a submit per call',
+  );
   const oneEncoder = await measure(async (k) => {
     const encoder = device.createCommandEncoder();
     for (let i = 0; i < k; i++) acts.forwardInto('relu', { x, y }, {}, { encoder });
@@ -163,7 +220,7 @@ export async function overheadRows({ acts, data, n, opts, plain, add }) {
     undefined,
     'acts.forward + dispose in acts.batch',
   );
-  add('plain vec4 kernel', 8 * n, await timed(plain(x, y, n)), 'relu forward', 'one submit per call');
+  add('plain vec4 kernel', 8 * n, await timed(plain(x, y, n)), 'relu forward (your buffers)', 'one submit per call');
   const plainAll = plain(x, y, n);
   const floor = await measure(async (k) => {
     plainAll(k);
@@ -172,4 +229,6 @@ export async function overheadRows({ acts, data, n, opts, plain, add }) {
   add('plain vec4 kernel (one pass)', 8 * n, floor, 'relu forward (batch)', 'the floor: bare dispatches in one pass, one submit');
   x.dispose();
   y.dispose();
+  xBuf.destroy();
+  yBuf.destroy();
 }

@@ -198,6 +198,27 @@ export class Activations {
   }
 
   /**
+   * Submits now the work encoded and not yet submitted. Ops on the library's own tensors, called
+   * without an `{ encoder }`, are not submitted one by one: they wait in one command encoder and
+   * go out together with the next `read()`, a tensor's `gpuBuffer` being handed out, work given
+   * your `{ encoder }` (before it is encoded there), an op on one of your buffers (before that
+   * call returns), 256 ops, or at the end of the current task (a microtask), whichever is first.
+   * So your own submits and `writeBuffer`s always come after what you called before them, except
+   * for one thing: `device.queue.onSubmittedWorkDone()` called in the same task as the ops does
+   * not wait for them. Call `flush()` first where you need that (a timing loop). On the CPU
+   * backend it does nothing.
+   *
+   * @example
+   * const y = acts.forward('relu', x);
+   * acts.flush();
+   * await device.queue.onSubmittedWorkDone(); // y's work is done
+   */
+  flush(): void {
+    this.#rt.checkLive();
+    this.#rt.backend.flush();
+  }
+
+  /**
    * Released tensor buffers wait in a bounded pool (`tuning.poolBytes`, default 64 MiB) for reuse,
    * so steady work allocates nothing; this destroys them now (we also do on an out-of-memory
    * error). Returns the bytes freed.

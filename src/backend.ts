@@ -99,6 +99,8 @@ export interface Backend<S = unknown> {
   dispose(): void;
   /** Runs `fn`, submitting everything it encoded once, when it returns (see Activations.batch). */
   batch<T>(fn: () => T): T;
+  /** Submits work encoded and not yet submitted (see Activations.flush); the CPU has none. */
+  flush(): void;
   /** A caller's buffer range as a region, validated; the CPU backend takes none. */
   view(value: unknown, argument: string): Region<S>;
   /** Checks an `encoder` option: undefined, or a GPUCommandEncoder where the backend takes one. */

@@ -201,7 +201,14 @@ async function main(): Promise<BenchResult> {
     if (gatedSizes.includes(n)) {
       await swigluSoftmaxRows({
         n,
-        ours: { prefix: '', acts, drain: () => acts.device!.queue.onSubmittedWorkDone() },
+        ours: {
+          prefix: '',
+          acts,
+          drain: () => {
+            acts.flush();
+            return acts.device!.queue.onSubmittedWorkDone();
+          },
+        },
         libraries: [{ name: 'tfjs-webgpu', tf, drain: () => tfjsDrain(tfBackend) }],
         opts: { batch: batchFor(n), reps: REPS },
         add: (name, bytes, t, against, note) => add('swiglu-softmax', name, n, bytes, t, against, note),

@@ -113,6 +113,8 @@ export class CpuBackend implements Backend<CpuStorage> {
     return fn();
   }
 
+  flush(): void {}
+
   view(value: unknown, argument: string): Region<CpuStorage> {
     throw new InvalidArgumentError(argument, 'a Tensor (views of GPU buffers need a WebGPU instance)', describe(value));
   }

@@ -9,7 +9,7 @@ import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { f32Bits } from '../numerics/bits.js';
 import { deviceCache, type DeviceCache } from './device-cache.js';
-import { BINDING, KERNELS, elementwiseKernel, hasOp, kernelsOf, type BindingName, type KernelName } from './kernels.js';
+import { BINDING, BINDING_TYPE, KERNELS, elementwiseKernel, hasOp, kernelsOf, type BindingName, type KernelName } from './kernels.js';
 import { grid, planElementwise, type PlanLimits } from './plan.js';
 import { planLimits, type Tuning } from './limits.js';
 import { BufferPool, TENSOR_USAGE } from './pool.js';
@@ -135,6 +135,10 @@ export class GpuBackend implements Backend<GPUBuffer> {
     return this.#queue.batch(fn);
   }
 
+  flush(): void {
+    this.#queue.submitPending();
+  }
+
   /** A caller's `{ buffer, offset?, length }`, validated against the buffer. */
   view(value: unknown, argument: string): Region<GPUBuffer> {
     return checkView(value, argument);
@@ -149,6 +153,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
   }
 
   gpuBuffer(storage: GPUBuffer): GPUBuffer {
+    this.#queue.expose(storage);
     return storage;
   }
 
@@ -191,16 +196,20 @@ export class GpuBackend implements Backend<GPUBuffer> {
     });
     const attrBits = attrSlots(op, attrs);
     const roles: readonly BindingName[] = parts.length === 2 ? ['input', 'out'] : ['input', 'dy', 'out'];
+    // Entries first (they tell the queue which buffers the pass binds), bind groups in the pass.
+    const dispatches = plan.map(({ d, start, size, at }) => {
+      const last = at.length - 1;
+      const params = this.#cache.params([d.count, at[0]!, last === 2 ? at[1]! : 0, at[last]!, ...attrBits]);
+      const bound: Partial<Record<BindingName, Bound>> = { params, out: { buffer: out.storage, offset: start, size } };
+      parts.forEach((p, i) => {
+        if (!inOut[i]) bound[roles[i]!] = { buffer: p.storage, ...d.bindings[i]! };
+      });
+      return { d, entries: this.#entries(name, bound) };
+    });
     this.#queue.encode(`${op.name}.f32.${name}`, encoder, (pass) => {
-      for (const { d, start, size, at } of plan) {
+      for (const { d, entries } of dispatches) {
         pass.setPipeline(this.#cache.pipeline(name, op, this.limits.workgroupSize, d.width));
-        const last = at.length - 1;
-        const params = this.#cache.params([d.count, at[0]!, last === 2 ? at[1]! : 0, at[last]!, ...attrBits]);
-        const bound: Partial<Record<BindingName, Bound>> = { params, out: { buffer: out.storage, offset: start, size } };
-        parts.forEach((p, i) => {
-          if (!inOut[i]) bound[roles[i]!] = { buffer: p.storage, ...d.bindings[i]! };
-        });
-        pass.setBindGroup(0, this.#cache.bindGroup(name, this.#entries(name, bound), out.storage));
+        pass.setBindGroup(0, this.#cache.bindGroup(name, entries, out.storage));
         pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
       }
     });
@@ -264,19 +273,23 @@ export class GpuBackend implements Backend<GPUBuffer> {
     const chunk = Math.max(step, Math.floor(this.limits.maxBindingBytes / 4 / step) * step);
     const attrBits = attrSlots(op, attrs);
     const pipeline = this.#cache.pipeline(kernel, op, this.limits.workgroupSize);
+    const chunks: { count: number; entries: GPUBindGroupEntry[] }[] = [];
+    for (let start = 0; start < length; start += chunk) {
+      const count = Math.min(chunk, length - start);
+      // Whole vec4s: our buffers are padded to 16 bytes (masked.wgsl).
+      const range = (buffer: GPUBuffer) => ({ buffer, offset: start * 4, size: Math.ceil(count / 4) * 16 });
+      const bound: Partial<Record<BindingName, Bound>> = {
+        params: this.#cache.params([count, 0, 0, 0, ...attrBits]),
+        [kernel === 'forward_mask' ? 'input' : 'dy']: range(input),
+        out: range(out),
+        mask: { buffer: mask, offset: start / 8, size: Math.ceil(count / 32) * 4 },
+      };
+      chunks.push({ count, entries: this.#entries(kernel, bound) });
+    }
     this.#queue.encode(`${op.name}.f32.${kernel}`, encoder, (pass) => {
       pass.setPipeline(pipeline);
-      for (let start = 0; start < length; start += chunk) {
-        const count = Math.min(chunk, length - start);
-        // Whole vec4s: our buffers are padded to 16 bytes (masked.wgsl).
-        const range = (buffer: GPUBuffer) => ({ buffer, offset: start * 4, size: Math.ceil(count / 4) * 16 });
-        const bound: Partial<Record<BindingName, Bound>> = {
-          params: this.#cache.params([count, 0, 0, 0, ...attrBits]),
-          [kernel === 'forward_mask' ? 'input' : 'dy']: range(input),
-          out: range(out),
-          mask: { buffer: mask, offset: start / 8, size: Math.ceil(count / 32) * 4 },
-        };
-        pass.setBindGroup(0, this.#cache.bindGroup(kernel, this.#entries(kernel, bound), out));
+      for (const { count, entries } of chunks) {
+        pass.setBindGroup(0, this.#cache.bindGroup(kernel, entries, out));
         this.#grid(pass, Math.ceil(count / KERNELS[kernel].perInvocation));
       }
     });
@@ -460,20 +473,24 @@ export class GpuBackend implements Backend<GPUBuffer> {
       if (value !== undefined) bound[binding] = Array.isArray(value) ? this.#cache.params(value) : (value as GPUBuffer);
     }
     const pipeline = this.#cache.pipeline(name, op, this.limits.workgroupSize);
-    const group = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries: this.#entries(name, bound) });
+    const entries = this.#entries(name, bound);
     const lanes = 'workgroupSize' in spec ? spec.workgroupSize : this.limits.workgroupSize;
     this.#queue.encode(label, encoder, (pass) => {
       pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
+      pass.setBindGroup(0, this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries }));
       this.#grid(pass, Math.ceil(items / spec.perInvocation), lanes);
     });
   }
 
-  /** A kernel's bind group entries, in the order of its bindings in the table. */
+  /**
+   * A kernel's bind group entries, in the order of its bindings in the table; each storage buffer
+   * is shown to the queue (bind), so make them before encode().
+   */
   #entries(name: KernelName, bound: Partial<Record<BindingName, Bound>>): GPUBindGroupEntry[] {
     return KERNELS[name].bindings.map((b) => {
       const value = bound[b];
       if (value === undefined) throw new Error(`kernel ${name}: operand '${b}' is not bound`);
+      if (BINDING_TYPE[b] !== 'uniform') this.#queue.bind('buffer' in value ? value.buffer : value);
       return { binding: BINDING[b], resource: 'buffer' in value ? value : { buffer: value } };
     });
   }

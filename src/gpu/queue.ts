@@ -1,18 +1,23 @@
-// The queue side of a device: how encoded work reaches the GPU (one submit per op, the caller's
-// encoder, or a batch), the error scopes around our submits and allocations, readback, freeing
-// buffers at the right moment, and device loss.
+// The queue side of a device: how encoded work reaches the GPU (pending until a moment that
+// needs it, the caller's encoder, or a batch), the error scopes around our submits and
+// allocations, readback, freeing buffers at the right moment, and device loss.
 import { DeviceLostError, GpuOperationError } from '../errors.js';
 import type { DeviceCache } from './device-cache.js';
 import { MapMode } from './constants.js';
 import { STAGING_USAGE, type BufferPool } from './pool.js';
 
 /**
- * A batch is submitted in slices of this many ops: bounded work per submit, and well under the
- * params cache's capacity, so no params buffer a slice uses is retired before it is submitted.
+ * Pending work is submitted in slices of this many ops: bounded work per submit, and well under
+ * the params cache's capacity, so no params buffer a slice uses is retired before it is submitted.
  */
 const BATCH_OPS = 256;
 
-/** An open batch: nesting depth, our encoder and its open pass, ops since the last submit, buffers freed meanwhile. */
+/**
+ * Work encoded and not yet submitted: an explicit `acts.batch` (depth > 0, nested calls add one)
+ * or, at depth 0, the ops on our own buffers since the last submit, which go out together when
+ * something needs them (see GpuQueue.encode). Our encoder and its open pass, ops since the last
+ * submit, buffers freed meanwhile.
+ */
 interface Batch {
   depth: number;
   encoder: GPUCommandEncoder | undefined;
@@ -26,6 +31,10 @@ export class GpuQueue {
   readonly #lostPromise: Promise<never>;
   #disposing = false;
   #batch: Batch | undefined;
+  /** Buffers we made (createBuffer) and have not handed out: ops on these alone may stay pending. */
+  readonly #own = new WeakSet<GPUBuffer>();
+  /** Set by bind() when the op being encoded binds a buffer not in #own. */
+  #foreign = false;
   /** Error scopes of our own submits and allocations not yet looked at. */
   #scopes: Promise<GpuOperationError | undefined>[] = [];
   /**
@@ -67,10 +76,15 @@ export class GpuQueue {
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
     const size = this.pool.sizeFor(descriptor.size);
     const pooled = this.pool.take(size, descriptor.usage, descriptor.label ?? '');
-    if (pooled) return pooled;
+    if (pooled) {
+      this.#own.add(pooled);
+      return pooled;
+    }
     this.device.pushErrorScope('out-of-memory');
     try {
-      return this.device.createBuffer({ ...descriptor, size });
+      const buffer = this.device.createBuffer({ ...descriptor, size });
+      this.#own.add(buffer);
+      return buffer;
     } finally {
       // Popped on every path: a scope left pushed would swallow the caller's own errors.
       this.#watchScope(`${descriptor.label ?? 'buffer'}: allocating ${size} bytes`, 'out-of-memory');
@@ -83,103 +97,169 @@ export class GpuQueue {
   }
 
   /**
-   * One compute pass: into the caller's encoder; or, in a batch, into the batch's open pass (a
-   * slice is submitted every BATCH_OPS ops); or into an encoder of ours submitted inside an error scope.
+   * Marks a buffer the next encode() binds as storage: one we did not make, or one handed out to
+   * the caller (expose), makes that op go out before its call returns (see encode). Call it
+   * before encode(), for every storage buffer the pass will bind.
+   */
+  bind(buffer: GPUBuffer): void {
+    if (!this.#own.has(buffer)) this.#foreign = true;
+  }
+
+  /**
+   * The caller is given this buffer of ours (a tensor's gpuBuffer): what is pending goes out
+   * now, so that the caller's own submits see it, and work binding it from now on goes out
+   * before its call returns. Until the pool gives it to a new tensor.
+   */
+  expose(buffer: GPUBuffer): void {
+    this.submitPending();
+    this.#own.delete(buffer);
+  }
+
+  /**
+   * One compute pass (`body` makes its bind groups and dispatches). Into the caller's encoder,
+   * after submitting what is pending (the caller submits their encoder whenever they like, and
+   * it may read what that work writes). Where it binds a buffer that is not ours alone (bind():
+   * a caller's view, an exposed tensor), outside a batch: submitted before the call returns,
+   * after what is pending, in an encoder of its own inside a validation scope (a destroyed
+   * buffer of the caller's fails there, and the caller's next writeBuffer or submit must come
+   * after it). Otherwise into the pending encoder: in a batch, submitted when it ends (or every
+   * BATCH_OPS ops); outside one, with the next read, expose, encoder, foreign op or flush, after
+   * BATCH_OPS ops, or at the end of the current task (a microtask), whichever comes first. A
+   * model's chain of small ops on our tensors thus costs one submit and one error scope, not
+   * one each.
    */
   encode(label: string, encoder: GPUCommandEncoder | undefined, body: (pass: GPUComputePassEncoder) => void): void {
+    const foreign = this.#foreign;
+    this.#foreign = false;
     if (encoder) {
+      this.submitPending();
       const pass = encoder.beginComputePass({ label });
       body(pass);
       pass.end();
       return;
     }
-    const batch = this.#batch;
-    if (batch) {
-      batch.pass ??= this.#batchEncoder(batch, true).beginComputePass({ label: 'batch' });
-      body(batch.pass);
-      if (++batch.ops >= BATCH_OPS) this.#flush();
+    if (foreign && !this.#batch?.depth) {
+      this.submitPending();
+      this.#submit(label, (enc) => {
+        const pass = enc.beginComputePass({ label });
+        body(pass);
+        pass.end();
+      });
       return;
     }
-    // One validation scope a submit: each scope is a round trip in browsers, so out-of-memory is
-    // watched where memory is taken (createBuffer), not here.
-    this.#submit(label, (enc) => {
-      const pass = enc.beginComputePass({ label });
-      body(pass);
-      pass.end();
-    });
+    const batch = this.#pending();
+    batch.pass ??= this.#batchEncoder(batch, true).beginComputePass({ label: batch.depth > 0 ? 'batch' : 'pending' });
+    if (foreign) this.#scoped(label, () => body(batch.pass!));
+    else body(batch.pass);
+    if (++batch.ops >= BATCH_OPS) this.#flush();
   }
 
-  /** Copies `bytes` from `source` at `offset` to the start of `target`, in `encoder`, the batch, or submitted by us. */
+  /** Copies `bytes` from `source` at `offset` to the start of `target`, in `encoder` or as encode() places a pass. */
   copy(source: GPUBuffer, offset: number, target: GPUBuffer, bytes: number, encoder?: GPUCommandEncoder): void {
     if (bytes === 0) return;
+    this.bind(source);
+    this.bind(target);
+    const foreign = this.#foreign;
+    this.#foreign = false;
     if (encoder) {
+      this.submitPending();
       encoder.copyBufferToBuffer(source, offset, target, 0, bytes);
       return;
     }
-    const batch = this.#batch;
-    if (batch) {
-      this.#batchEncoder(batch, false).copyBufferToBuffer(source, offset, target, 0, bytes);
-      if (++batch.ops >= BATCH_OPS) this.#flush();
+    if (foreign && !this.#batch?.depth) {
+      this.submitPending();
+      this.#submit('copy', (enc) => enc.copyBufferToBuffer(source, offset, target, 0, bytes));
       return;
     }
-    this.#submit('copy', (enc) => enc.copyBufferToBuffer(source, offset, target, 0, bytes));
+    const batch = this.#pending();
+    this.#batchEncoder(batch, false).copyBufferToBuffer(source, offset, target, 0, bytes);
+    if (++batch.ops >= BATCH_OPS) this.#flush();
   }
 
   /** An encoder of ours, filled by `fill` and submitted inside one validation scope. */
   #submit(label: string, fill: (encoder: GPUCommandEncoder) => void): void {
-    this.device.pushErrorScope('validation');
-    try {
+    this.#scoped(label, () => {
       const enc = this.device.createCommandEncoder({ label });
       fill(enc);
       this.device.queue.submit([enc.finish()]);
+    });
+  }
+
+  /** Runs fn inside a validation scope of ours, its error (if any) reported by the next read. */
+  #scoped(label: string, fn: () => void): void {
+    this.device.pushErrorScope('validation');
+    try {
+      fn();
     } finally {
       this.#watchScope(label, 'validation');
     }
   }
 
-  /** Runs fn inside a batch (joining an open one); the outermost submits what it holds. */
+  /** The pending work, opened (with its end-of-task submit scheduled) if there is none. */
+  #pending(): Batch {
+    if (this.#batch) return this.#batch;
+    const batch: Batch = { depth: 0, encoder: undefined, pass: undefined, ops: 0, freed: [] };
+    this.#batch = batch;
+    queueMicrotask(() => {
+      if (this.#batch === batch && batch.depth === 0) this.#end();
+    });
+    return batch;
+  }
+
+  /**
+   * Submits the pending work now (`acts.flush()`, and before anything the caller may submit).
+   * An open batch stays open: what it encodes next goes into a new encoder.
+   */
+  submitPending(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    if (batch.depth === 0) this.#end();
+    else this.#flush();
+  }
+
+  /** Submits and closes pending work outside a batch. */
+  #end(): void {
+    try {
+      this.#flush();
+    } finally {
+      this.#batch = undefined;
+    }
+  }
+
+  /** Runs fn inside a batch (joining an open one, or taking over pending work); the outermost submits what it holds. */
   batch<T>(fn: () => T): T {
     if (this.#batch) this.#batch.depth++;
     else this.#batch = { depth: 1, encoder: undefined, pass: undefined, ops: 0, freed: [] };
     try {
       return fn();
     } finally {
+      // (Gone if the instance was disposed inside fn: closing() dropped it.)
       const batch = this.#batch;
-      if (--batch.depth === 0) {
-        try {
-          this.#flush();
-        } finally {
-          this.#batch = undefined;
-        }
-      }
+      if (batch && --batch.depth === 0) this.#end();
     }
   }
 
-  /** Submits what the open batch encoded so far (one error scope), then releases what it freed. */
+  /** Submits what the pending work encoded so far (one error scope), then releases what it freed. */
   #flush(): void {
     const batch = this.#batch;
+    this.#foreign = false;
     if (!batch) return;
     const { encoder, pass, freed } = batch;
     batch.encoder = undefined;
     batch.pass = undefined;
     batch.ops = 0;
     batch.freed = [];
-    if (encoder && !this.#lost) {
+    if (encoder && !this.#lost && !this.#disposing) {
       pass?.end();
       // Encoder errors surface at finish(), so one scope around it and the submit catches them.
-      this.device.pushErrorScope('validation');
-      try {
-        this.device.queue.submit([encoder.finish()]);
-      } finally {
-        this.#watchScope('batch', 'validation');
-      }
+      this.#scoped(batch.depth > 0 ? 'batch' : 'pending work', () => this.device.queue.submit([encoder.finish()]));
     }
     for (const buffer of freed) this.pool.put(buffer);
   }
 
-  /** The open batch's encoder, its compute pass ended when `pass` is false (a copy comes next). */
+  /** The pending encoder, its compute pass ended when `pass` is false (a copy comes next). */
   #batchEncoder(batch: Batch, pass: boolean): GPUCommandEncoder {
-    batch.encoder ??= this.device.createCommandEncoder({ label: 'batch' });
+    batch.encoder ??= this.device.createCommandEncoder({ label: batch.depth > 0 ? 'batch' : 'pending' });
     if (!pass && batch.pass) {
       batch.pass.end();
       batch.pass = undefined;
@@ -194,8 +274,8 @@ export class GpuQueue {
       await this.#settle();
       return new ArrayBuffer(0);
     }
-    // A read sees all the work encoded before it: submit what an open batch holds.
-    this.#flush();
+    // A read sees all the work encoded before it: submit what is pending.
+    this.submitPending();
     // The copy is queued at once, behind the work that wrote the buffer: disposing the tensor
     // while the read is pending cannot make it copy from a destroyed buffer.
     const staging = this.createBuffer({ label: 'readback', size: bytes, usage: STAGING_USAGE });
@@ -248,9 +328,15 @@ export class GpuQueue {
     else this.pool.put(buffer);
   }
 
-  /** From now on, a loss of the device is our own doing: nothing more is pooled or reported. */
+  /**
+   * From now on, a loss of the device is our own doing: nothing more is pooled or reported, and
+   * pending work is dropped unsubmitted (its buffers are being destroyed; on a device of the
+   * caller's, submitting it later would raise errors there).
+   */
   closing(): void {
     this.#disposing = true;
     this.pool.closed = true;
+    this.#batch?.pass?.end();
+    this.#batch = undefined;
   }
 }
