@@ -16,6 +16,10 @@ export interface SimdKernels {
   clamp(x: number, y: number, n: number, loBits: number, hiBits: number): void;
   leaky_forward(x: number, y: number, n: number, alpha: number): void;
   leaky_backward(x: number, dy: number, dx: number, n: number, alpha: number): void;
+  hardsigmoid_forward(x: number, y: number, n: number, alpha: number, beta: number, minusBeta: number, oneMinusBeta: number): void;
+  hardsigmoid_backward(x: number, dy: number, dx: number, n: number, alpha: number, minusBeta: number, oneMinusBeta: number): void;
+  hardswish_forward(x: number, y: number, n: number): void;
+  hardswish_backward(x: number, dy: number, dx: number, n: number): void;
 }
 
 /**

@@ -23,6 +23,15 @@ const CASES: readonly { op: string; attrs: Record<string, number>; edges: readon
   { op: 'hardtanh', attrs: {}, edges: [-1, 1] },
   { op: 'hardtanh', attrs: { min: 0.5, max: 0.75 }, edges: [0.5, 0.75] },
   { op: 'hardtanh', attrs: { min: -3, max: -2 }, edges: [-3, -2] },
+  { op: 'hardsigmoid', attrs: {}, edges: [-3, 3, 0] },
+  { op: 'hardsigmoid', attrs: { alpha: 0.25, beta: 0.5 }, edges: [-2, 2] }, // kinks hit exactly
+  { op: 'hardsigmoid', attrs: { alpha: 0.3, beta: 0.1 }, edges: [-1 / 3, 3] },
+  { op: 'hardsigmoid', attrs: { alpha: 1e-30, beta: 0 }, edges: [0, 1e30] }, // subnormal products
+  { op: 'hardsigmoid', attrs: { alpha: 3e38, beta: -2 }, edges: [1e-38] }, // products past f32
+  { op: 'hardSigmoid', attrs: {}, edges: [-2.5, 2.5] },
+  { op: 'hardSigmoid', attrs: { alpha: 0.5, beta: 1e-7 }, edges: [-2e-7, 2] },
+  { op: 'hardswish', attrs: {}, edges: [-3, 3, -1.5, 0] },
+  { op: 'hardSwish', attrs: {}, edges: [-3, 3, -1.5] },
 ];
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 1003];

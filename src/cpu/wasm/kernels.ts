@@ -283,3 +283,227 @@ export function leaky_backward(x: usize, dy: usize, dx: usize, n: i32, alpha: f3
     store<i32>(dx + at, !isNan(b) && b > 0 ? d : scaled(d, alpha));
   }
 }
+
+// The ops whose JS kernels compute in float64 (hardsigmoid, hardswish) are twinned in f64x2 lanes:
+// the same float64 operations in the same order, each IEEE-rounded, then rounded once to f32, so
+// the values are the JS kernel's bits. Which branch a lane takes is decided as the JS decides it
+// (float64 compares of values that are not NaN, or ordered keys), and NaN lanes take their bits
+// from an operand by integer select.
+
+// The f32 lanes 0, 1 and 2, 3 of b as f64x2s.
+@inline
+function low64(b: v128): v128 {
+  return f64x2.promote_low_f32x4(b);
+}
+
+@inline
+function high64(b: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 2, 3));
+}
+
+// Two f64x2s rounded to f32 into one v128, lo's lanes first.
+@inline
+function join32(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+// The low halves of two f64x2 masks (each lane all ones or all zeros) as one i32x4 mask.
+@inline
+function joinMasks(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
+}
+
+// hardsigmoid's value on two lanes: ax = alpha * x (exact in f64), ax > -beta ? (ax < 1 - beta ?
+// ax + beta : 1) : +0, with nb = -beta and ub = 1 - beta computed in float64 by the caller.
+@inline
+function hardsigmoidValue2(x: v128, a: v128, b: v128, nb: v128, ub: v128): v128 {
+  const ax = f64x2.mul(x, a);
+  const inner = v128.bitselect(f64x2.add(ax, b), f64x2.splat(1.0), f64x2.lt(ax, ub));
+  return v128.and(inner, f64x2.gt(ax, nb));
+}
+
+@inline
+function hardsigmoidForward4(x: usize, y: usize, a: v128, b: v128, nb: v128, ub: v128): void {
+  const bits = v128.load(x);
+  const value = join32(hardsigmoidValue2(low64(bits), a, b, nb, ub), hardsigmoidValue2(high64(bits), a, b, nb, ub));
+  v128.store(y, v128.bitselect(bits, value, isNan4(bits)));
+}
+
+@inline
+function hardsigmoidForward1(bits: i32, a: f64, b: f64, nb: f64, ub: f64): i32 {
+  if (isNan(bits)) return bits;
+  const ax = a * <f64>reinterpret<f32>(bits);
+  return reinterpret<i32>(<f32>(ax > nb ? (ax < ub ? ax + b : 1.0) : 0.0));
+}
+
+/**
+ * hardsigmoid forward: y = clamp(alpha * x + beta, 0, 1) in float64, rounded once to f32, as the JS
+ * kernel (nb = -beta, ub = 1 - beta in float64); a NaN x unchanged.
+ */
+export function hardsigmoid_forward(x: usize, y: usize, n: i32, alpha: f64, beta: f64, nb: f64, ub: f64): void {
+  const a = f64x2.splat(alpha);
+  const b = f64x2.splat(beta);
+  const nbv = f64x2.splat(nb);
+  const ubv = f64x2.splat(ub);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    hardsigmoidForward4(x + at, y + at, a, b, nbv, ubv);
+    hardsigmoidForward4(x + at + 16, y + at + 16, a, b, nbv, ubv);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    hardsigmoidForward4(x + at, y + at, a, b, nbv, ubv);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(y + at, hardsigmoidForward1(load<i32>(x + at), alpha, beta, nb, ub));
+  }
+}
+
+// -beta < alpha * x < 1 - beta on two lanes, as an f64x2 mask.
+@inline
+function hardsigmoidInside2(x: v128, a: v128, nb: v128, ub: v128): v128 {
+  const ax = f64x2.mul(x, a);
+  return v128.and(f64x2.gt(ax, nb), f64x2.lt(ax, ub));
+}
+
+@inline
+function hardsigmoidBackward4(x: usize, dy: usize, dx: usize, a: v128, af: v128, nb: v128, ub: v128): void {
+  const bits = v128.load(x);
+  const inside = joinMasks(hardsigmoidInside2(low64(bits), a, nb, ub), hardsigmoidInside2(high64(bits), a, nb, ub));
+  const d = v128.load(dy);
+  const grad = v128.and(v128.bitselect(d, f32x4.mul(d, af), isNan4(d)), inside);
+  v128.store(dx, v128.bitselect(bits, grad, isNan4(bits)));
+}
+
+@inline
+function hardsigmoidBackward1(bits: i32, d: i32, a: f64, af: f32, nb: f64, ub: f64): i32 {
+  if (isNan(bits)) return bits;
+  const ax = a * <f64>reinterpret<f32>(bits);
+  if (!(ax > nb && ax < ub)) return 0;
+  return isNan(d) ? d : reinterpret<i32>(reinterpret<f32>(d) * af);
+}
+
+/**
+ * hardsigmoid backward: dx = -beta < alpha * x < 1 - beta ? dy * alpha : +0 (a NaN dy's bits kept);
+ * a NaN x unchanged. dy * alpha in f32 is the float64 product rounded once, as the JS kernel's.
+ */
+export function hardsigmoid_backward(x: usize, dy: usize, dx: usize, n: i32, alpha: f64, nb: f64, ub: f64): void {
+  const a = f64x2.splat(alpha);
+  const alphaF = <f32>alpha;
+  const af = f32x4.splat(alphaF);
+  const nbv = f64x2.splat(nb);
+  const ubv = f64x2.splat(ub);
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    hardsigmoidBackward4(x + at, dy + at, dx + at, a, af, nbv, ubv);
+    hardsigmoidBackward4(x + at + 16, dy + at + 16, dx + at + 16, a, af, nbv, ubv);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    hardsigmoidBackward4(x + at, dy + at, dx + at, a, af, nbv, ubv);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(dx + at, hardsigmoidBackward1(load<i32>(x + at), load<i32>(dy + at), alpha, alphaF, nb, ub));
+  }
+}
+
+// Ordered keys of -3, 3 (hardswish's kinks).
+const KEY_MINUS_3: i32 = -0x40400000;
+const KEY_3: i32 = 0x40400000;
+
+// hardswish's middle, (x * (x + 3)) / 6 in float64, on two lanes.
+@inline
+function hardswishMiddle2(v: v128): v128 {
+  return f64x2.div(f64x2.mul(v, f64x2.add(v, f64x2.splat(3.0))), f64x2.splat(6.0));
+}
+
+@inline
+function hardswishForward4(x: usize, y: usize): void {
+  const bits = v128.load(x);
+  const key = keyOf4(bits);
+  const middle = join32(hardswishMiddle2(low64(bits)), hardswishMiddle2(high64(bits)));
+  // x where x >= 3 (or NaN), -0 where x <= -3, the middle between.
+  const upper = v128.or(i32x4.ge_s(key, i32x4.splat(KEY_3)), isNan4(bits));
+  const lower = i32x4.le_s(key, i32x4.splat(KEY_MINUS_3));
+  const y4 = v128.bitselect(bits, v128.bitselect(i32x4.splat(<i32>0x80000000), middle, lower), upper);
+  v128.store(y, y4);
+}
+
+@inline
+function hardswishForward1(bits: i32): i32 {
+  const key = keyOf(bits);
+  if (isNan(bits) || key >= KEY_3) return bits;
+  if (key <= KEY_MINUS_3) return <i32>0x80000000;
+  const v = <f64>reinterpret<f32>(bits);
+  return reinterpret<i32>(<f32>((v * (v + 3.0)) / 6.0));
+}
+
+/** hardswish forward: x <= -3: -0; x >= 3 (or NaN): x; else (x * (x + 3)) / 6 in float64, rounded once. */
+export function hardswish_forward(x: usize, y: usize, n: i32): void {
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    hardswishForward4(x + at, y + at);
+    hardswishForward4(x + at + 16, y + at + 16);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    hardswishForward4(x + at, y + at);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(y + at, hardswishForward1(load<i32>(x + at)));
+  }
+}
+
+// hardswish's gradient in the middle, (dy * (x + 1.5)) / 3 in float64, on two lanes.
+@inline
+function hardswishSlope2(v: v128, d: v128): v128 {
+  return f64x2.div(f64x2.mul(d, f64x2.add(v, f64x2.splat(1.5))), f64x2.splat(3.0));
+}
+
+@inline
+function hardswishBackward4(x: usize, dy: usize, dx: usize): void {
+  const bits = v128.load(x);
+  const d = v128.load(dy);
+  const key = keyOf4(bits);
+  const p = join32(hardswishSlope2(low64(bits), low64(d)), hardswishSlope2(high64(bits), high64(d)));
+  // A NaN dy keeps its bits; the one NaN arithmetic makes here (Inf * 0 at x = -1.5) is 0x7fc00000.
+  const middle = v128.bitselect(d, v128.bitselect(i32x4.splat(QUIET_NAN), p, isNan4(p)), isNan4(d));
+  // dy where x > 3 (or NaN), +0 where x < -3, the middle between.
+  const upper = v128.or(i32x4.gt_s(key, i32x4.splat(KEY_3)), isNan4(bits));
+  const lower = i32x4.lt_s(key, i32x4.splat(KEY_MINUS_3));
+  v128.store(dx, v128.bitselect(d, v128.andnot(middle, lower), upper));
+}
+
+@inline
+function hardswishBackward1(bits: i32, d: i32): i32 {
+  const key = keyOf(bits);
+  if (isNan(bits) || key > KEY_3) return d;
+  if (key < KEY_MINUS_3) return 0;
+  if (isNan(d)) return d;
+  const p = reinterpret<i32>(<f32>((<f64>reinterpret<f32>(d) * (<f64>reinterpret<f32>(bits) + 1.5)) / 3.0));
+  return isNan(p) ? QUIET_NAN : p;
+}
+
+/** hardswish backward: x < -3: +0; x > 3 (or NaN): dy; else (dy * (x + 1.5)) / 3 in float64, rounded once. */
+export function hardswish_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const vectors = n >> 2;
+  for (let i = 0; i < vectors >> 1; i++) {
+    const at = <usize>i << 5;
+    hardswishBackward4(x + at, dy + at, dx + at);
+    hardswishBackward4(x + at + 16, dy + at + 16, dx + at + 16);
+  }
+  if (vectors & 1) {
+    const at = <usize>(vectors - 1) << 4;
+    hardswishBackward4(x + at, dy + at, dx + at);
+  }
+  for (let i = vectors << 2; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(dx + at, hardswishBackward1(load<i32>(x + at), load<i32>(dy + at)));
+  }
+}
