@@ -4,10 +4,12 @@
 // over special values, values at the attributes' edges and random bit patterns.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivations, type Activations } from '../../src/index.js';
+import { createCpuBackend, type CpuBackend } from '../../src/cpu/cpu-backend.js';
 import { createSimdHeap } from '../../src/cpu/simd.js';
+import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import { getOp } from '../../src/ops/registry.js';
 import { expectBits } from '../helpers/compare.js';
-import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats, toBits } from '../helpers/float.js';
+import { SPECIAL_BITS, bitsOf, floatsFromBits, hex, randomFloats, toBits } from '../helpers/float.js';
 
 const CASES: readonly { op: string; attrs: Record<string, number>; edges: readonly number[] }[] = [
   { op: 'relu', attrs: {}, edges: [] },
@@ -137,6 +139,105 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     const g = await gelu.read();
     const reference = js.forward('relu', js.tensor(g));
     expectBits('relu(gelu(x))', await fast.read(), bitsOf(await reference.read()), { g });
+  });
+});
+
+/** The first few indices where got and want differ, with the input there (an empty list when none do). */
+function mismatches(got: ArrayLike<number>, want: ArrayLike<number>, input: ArrayLike<number>): string[] {
+  const out: string[] = [];
+  if (got.length !== want.length) return [`length ${got.length}, expected ${want.length}`];
+  for (let i = 0; i < got.length && out.length < 8; i++) {
+    if (got[i] !== want[i]) out.push(`[${i}] input ${hex(input[i]!)}: got ${hex(got[i]!)}, expected ${hex(want[i]!)}`);
+  }
+  return out;
+}
+
+describe('CPU backend: f16 conversions in WebAssembly SIMD', () => {
+  let simd: CpuBackend;
+  beforeAll(async () => {
+    simd = await createCpuBackend('wasm-simd');
+  });
+
+  /** The backend's widening of halves, read back as f32 bits. */
+  async function widen(halves: Uint16Array): Promise<Uint32Array> {
+    const h = simd.upload(halves);
+    const f = simd.allocate(halves.length, 'f32');
+    simd.convert('widen', h, f);
+    const out = await simd.read(f, halves.length, 'f32');
+    simd.release(h);
+    simd.release(f);
+    return bitsOf(out);
+  }
+
+  /** The backend's rounding of f32s (given as bits) to halves. */
+  async function narrow(bits: Uint32Array): Promise<Uint16Array> {
+    const f = simd.upload(floatsFromBits(bits));
+    const h = simd.allocate(bits.length, 'f16');
+    simd.convert('narrow', f, h);
+    const out = await simd.read(h, bits.length, 'f16');
+    simd.release(f);
+    simd.release(h);
+    return out;
+  }
+
+  it('widen every one of the 65536 halves to the bits of halfToF32Bits, in vectors and the tail', async () => {
+    expect(simd.cpuKernels).toBe('wasm-simd');
+    for (const n of [65536, 65531]) {
+      // Every half (n = 65536); else the last n % 8, one at a time, include ±Inf and NaNs.
+      const halves = Uint16Array.from({ length: n }, (_, i) => (i * 40503) & 0xffff);
+      if (n < 65536) halves.set([0x7c00, 0xfe01, 0x8001], n - 3);
+      expect(mismatches(await widen(halves), Uint32Array.from(halves, halfToF32Bits), halves)).toEqual([]);
+    }
+  });
+
+  it('round f32s to the halves of f32ToHalfBits: every half, the midpoints to its neighbours and their neighbours, specials, random bits', async () => {
+    // For each half h: its f32 value, the value halfway to the next half up, and the f32s either
+    // side of both: ties (to even), just below and just above each rounding boundary.
+    const pool: number[] = [...SPECIAL_BITS];
+    for (let h = 0; h < 0x10000; h++) {
+      const b = halfToF32Bits(h);
+      const mid = (b + (1 << 12)) >>> 0; // the mantissa bit below the half's last, for normal halves
+      pool.push(b, (b + 1) >>> 0, (b - 1) >>> 0, mid, (mid + 1) >>> 0, (mid - 1) >>> 0);
+    }
+    // Around the subnormal range, the overflow threshold 65520 and the flush to zero below 2^-25.
+    for (const v of [2 ** -14, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 65504, 65520, 65519.996]) {
+      const b = toBits(v);
+      for (let d = -3; d <= 3; d++) pool.push((b + d) >>> 0, ((b + d) | 0x80000000) >>> 0);
+    }
+    pool.push(...bitsOf(randomFloats(20011, 7, 8)));
+    for (const n of [pool.length, pool.length - 5, 7, 1]) {
+      const bits = Uint32Array.from(pool.slice(0, n));
+      expect(mismatches(await narrow(bits), Uint16Array.from(bits, f32ToHalfBits), bits)).toEqual([]);
+    }
+  });
+
+  it('f16 ops (widen, the SIMD f32 kernel, round once) equal the JS path bit for bit', async () => {
+    const acts = await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' });
+    const js = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
+    try {
+      // Ops whose NaN bits are defined (gelu's, say, are the engine's: a JIT tier may flip a sign).
+      for (const op of ['relu', 'leakyRelu', 'hardswish', 'hardsigmoid', 'relu6'] as const) {
+        for (const n of [0, 3, 8, 13, 1003]) {
+          const x = Uint16Array.from({ length: n }, (_, i) => (i * 40503 + n) & 0xffff);
+          const dy = Uint16Array.from({ length: n }, (_, i) => (i * 12345 + 7) & 0xffff);
+          const out = [];
+          for (const a of [acts, js]) {
+            const tx = a.tensor(x);
+            const tdy = a.tensor(dy);
+            const y = a.forward(op, tx);
+            const dx = a.backward(op, { x: tx, dy: tdy });
+            out.push({ y: await y.read(), dx: await dx.read() });
+            for (const t of [tx, tdy, y, dx]) t.dispose();
+          }
+          expect(mismatches(out[0]!.y, out[1]!.y, x), `${op} f16 forward n=${n}`).toEqual([]);
+          expect(mismatches(out[0]!.dx, out[1]!.dx, x), `${op} f16 backward n=${n}`).toEqual([]);
+        }
+      }
+      expect(acts.cpuHeapStats.live).toBe(0);
+    } finally {
+      acts.dispose();
+      js.dispose();
+    }
   });
 });
 

@@ -507,3 +507,81 @@ export function hardswish_backward(x: usize, dy: usize, dx: usize, n: i32): void
     store<i32>(dx + at, hardswishBackward1(load<i32>(x + at), load<i32>(dy + at)));
   }
 }
+
+// f16 <-> f32, the twins of src/numerics/half.ts (and shaders/lib/half.wgsl): halves are u16 bit
+// patterns, eight to a v128, each widened or narrowed four lanes at a time. Float arithmetic only
+// meets finite values that are not NaN (rounding there is IEEE's in WebAssembly, subnormals kept);
+// Inf and NaN lanes are made on the bits.
+
+const TWO_POW_112: i32 = 0x77800000;
+
+// Four halves (in the low 16 bits of each lane) as f32 bits: the magnitude's bits moved to an f32's
+// places is the value times 2^-112, subnormal halves included, so one exact multiply rebiases it;
+// exponent 31 (Inf, NaN) becomes 255 with the payload shifted up by 13.
+@inline
+function halfToF32x4(w: v128): v128 {
+  const sign = i32x4.shl(v128.and(w, i32x4.splat(0x8000)), 16);
+  const o = i32x4.shl(v128.and(w, i32x4.splat(0x7fff)), 13);
+  const finite = f32x4.mul(o, i32x4.splat(TWO_POW_112));
+  const special = i32x4.eq(v128.and(w, i32x4.splat(0x7c00)), i32x4.splat(0x7c00));
+  return v128.or(v128.bitselect(v128.or(o, i32x4.splat(INF)), finite, special), sign);
+}
+
+@inline
+function halfToF32(h: i32): i32 {
+  const sign = (h & 0x8000) << 16;
+  const o = (h & 0x7fff) << 13;
+  if ((h & 0x7c00) == 0x7c00) return sign | o | INF;
+  return sign | reinterpret<i32>(reinterpret<f32>(o) * reinterpret<f32>(TWO_POW_112));
+}
+
+/** Halves (u16 bits at h) to f32s at out, exactly; NaN payloads kept (shifted up by 13). */
+export function half_to_f32(h: usize, out: usize, n: i32): void {
+  const vectors = n >> 3;
+  for (let i = 0; i < vectors; i++) {
+    const w = v128.load(h + (<usize>i << 4));
+    const at = out + (<usize>i << 5);
+    v128.store(at, halfToF32x4(i32x4.extend_low_i16x8_u(w)));
+    v128.store(at + 16, halfToF32x4(i32x4.extend_high_i16x8_u(w)));
+  }
+  for (let i = vectors << 3; i < n; i++) store<i32>(out + (<usize>i << 2), halfToF32(<i32>load<u16>(h + (<usize>i << 1))));
+}
+
+// Four f32s (bits) rounded to halves, nearest even, in the low 16 bits of each lane. Normal results
+// round on the integer bits (adding 0xfff plus the kept lowest bit carries exactly at and past the
+// halfway point, into the exponent when it must); below 2^-14 the half's spacing is 2^-24, the
+// spacing of f32s in [0.5, 1), so 0.5 + |x| rounds (in IEEE's one rounding) to 0.5 plus the
+// subnormal half's significand. From 65520 up: Inf. NaN: quiet, the payload's top 9 bits kept.
+@inline
+function f32ToHalf4(b: v128): v128 {
+  const a = v128.and(b, i32x4.splat(ABS));
+  const sign = v128.and(i32x4.shr_u(b, 16), i32x4.splat(0x8000));
+  const lsb = v128.and(i32x4.shr_u(a, 13), i32x4.splat(1));
+  const normal = i32x4.sub(i32x4.shr_u(i32x4.add(a, i32x4.add(lsb, i32x4.splat(0xfff))), 13), i32x4.splat(0x1c000));
+  const small = i32x4.sub(f32x4.add(a, f32x4.splat(0.5)), i32x4.splat(0x3f000000));
+  let r = v128.bitselect(small, normal, i32x4.lt_s(a, i32x4.splat(0x38800000)));
+  r = v128.bitselect(i32x4.splat(0x7c00), r, i32x4.ge_s(a, i32x4.splat(0x47800000)));
+  const nan = v128.or(i32x4.splat(0x7e00), v128.and(i32x4.shr_u(a, 13), i32x4.splat(0x3ff)));
+  r = v128.bitselect(nan, r, i32x4.gt_s(a, i32x4.splat(INF)));
+  return v128.or(r, sign);
+}
+
+@inline
+function f32ToHalf(b: i32): i32 {
+  const a = b & ABS;
+  const sign = (b >>> 16) & 0x8000;
+  if (a > INF) return sign | 0x7e00 | ((a >>> 13) & 0x3ff);
+  if (a >= 0x47800000) return sign | 0x7c00;
+  if (a < 0x38800000) return sign | (reinterpret<i32>(reinterpret<f32>(a) + <f32>0.5) - 0x3f000000);
+  return sign | (((a + 0xfff + ((a >>> 13) & 1)) >>> 13) - 0x1c000);
+}
+
+/** f32s (at x) rounded to halves (u16 bits at h), to nearest even, as f32ToHalfBits. */
+export function f32_to_half(x: usize, h: usize, n: i32): void {
+  const vectors = n >> 3;
+  for (let i = 0; i < vectors; i++) {
+    const at = x + (<usize>i << 5);
+    v128.store(h + (<usize>i << 4), i16x8.narrow_i32x4_u(f32ToHalf4(v128.load(at)), f32ToHalf4(v128.load(at + 16))));
+  }
+  for (let i = vectors << 3; i < n; i++) store<u16>(h + (<usize>i << 1), <u16>f32ToHalf(load<i32>(x + (<usize>i << 2))));
+}
