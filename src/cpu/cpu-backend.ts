@@ -226,6 +226,14 @@ export class CpuBackend implements Backend<CpuStorage> {
     _length: number,
     b: Broadcast,
   ): void {
+    const simd = op.cpu.simd;
+    const { x, param, dy, out: o, terms } = io;
+    if (simd && simd.fits(b) && o instanceof HeapBlock && param instanceof HeapBlock && x instanceof HeapBlock) {
+      if (kernel === 'forward') return simd.forward(o.heap.kernels, x.ptr, param.ptr, o.ptr, o.length, b);
+      if (kernel === 'backward' && dy instanceof HeapBlock && terms instanceof HeapBlock) {
+        return simd.backward(o.heap.kernels, x.ptr, param.ptr, dy.ptr, o.ptr, terms.ptr, o.length, b);
+      }
+    }
     const p = f32(io.param);
     const out = f32(io.out);
     if (kernel === 'forward') op.cpu.forward(f32(io.x!), p, b, out);
@@ -240,6 +248,12 @@ export class CpuBackend implements Backend<CpuStorage> {
     io: { readonly x: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
     g: Grouping,
   ): void {
+    const simd = op.cpu.simd;
+    const { x, dy, out } = io;
+    if (simd && x instanceof HeapBlock && out instanceof HeapBlock) {
+      if (direction === 'forward') return simd.forward(out.heap.kernels, x.ptr, out.ptr, g);
+      if (dy instanceof HeapBlock) return simd.backward(out.heap.kernels, x.ptr, dy.ptr, out.ptr, g);
+    }
     if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out));
     else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out));
   }
@@ -272,8 +286,18 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   rowSums(input: CpuStorage, rows: number, len: number, inner: number): { sums: CpuStorage; pending: readonly CpuStorage[] } {
     // The GPU's order (shaders/tree-sum.wgsl): row r's values in index order, in a binary tree.
-    const values = u32(f32(input));
     const sums = this.allocate(rows, 'f32');
+    if (inner === len && input instanceof HeapBlock && sums instanceof HeapBlock) {
+      // Contiguous rows (PReLU's terms): the SIMD tree sums, on a copy they may overwrite.
+      const scratch = this.#heap?.allocate(rows * len);
+      if (scratch) {
+        scratch.data.set(input.data.subarray(0, rows * len));
+        scratch.heap.kernels.tree_sums(scratch.ptr, rows, len, sums.ptr);
+        this.release(scratch);
+        return { sums, pending: [] };
+      }
+    }
+    const values = u32(f32(input));
     const out = u32(f32(sums));
     for (let r = 0; r < rows; r++) {
       out[r] = treeSumBits(len, (k) => values[(Math.floor(k / inner) * rows + r) * inner + (k % inner)]!);

@@ -22,6 +22,10 @@ export interface SimdKernels {
   hardswish_backward(x: number, dy: number, dx: number, n: number): void;
   half_to_f32(h: number, out: number, n: number): void;
   f32_to_half(x: number, h: number, n: number): void;
+  prelu_forward(x: number, alpha: number, y: number, n: number, channels: number, inner: number): void;
+  prelu_backward(x: number, alpha: number, dy: number, dx: number, terms: number, n: number, channels: number, inner: number): void;
+  tree_sums(values: number, rows: number, len: number, out: number): void;
+  maxout(x: number, dy: number, out: number, units: number, pieces: number, inner: number, backward: boolean): void;
 }
 
 /**

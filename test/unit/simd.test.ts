@@ -3,10 +3,12 @@
 // that has SIMD kernels, at every length (the vector pairs, the lone vector and the scalar tail),
 // over special values, values at the attributes' edges and random bit patterns.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivations, type Activations } from '../../src/index.js';
+import { createActivations, type Activations, type Dtype, type Tensor } from '../../src/index.js';
 import { createCpuBackend, type CpuBackend } from '../../src/cpu/cpu-backend.js';
 import { createSimdHeap } from '../../src/cpu/simd.js';
 import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
+import { maxout } from '../../src/ops/maxout.js';
+import { prelu } from '../../src/ops/prelu.js';
 import { getOp } from '../../src/ops/registry.js';
 import { expectBits } from '../helpers/compare.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, hex, randomFloats, toBits } from '../helpers/float.js';
@@ -93,6 +95,35 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     }
   });
 
+  it('leave the JS kernels of hardswish (f32 and f16), prelu (in a layout they take) and maxout out too', () => {
+    const spies = [getOp('hardswish').cpu, prelu.cpu, maxout.cpu].flatMap((kernels) => [
+      vi.spyOn(kernels, 'forward'),
+      vi.spyOn(kernels, 'backward'),
+    ]);
+    try {
+      const x = simd.tensor(
+        new Float32Array(24).map((_, i) => i - 11),
+        [2, 3, 4],
+      );
+      const alpha = simd.tensor(new Float32Array([0.5, 2, -1]));
+      const dy = simd.tensor(new Float32Array(12), [2, 3, 2]);
+      const outs: Tensor<Dtype>[] = [
+        simd.forward('hardswish', x),
+        simd.backward('hardswish', { x, dy: x }),
+        simd.prelu(x, alpha, { axis: 1 }),
+        ...Object.values(simd.preluBackward({ x, alpha, dy: x }, { axis: 1 })),
+        simd.maxout(x, { pieces: 2 }),
+        simd.maxoutBackward({ x, dy }, { pieces: 2 }),
+      ];
+      const h = simd.tensor(new Uint16Array([0x3c00, 0xbc00, 0x7e00]));
+      outs.push(simd.forward('hardswish', h), h, x, alpha, dy);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      for (const t of outs) t.dispose();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   for (const { op, attrs, edges } of CASES) {
     it(`${op} ${JSON.stringify(attrs)}: forward and backward equal the JS kernels bit for bit at every length`, async () => {
       for (const n of LENGTHS) {
@@ -112,6 +143,92 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
         expectBits(`${label} forward`, fast!.y, bitsOf(reference!.y), { x });
         expectBits(`${label} backward`, fast!.dx, bitsOf(reference!.dx), { x, dy });
       }
+    });
+  }
+
+  // PReLU: x's shape, alpha's shape, options; the slopes mix specials (NaN, ±Inf, ±0, subnormals)
+  // with ordinary values, so Inf * 0, NaN slopes and subnormal products all occur.
+  const PRELU: readonly { x: number[]; alpha: number[]; axis?: number }[] = [
+    { x: [1003], alpha: [1] }, // one slope: one run
+    { x: [7, 13], alpha: [13] }, // along the last axis: rows of 13 (3 vectors and a tail)
+    { x: [5, 16], alpha: [16] },
+    { x: [3, 3], alpha: [3] },
+    { x: [2, 5, 3, 7], alpha: [5], axis: 1 }, // PyTorch's channels: runs of 21
+    { x: [2, 6, 8], alpha: [6], axis: 1 }, // runs of 8
+    { x: [3, 4, 1, 5], alpha: [4, 1, 1] }, // channels after dropping sizes of 1
+    { x: [2, 3, 4, 5], alpha: [3, 1, 5] }, // two followed runs: the JS kernels (no SIMD layout)
+  ];
+
+  for (const { x: xShape, alpha: aShape, axis } of PRELU) {
+    it(`prelu x [${xShape.join(', ')}] alpha [${aShape.join(', ')}]${axis === undefined ? '' : ` axis ${axis}`}: y, dx and dalpha equal the JS kernels bit for bit`, async () => {
+      const n = xShape.reduce((p, q) => p * q, 1);
+      const slopes = aShape.reduce((p, q) => p * q, 1);
+      const x = inputs(n, [0], n);
+      const dy = inputs(n, [], n + 7);
+      const alpha = inputs(slopes, [0.25, -2], slopes + 3);
+      const results = [];
+      for (const acts of [simd, js]) {
+        const tx = acts.tensor(x, xShape);
+        const ta = acts.tensor(alpha, aShape);
+        const tdy = acts.tensor(dy, xShape);
+        const options = axis === undefined ? {} : { axis };
+        const y = acts.prelu(tx, ta, options);
+        const { dx, dalpha } = acts.preluBackward({ x: tx, alpha: ta, dy: tdy }, options);
+        results.push({ y: await y.read(), dx: await dx.read(), dalpha: await dalpha.read() });
+        for (const t of [tx, ta, tdy, y, dx, dalpha]) t.dispose();
+      }
+      const [fast, reference] = results;
+      expectBits('prelu forward', fast!.y, bitsOf(reference!.y), { x });
+      expectBits('prelu dx', fast!.dx, bitsOf(reference!.dx), { x, dy });
+      expectBits('prelu dalpha', fast!.dalpha, bitsOf(reference!.dalpha), { alpha });
+    });
+  }
+
+  it('prelu: dalpha tree sums of rows of every length 1 to 40 (odd levels, NaN and Inf - Inf quieted, -0 kept)', async () => {
+    for (let per = 1; per <= 40; per++) {
+      const x = inputs(3 * per, [], per).map((v) => -Math.abs(v)); // every term counts
+      const dy = inputs(3 * per, [], per + 50);
+      const alpha = new Float32Array([0.5, -0, Number.NaN]);
+      const results = [];
+      for (const acts of [simd, js]) {
+        const tx = acts.tensor(x, [3, per]);
+        const ta = acts.tensor(alpha);
+        const tdy = acts.tensor(dy, [3, per]);
+        const { dx, dalpha } = acts.preluBackward({ x: tx, alpha: ta, dy: tdy }, { axis: 0 });
+        results.push(await dalpha.read());
+        for (const t of [tx, ta, tdy, dx, dalpha]) t.dispose();
+      }
+      expectBits(`prelu dalpha, rows of ${per}`, results[0]!, bitsOf(results[1]!), { alpha });
+    }
+  });
+
+  const MAXOUT: readonly { shape: number[]; pieces: number; axis?: number }[] = [
+    { shape: [1002], pieces: 2 },
+    { shape: [7, 12], pieces: 3 },
+    { shape: [5, 9], pieces: 9 },
+    { shape: [4, 6, 13], pieces: 2, axis: 1 }, // groups 13 apart: 3 vectors and a tail
+    { shape: [3, 8, 4], pieces: 4, axis: 1 },
+    { shape: [2, 5, 2], pieces: 5, axis: 1 },
+  ];
+
+  for (const { shape, pieces, axis } of MAXOUT) {
+    it(`maxout [${shape.join(', ')}] pieces ${pieces}${axis === undefined ? '' : ` axis ${axis}`}: forward and backward equal the JS kernels bit for bit`, async () => {
+      const n = shape.reduce((p, q) => p * q, 1);
+      // Few distinct values (ties, -0 against +0, NaNs, infinities) besides random ones.
+      const x = inputs(n, [0, 1], n).map((v, i) => (i % 5 === 1 ? Math.round(v) : v));
+      const options = { pieces, ...(axis === undefined ? {} : { axis }) };
+      const results = [];
+      for (const acts of [simd, js]) {
+        const tx = acts.tensor(x, shape);
+        const y = acts.maxout(tx, options);
+        const tdy = acts.tensor(inputs(y.length, [], 3), y.shape);
+        const dx = acts.maxoutBackward({ x: tx, dy: tdy }, options);
+        results.push({ y: await y.read(), dx: await dx.read() });
+        for (const t of [tx, y, tdy, dx]) t.dispose();
+      }
+      const [fast, reference] = results;
+      expectBits('maxout forward', fast!.y, bitsOf(reference!.y), {});
+      expectBits('maxout backward', fast!.dx, bitsOf(reference!.dx), { x });
     });
   }
 

@@ -585,3 +585,216 @@ export function f32_to_half(x: usize, h: usize, n: i32): void {
   }
   for (let i = vectors << 3; i < n; i++) store<u16>(h + (<usize>i << 1), <u16>f32ToHalf(load<i32>(x + (<usize>i << 2))));
 }
+
+// The bits of the f32 product a * b, as exactMulBits (src/numerics/exact.ts): a NaN operand comes
+// back unchanged (a's if both are), any other NaN (Inf * 0) is 0x7fc00000, else IEEE's product.
+@inline
+function exactMul4(a: v128, b: v128): v128 {
+  const p = f32x4.mul(a, b);
+  const r = v128.bitselect(i32x4.splat(QUIET_NAN), p, isNan4(p));
+  return v128.bitselect(a, v128.bitselect(b, r, isNan4(b)), isNan4(a));
+}
+
+@inline
+function exactMul(a: i32, b: i32): i32 {
+  if (isNan(a)) return a;
+  if (isNan(b)) return b;
+  const p = reinterpret<i32>(reinterpret<f32>(a) * reinterpret<f32>(b));
+  return isNan(p) ? QUIET_NAN : p;
+}
+
+// PReLU (src/ops/prelu.ts) for slopes laid out as slope = (i / inner) % channels: one slope per
+// element of x's last axis (inner = 1), per channel of [N, C, ...] (inner = the rest), or one for
+// all (channels = 1). x is kept where x > 0 or NaN; elsewhere alpha * x, exactly as exactMulBits.
+
+@inline
+function preluForward4(b: v128, a: v128): v128 {
+  return v128.bitselect(b, exactMul4(b, a), v128.or(i32x4.gt_s(b, i32x4.splat(0)), isNan4(b)));
+}
+
+@inline
+function preluForward1(b: i32, a: i32): i32 {
+  return b > 0 || isNan(b) ? b : exactMul(b, a);
+}
+
+// A run of len elements: one slope (step 0) or slopes alongside (step 4 bytes an element).
+@inline
+function preluForwardRun(x: usize, alpha: usize, y: usize, len: i32, step: usize): void {
+  const one = i32x4.splat(load<i32>(alpha));
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, preluForward4(v128.load(x + at), step ? v128.load(alpha + at) : one));
+  }
+  for (; i < len; i++) {
+    const at = <usize>i << 2;
+    store<i32>(y + at, preluForward1(load<i32>(x + at), load<i32>(alpha + (step ? at : 0))));
+  }
+}
+
+/** PReLU forward over n elements, slope (i / inner) % channels. */
+export function prelu_forward(x: usize, alpha: usize, y: usize, n: i32, channels: i32, inner: i32): void {
+  if (inner == 1) {
+    for (let o = 0; o < n; o += channels) preluForwardRun(x + (<usize>o << 2), alpha, y + (<usize>o << 2), channels, 4);
+    return;
+  }
+  const runs = n / inner;
+  for (let r = 0; r < runs; r++) {
+    const at = (<usize>r * <usize>inner) << 2;
+    preluForwardRun(x + at, alpha + (<usize>(r % channels) << 2), y + at, inner, 0);
+  }
+}
+
+@inline
+function preluBackwardRun(x: usize, alpha: usize, dy: usize, dx: usize, terms: usize, len: i32, step: usize, termStep: usize): void {
+  const one = i32x4.splat(load<i32>(alpha));
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const at = <usize>i << 2;
+    const b = v128.load(x + at);
+    const d = v128.load(dy + at);
+    const pos = v128.andnot(i32x4.gt_s(b, i32x4.splat(0)), isNan4(b));
+    v128.store(dx + at, v128.bitselect(d, exactMul4(d, step ? v128.load(alpha + at) : one), pos));
+    const t = v128.andnot(exactMul4(b, d), pos);
+    if (termStep == 4) v128.store(terms + at, t);
+    else {
+      const ta = terms + <usize>i * termStep;
+      store<i32>(ta, i32x4.extract_lane(t, 0));
+      store<i32>(ta + termStep, i32x4.extract_lane(t, 1));
+      store<i32>(ta + 2 * termStep, i32x4.extract_lane(t, 2));
+      store<i32>(ta + 3 * termStep, i32x4.extract_lane(t, 3));
+    }
+  }
+  for (; i < len; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    const d = load<i32>(dy + at);
+    const pos = b > 0 && !isNan(b);
+    store<i32>(dx + at, pos ? d : exactMul(d, load<i32>(alpha + (step ? at : 0))));
+    store<i32>(terms + <usize>i * termStep, pos ? 0 : exactMul(b, d));
+  }
+}
+
+/**
+ * PReLU backward, slopes as prelu_forward: dx = x > 0 ? dy : alpha * dy, and each element's term
+ * of dalpha (x > 0 ? +0 : x * dy) at terms[slope * (n / channels) + k], k its place among its
+ * slope's elements, for the tree sums.
+ */
+export function prelu_backward(x: usize, alpha: usize, dy: usize, dx: usize, terms: usize, n: i32, channels: i32, inner: i32): void {
+  const perParam = <usize>(n / channels);
+  if (inner == 1) {
+    // Element (o, c): term c * perParam + o, a stride of perParam between neighbours.
+    for (let o = 0; o < n; o += channels) {
+      const at = <usize>o << 2;
+      preluBackwardRun(x + at, alpha, dy + at, dx + at, terms + (<usize>(o / channels) << 2), channels, 4, perParam << 2);
+    }
+    return;
+  }
+  const runs = n / inner;
+  for (let r = 0; r < runs; r++) {
+    const at = (<usize>r * <usize>inner) << 2;
+    const s = <usize>(r % channels);
+    const k = <usize>(r / channels) * <usize>inner;
+    preluBackwardRun(x + at, alpha + (s << 2), dy + at, dx + at, terms + ((s * perParam + k) << 2), inner, 0, 4);
+  }
+}
+
+// The deterministic tree sum (treeSumBits in src/numerics/exact.ts, shaders/tree-sum.wgsl) of a
+// row of len values, in place: each level adds neighbours (2j, 2j + 1) into j, an odd last one
+// with the padding -0; every NaN and Inf - Inf gives 0x7fc00000. The padding beyond the values is
+// all -0, whose sums are -0, so shrinking each level to ceil(m / 2) is the padded tree's sum.
+@inline
+function exactAdd4(a: v128, b: v128): v128 {
+  const s = f32x4.add(a, b);
+  return v128.bitselect(i32x4.splat(QUIET_NAN), s, v128.or(isNan4(s), v128.or(isNan4(a), isNan4(b))));
+}
+
+@inline
+function exactAdd(a: i32, b: i32): i32 {
+  const s = reinterpret<i32>(reinterpret<f32>(a) + reinterpret<f32>(b));
+  return isNan(a) || isNan(b) || isNan(s) ? QUIET_NAN : s;
+}
+
+function treeSumRow(v: usize, len: i32): i32 {
+  if (len == 0) return 0;
+  let m = len;
+  do {
+    const half = m >> 1;
+    let j = 0;
+    for (; j + 4 <= half; j += 4) {
+      const a = v128.load(v + (<usize>j << 3));
+      const b = v128.load(v + (<usize>j << 3) + 16);
+      v128.store(v + (<usize>j << 2), exactAdd4(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7)));
+    }
+    for (; j < half; j++) store<i32>(v + (<usize>j << 2), exactAdd(load<i32>(v + (<usize>j << 3)), load<i32>(v + (<usize>j << 3) + 4)));
+    if (m & 1) store<i32>(v + (<usize>half << 2), exactAdd(load<i32>(v + (<usize>(m - 1) << 2)), <i32>0x80000000));
+    m = (m + 1) >> 1;
+  } while (m > 1);
+  return load<i32>(v);
+}
+
+/** rows tree sums of contiguous rows of len values (overwritten) into out. */
+export function tree_sums(values: usize, rows: i32, len: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) store<i32>(out + (<usize>r << 2), treeSumRow(values + ((<usize>r * <usize>len) << 2), len));
+}
+
+// Maxout (src/ops/maxout.ts): x as [outer, groups, pieces, inner]; each output takes its group's
+// first NaN, else its first maximum by ordered key (-0 and +0 tie, the first wins).
+
+@inline
+function takesLead4(c: v128, best: v128): v128 {
+  return v128.andnot(v128.or(isNan4(c), i32x4.gt_s(keyOf4(c), keyOf4(best))), isNan4(best));
+}
+
+@inline
+function takesLead(c: i32, best: i32): bool {
+  return !isNan(best) && (isNan(c) || keyOf(c) > keyOf(best));
+}
+
+/**
+ * Maxout over groups of `pieces` entries `inner` apart (x's [outer * groups, pieces, inner]):
+ * forward (dy = 0) writes each group's winner to out; backward writes dy to the winner's place in
+ * out (x's shape) and +0 to the others'.
+ */
+export function maxout(x: usize, dy: usize, out: usize, units: i32, pieces: i32, inner: i32, backward: bool): void {
+  const stride = <usize>inner << 2;
+  for (let u = 0; u < units; u++) {
+    const base = x + ((<usize>u * <usize>pieces * <usize>inner) << 2);
+    const outBase = backward ? out + (base - x) : out + ((<usize>u * <usize>inner) << 2);
+    const dyBase = dy + ((<usize>u * <usize>inner) << 2);
+    let j = 0;
+    for (; j + 4 <= inner; j += 4) {
+      const at = <usize>j << 2;
+      let best = v128.load(base + at);
+      let win = i32x4.splat(0);
+      for (let p = 1; p < pieces; p++) {
+        const c = v128.load(base + <usize>p * stride + at);
+        const lead = takesLead4(c, best);
+        best = v128.bitselect(c, best, lead);
+        win = v128.bitselect(i32x4.splat(p), win, lead);
+      }
+      if (!backward) v128.store(outBase + at, best);
+      else {
+        const d = v128.load(dyBase + at);
+        for (let p = 0; p < pieces; p++) v128.store(outBase + <usize>p * stride + at, v128.and(d, i32x4.eq(win, i32x4.splat(p))));
+      }
+    }
+    for (; j < inner; j++) {
+      const at = <usize>j << 2;
+      let best = load<i32>(base + at);
+      let win = 0;
+      for (let p = 1; p < pieces; p++) {
+        const c = load<i32>(base + <usize>p * stride + at);
+        if (takesLead(c, best)) {
+          best = c;
+          win = p;
+        }
+      }
+      if (!backward) store<i32>(outBase + at, best);
+      else {
+        const d = load<i32>(dyBase + at);
+        for (let p = 0; p < pieces; p++) store<i32>(outBase + <usize>p * stride + at, p == win ? d : 0);
+      }
+    }
+  }
+}
