@@ -22,10 +22,15 @@
 // SwiGLU and softmax (bench/swiglu-softmax.mjs), 2^14 to 2^22: our CPU backend's forward and
 //   backward against tfjs-cpu and tfjs-wasm composing the same from their ops, round-robin.
 //
-// `only: 'swiglu-softmax'` (run.mjs --swiglu-softmax) runs those rows alone, without a GPU.
+// CPU SIMD (bench/cpu-simd.mjs), 2^20: our SIMD kernels for hardsigmoid, hardswish, f16, prelu and
+//   maxout against our JS kernels and tfjs-wasm, round-robin.
+//
+// `only: 'swiglu-softmax'` (run.mjs --swiglu-softmax) or `only: 'cpu-simd'` (--cpu-simd) runs
+// those rows alone, without a GPU.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { cpuSimdRows } from './cpu-simd.mjs';
 import { fusionRows } from './fusion.mjs';
 import { gpuRows, overheadRows, plainKernel } from './ours.mjs';
 import { checkNote, swigluSoftmaxRows, swigluSoftmaxSizes } from './swiglu-softmax.mjs';
@@ -99,7 +104,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   const gatedSizes = swigluSoftmaxSizes(sizes);
   const checks = [];
   const checkedCases = new Set();
-  for (const n of all ? sizes : gatedSizes) {
+  for (const n of all ? sizes : only === 'swiglu-softmax' ? gatedSizes : []) {
     if (gatedSizes.includes(n)) {
       await swigluSoftmaxRows({
         n,
@@ -166,6 +171,10 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   }
 
   if (checks.length) notes.push(checkNote(checks));
+  if (all || only === 'cpu-simd') {
+    const add = (name, n, bytes, t, against, note) => rows.push(row('cpu-simd', name, n, bytes, t, against, note));
+    notes.push(...(await cpuSimdRows({ createActivations, tf, reps, add, log })));
+  }
   if (acts) {
     await workgroupSweep({ acts, createActivations, reps, rows });
     log('node: workgroup sweep done');

@@ -6,7 +6,7 @@
 // Compare speeds as ratios within one run: absolute numbers on software adapters (SwiftShader)
 // say little about real GPUs.
 //
-//   node bench/run.mjs [--quick] [--node-only | --browser-only] [--system-vulkan] [--swiglu-softmax]
+//   node bench/run.mjs [--quick] [--node-only | --browser-only] [--system-vulkan] [--swiglu-softmax | --cpu-simd]
 //
 // --quick          two sizes, fewer reps, 3 first-use rounds; results go to bench/results/quick-*
 // --node-only      skip Chromium (also skipped, saying why, when there is no Chromium)
@@ -18,6 +18,8 @@
 //                  backend against tfjs-cpu and tfjs-wasm, in Chromium ours against tfjs-webgpu;
 //                  results go to bench/results/[chromium-]swiglu-softmax.{md,json} (and no
 //                  first-use times, no plot). npm run bench runs these rows with all the others
+// --cpu-simd       only the CPU SIMD rows (bench/cpu-simd.mjs), in Node: our SIMD kernels against
+//                  our JS kernels and tfjs-wasm at 2^20; results go to bench/results/cpu-simd.{md,json}
 //
 // The contenders are listed in bench/node-bench.mjs and bench/browser/page.ts.
 import { existsSync } from 'node:fs';
@@ -27,7 +29,7 @@ import { addRatios, markdown, writeResult } from './report.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
-const known = ['--quick', '--node-only', '--browser-only', '--system-vulkan', '--swiglu-softmax'];
+const known = ['--quick', '--node-only', '--browser-only', '--system-vulkan', '--swiglu-softmax', '--cpu-simd'];
 for (const a of args) {
   if (!known.includes(a)) {
     console.error(`unknown option ${a}; options: ${known.join(' ')}`);
@@ -40,7 +42,11 @@ if (args.has('--node-only') && args.has('--browser-only')) {
 }
 const quick = args.has('--quick');
 const systemVulkan = args.has('--system-vulkan') || process.env.BENCH_VULKAN === 'system';
-const only = args.has('--swiglu-softmax') ? 'swiglu-softmax' : undefined;
+if (args.has('--swiglu-softmax') && args.has('--cpu-simd')) {
+  console.error('--swiglu-softmax and --cpu-simd exclude each other');
+  process.exit(2);
+}
+const only = args.has('--swiglu-softmax') ? 'swiglu-softmax' : args.has('--cpu-simd') ? 'cpu-simd' : undefined;
 const config = {
   root,
   quick,
@@ -99,7 +105,7 @@ if (!args.has('--browser-only') && !only) {
   }
 }
 
-if (!args.has('--node-only')) {
+if (!args.has('--node-only') && only !== 'cpu-simd') {
   const { chromiumMissing, runChromiumBench } = await import('./chromium.mjs');
   const missing = chromiumMissing();
   if (missing) {

@@ -11,13 +11,14 @@ import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { treeSumBits } from '../numerics/exact.js';
 import { f32ToHalves, halvesToF32 } from '../numerics/half.js';
-import { HeapBlock, createSimdHeap, type SimdHeap } from './simd.js';
+import { HeapBlock, HeapHalves, createSimdHeap, type SimdHeap } from './simd.js';
 
 /** f32 elements: a block of the SIMD heap, or a plain array. */
 export type CpuF32 = HeapBlock | { readonly kind: 'cpu'; readonly data: Float32Array };
+/** f16 elements (their bits): a block of the SIMD heap, or a plain array. */
+export type CpuF16 = HeapHalves | { readonly kind: 'cpu16'; readonly bits: Uint16Array };
 /** What the CPU backend keeps: f32 elements, f16 bits, or u32 words (masks, counts). */
-export type CpuStorage =
-  CpuF32 | { readonly kind: 'cpu16'; readonly bits: Uint16Array } | { readonly kind: 'words'; readonly words: Uint32Array };
+export type CpuStorage = CpuF32 | CpuF16 | { readonly kind: 'words'; readonly words: Uint32Array };
 
 /** The CPU kernels asked for: 'auto' (SIMD where the runtime has it), 'wasm-simd' (or an error), 'js'. */
 export type CpuKernelsMode = 'auto' | 'wasm-simd' | 'js';
@@ -70,13 +71,17 @@ export class CpuBackend implements Backend<CpuStorage> {
   checkAlive(): void {}
 
   allocate(length: number, type: StorageType): CpuStorage {
-    if (type === 'f16') return { kind: 'cpu16', bits: new Uint16Array(length) };
+    if (type === 'f16') return this.#heap?.allocateHalves(length) ?? { kind: 'cpu16', bits: new Uint16Array(length) };
     if (type === 'u32') return { kind: 'words', words: new Uint32Array(length) };
     return this.#heap?.allocate(length) ?? { kind: 'cpu', data: new Float32Array(length) };
   }
 
   upload(data: Float32Array | Uint16Array): CpuStorage {
-    if (data instanceof Uint16Array) return { kind: 'cpu16', bits: data.slice() };
+    if (data instanceof Uint16Array) {
+      const h = this.allocate(data.length, 'f16');
+      half(h).set(data);
+      return h;
+    }
     const s = this.allocate(data.length, 'f32');
     f32(s).set(data);
     return s;
@@ -92,7 +97,7 @@ export class CpuBackend implements Backend<CpuStorage> {
   }
 
   release(storage: CpuStorage): void {
-    if (storage instanceof HeapBlock) storage.heap.release(storage);
+    if (storage instanceof HeapBlock || storage instanceof HeapHalves) storage.heap.release(storage);
   }
 
   copy(from: Region<CpuStorage>, to: CpuStorage): void {
@@ -156,19 +161,28 @@ export class CpuBackend implements Backend<CpuStorage> {
     length: number,
     attrs: readonly number[],
   ): void {
-    const out = new Float32Array(length);
-    runJs(
-      op,
-      direction,
-      operands.slice(0, -1).map((s) => halvesToF32(half(s))),
-      out,
-      attrs,
-    );
-    half(operands[operands.length - 1]!).set(f32ToHalves(out));
+    // The f32 kernel (SIMD where the op has one and the blocks are in the heap) between an exact
+    // widening of the inputs and one rounding of the result.
+    const wide = operands.map(() => this.allocate(length, 'f32'));
+    try {
+      operands.slice(0, -1).forEach((s, i) => this.convert('widen', s, wide[i]!));
+      this.elementwise(
+        op,
+        direction,
+        wide.map((w) => region(w, length)),
+        attrs,
+      );
+      this.convert('narrow', wide[wide.length - 1]!, operands[operands.length - 1]!);
+    } finally {
+      for (const w of wide) this.release(w);
+    }
   }
 
   convert(kind: 'widen' | 'narrow', input: CpuStorage, out: CpuStorage): void {
-    if (kind === 'widen') f32(out).set(halvesToF32(half(input)));
+    if (kind === 'widen') {
+      if (input instanceof HeapHalves && out instanceof HeapBlock) input.heap.kernels.half_to_f32(input.ptr, out.ptr, out.length);
+      else f32(out).set(halvesToF32(half(input)));
+    } else if (input instanceof HeapBlock && out instanceof HeapHalves) input.heap.kernels.f32_to_half(input.ptr, out.ptr, out.length);
     else half(out).set(f32ToHalves(f32(input)));
   }
 
@@ -214,6 +228,14 @@ export class CpuBackend implements Backend<CpuStorage> {
     _length: number,
     b: Broadcast,
   ): void {
+    const simd = op.cpu.simd;
+    const { x, param, dy, out: o, terms } = io;
+    if (simd && simd.fits(b) && o instanceof HeapBlock && param instanceof HeapBlock && x instanceof HeapBlock) {
+      if (kernel === 'forward') return simd.forward(o.heap.kernels, x.ptr, param.ptr, o.ptr, o.length, b);
+      if (kernel === 'backward' && dy instanceof HeapBlock && terms instanceof HeapBlock) {
+        return simd.backward(o.heap.kernels, x.ptr, param.ptr, dy.ptr, o.ptr, terms.ptr, o.length, b);
+      }
+    }
     const p = f32(io.param);
     const out = f32(io.out);
     if (kernel === 'forward') op.cpu.forward(f32(io.x!), p, b, out);
@@ -228,6 +250,12 @@ export class CpuBackend implements Backend<CpuStorage> {
     io: { readonly x: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
     g: Grouping,
   ): void {
+    const simd = op.cpu.simd;
+    const { x, dy, out } = io;
+    if (simd && x instanceof HeapBlock && out instanceof HeapBlock) {
+      if (direction === 'forward') return simd.forward(out.heap.kernels, x.ptr, out.ptr, g);
+      if (dy instanceof HeapBlock) return simd.backward(out.heap.kernels, x.ptr, dy.ptr, out.ptr, g);
+    }
     if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out));
     else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out));
   }
@@ -260,8 +288,18 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   rowSums(input: CpuStorage, rows: number, len: number, inner: number): { sums: CpuStorage; pending: readonly CpuStorage[] } {
     // The GPU's order (shaders/tree-sum.wgsl): row r's values in index order, in a binary tree.
-    const values = u32(f32(input));
     const sums = this.allocate(rows, 'f32');
+    if (inner === len && input instanceof HeapBlock && sums instanceof HeapBlock) {
+      // Contiguous rows (PReLU's terms): the SIMD tree sums, on a copy they may overwrite.
+      const scratch = this.#heap?.allocate(rows * len);
+      if (scratch) {
+        scratch.data.set(input.data.subarray(0, rows * len));
+        scratch.heap.kernels.tree_sums(scratch.ptr, rows, len, sums.ptr);
+        this.release(scratch);
+        return { sums, pending: [] };
+      }
+    }
+    const values = u32(f32(input));
     const out = u32(f32(sums));
     for (let r = 0; r < rows; r++) {
       out[r] = treeSumBits(len, (k) => values[(Math.floor(k / inner) * rows + r) * inner + (k % inner)]!);

@@ -16,6 +16,16 @@ export interface SimdKernels {
   clamp(x: number, y: number, n: number, loBits: number, hiBits: number): void;
   leaky_forward(x: number, y: number, n: number, alpha: number): void;
   leaky_backward(x: number, dy: number, dx: number, n: number, alpha: number): void;
+  hardsigmoid_forward(x: number, y: number, n: number, alpha: number, beta: number, minusBeta: number, oneMinusBeta: number): void;
+  hardsigmoid_backward(x: number, dy: number, dx: number, n: number, alpha: number, minusBeta: number, oneMinusBeta: number): void;
+  hardswish_forward(x: number, y: number, n: number): void;
+  hardswish_backward(x: number, dy: number, dx: number, n: number): void;
+  half_to_f32(h: number, out: number, n: number): void;
+  f32_to_half(x: number, h: number, n: number): void;
+  prelu_forward(x: number, alpha: number, y: number, n: number, channels: number, inner: number): void;
+  prelu_backward(x: number, alpha: number, dy: number, dx: number, terms: number, n: number, channels: number, inner: number): void;
+  tree_sums(values: number, rows: number, len: number, out: number): void;
+  maxout(x: number, dy: number, out: number, units: number, pieces: number, inner: number, backward: boolean): void;
 }
 
 /**
@@ -37,9 +47,38 @@ export class HeapBlock {
     this.#view = new Float32Array(heap.kernels.memory.buffer, ptr, length);
   }
 
+  /** Bytes held. */
+  get bytes(): number {
+    return 4 * this.length;
+  }
+
   /** The values. Growing the memory detaches old views (their length drops to 0): take a new one. */
   get data(): Float32Array {
     if (this.#view.length !== this.length) this.#view = new Float32Array(this.heap.kernels.memory.buffer, this.ptr, this.length);
+    return this.#view;
+  }
+}
+
+/** An f16 tensor's storage in the heap: `bits` (the halves' bit patterns) is a view, as HeapBlock's. */
+export class HeapHalves {
+  readonly kind = 'cpu16' as const;
+  #view: Uint16Array;
+
+  constructor(
+    readonly heap: SimdHeap,
+    readonly ptr: number,
+    readonly length: number,
+  ) {
+    this.#view = new Uint16Array(heap.kernels.memory.buffer, ptr, length);
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return 2 * this.length;
+  }
+
+  get bits(): Uint16Array {
+    if (this.#view.length !== this.length) this.#view = new Uint16Array(this.heap.kernels.memory.buffer, this.ptr, this.length);
     return this.#view;
   }
 }
@@ -63,8 +102,23 @@ export class SimdHeap {
    * `limitBytes` or the memory cannot grow: the caller then uses a plain Float32Array.
    */
   allocate(length: number): HeapBlock | undefined {
-    const bytes = 4 * length;
-    if (length === 0 || this.#bytes + bytes > this.limitBytes) return undefined;
+    const ptr = this.#take(4 * length);
+    return ptr === undefined ? undefined : new HeapBlock(this, ptr, length);
+  }
+
+  /** A block of `length` halves, or undefined (then a plain Uint16Array), as {@link allocate}. */
+  allocateHalves(length: number): HeapHalves | undefined {
+    const ptr = this.#take(2 * length);
+    return ptr === undefined ? undefined : new HeapHalves(this, ptr, length);
+  }
+
+  release(block: HeapBlock | HeapHalves): void {
+    this.kernels.free(block.ptr);
+    this.#bytes -= block.bytes;
+  }
+
+  #take(bytes: number): number | undefined {
+    if (bytes === 0 || this.#bytes + bytes > this.limitBytes) return undefined;
     let ptr: number;
     try {
       ptr = this.kernels.alloc(bytes);
@@ -73,12 +127,7 @@ export class SimdHeap {
       return undefined;
     }
     this.#bytes += bytes;
-    return new HeapBlock(this, ptr, length);
-  }
-
-  release(block: HeapBlock): void {
-    this.kernels.free(block.ptr);
-    this.#bytes -= 4 * block.length;
+    return ptr;
   }
 }
 

@@ -173,6 +173,15 @@ export interface PerChannelOp {
     backwardMask(words: Uint32Array, param: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array): void;
     /** Writes dx and each element's term of the parameter's gradient (rows of b.perParam, one per parameter). */
     backward(x: Float32Array, param: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array, terms: Float32Array): void;
+    /**
+     * The WebAssembly SIMD twins of forward and backward (byte addresses in the kernels' memory),
+     * for the broadcasts they take (`fits`); the same bits. Others run the JS kernels.
+     */
+    readonly simd?: {
+      fits(b: Broadcast): boolean;
+      forward(k: SimdKernels, x: number, param: number, y: number, n: number, b: Broadcast): void;
+      backward(k: SimdKernels, x: number, param: number, dy: number, dx: number, terms: number, n: number, b: Broadcast): void;
+    };
   };
 }
 
@@ -188,6 +197,11 @@ export interface GroupedOp {
   readonly cpu: {
     forward(x: Float32Array, g: Grouping, y: Float32Array): void;
     backward(x: Float32Array, dy: Float32Array, g: Grouping, dx: Float32Array): void;
+    /** The WebAssembly SIMD twins (byte addresses in the kernels' memory); the same bits. */
+    readonly simd?: {
+      forward(k: SimdKernels, x: number, y: number, g: Grouping): void;
+      backward(k: SimdKernels, x: number, dy: number, dx: number, g: Grouping): void;
+    };
   };
 }
 

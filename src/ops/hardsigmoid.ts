@@ -1,4 +1,5 @@
 import wgsl from '../../shaders/activations/hardsigmoid.wgsl?raw';
+import { bits, isNanBits } from '../numerics/bits.js';
 import { defineOp, defineVariant } from './define.js';
 
 function finiteF32(value: number): string | undefined {
@@ -29,21 +30,36 @@ export const hardsigmoid = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 2, backward: 1 },
   cpu: {
-    // In float64 alpha * x is exact (24 + 24 bits), so the region test is exact as on the GPU.
+    simd: {
+      forward: (k, x, y, n, [alpha, beta]) => k.hardsigmoid_forward(x, y, n, alpha!, beta!, -beta!, 1 - beta!),
+      backward: (k, x, dy, dx, n, [alpha, beta]) => k.hardsigmoid_backward(x, dy, dx, n, alpha!, -beta!, 1 - beta!),
+    },
+    // In float64 alpha * x is exact (24 + 24 bits), so the region test is exact as on the GPU. NaNs
+    // are decided on the bits (a NaN x is kept, as is a NaN dy inside the linear part), so the
+    // SIMD twins can give the same bits.
     forward(x, y, [alpha, beta]) {
       const a = alpha!;
       const b = beta!;
+      const xb = bits(x);
+      const yb = bits(y);
       for (let i = 0; i < x.length; i++) {
         const ax = a * x[i]!;
-        y[i] = Number.isNaN(ax) ? ax : ax > -b ? (ax < 1 - b ? ax + b : 1) : 0;
+        if (isNanBits(xb[i]!)) yb[i] = xb[i]!;
+        else y[i] = ax > -b ? (ax < 1 - b ? ax + b : 1) : 0;
       }
     },
     backward(x, dy, dx, [alpha, beta]) {
       const a = alpha!;
       const b = beta!;
+      const xb = bits(x);
+      const db = bits(dy);
+      const out = bits(dx);
       for (let i = 0; i < x.length; i++) {
         const ax = a * x[i]!;
-        dx[i] = Number.isNaN(ax) ? ax : ax > -b && ax < 1 - b ? dy[i]! * a : 0;
+        if (isNanBits(xb[i]!)) out[i] = xb[i]!;
+        else if (!(ax > -b && ax < 1 - b)) out[i] = 0;
+        else if (isNanBits(db[i]!)) out[i] = db[i]!;
+        else dx[i] = dy[i]! * a;
       }
     },
   },

@@ -74,6 +74,10 @@ export const maxout: GroupedOp = {
   wgsl,
   wgslPath: 'shaders/activations/maxout.wgsl',
   cpu: {
+    simd: {
+      forward: (k, x, y, g) => k.maxout(x, 0, y, g.outer * g.groups, g.pieces, g.inner, false),
+      backward: (k, x, dy, dx, g) => k.maxout(x, dy, dx, g.outer * g.groups, g.pieces, g.inner, true),
+    },
     forward(x, g, y) {
       const xb = bits(x);
       const yb = bits(y);

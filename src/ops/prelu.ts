@@ -130,6 +130,26 @@ function indices(b: Broadcast, n: number): { a: Uint32Array; k: Uint32Array } {
   return { a, k };
 }
 
+/**
+ * The broadcast as slope = floor(i / inner) % channels, when it is one (at most one run of x's
+ * dimensions follows alpha: a single slope, slopes along the last axis, PyTorch's channels);
+ * undefined for the rest (alpha [C, 1, W] over [N, C, H, W], say).
+ */
+function slopeLayout(b: Broadcast): { channels: number; inner: number } | undefined {
+  const followed = b.dims.flatMap((_, d) => (b.alphaStride[d]! > 0 ? [d] : []));
+  if (followed.length > 1) return undefined;
+  const d = followed[0];
+  if (d === undefined)
+    return {
+      channels: 1,
+      inner: Math.max(
+        1,
+        b.dims.reduce((p, q) => p * q, 1),
+      ),
+    };
+  return { channels: b.dims[d]!, inner: b.dims.slice(d + 1).reduce((p, q) => p * q, 1) };
+}
+
 /** x > 0 on the bits, as prelu.wgsl: sign clear, not +0, not a NaN. */
 const positive = (b: number) => (b | 0) > 0 && !isNanBits(b);
 
@@ -145,6 +165,17 @@ export const prelu: PerChannelOp = {
   wgsl,
   wgslPath: 'shaders/activations/prelu.wgsl',
   cpu: {
+    simd: {
+      fits: (b) => slopeLayout(b) !== undefined,
+      forward(k, x, alpha, y, n, b) {
+        const { channels, inner } = slopeLayout(b)!;
+        k.prelu_forward(x, alpha, y, n, channels, inner);
+      },
+      backward(k, x, alpha, dy, dx, terms, n, b) {
+        const { channels, inner } = slopeLayout(b)!;
+        k.prelu_backward(x, alpha, dy, dx, terms, n, channels, inner);
+      },
+    },
     forward(x, alpha, b, y) {
       const { a } = indices(b, x.length);
       const xb = bits(x);

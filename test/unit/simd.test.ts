@@ -3,11 +3,15 @@
 // that has SIMD kernels, at every length (the vector pairs, the lone vector and the scalar tail),
 // over special values, values at the attributes' edges and random bit patterns.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivations, type Activations } from '../../src/index.js';
+import { createActivations, type Activations, type Dtype, type Tensor } from '../../src/index.js';
+import { createCpuBackend, type CpuBackend } from '../../src/cpu/cpu-backend.js';
 import { createSimdHeap } from '../../src/cpu/simd.js';
+import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
+import { maxout } from '../../src/ops/maxout.js';
+import { prelu } from '../../src/ops/prelu.js';
 import { getOp } from '../../src/ops/registry.js';
 import { expectBits } from '../helpers/compare.js';
-import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats, toBits } from '../helpers/float.js';
+import { SPECIAL_BITS, bitsOf, floatsFromBits, hex, randomFloats, toBits } from '../helpers/float.js';
 
 const CASES: readonly { op: string; attrs: Record<string, number>; edges: readonly number[] }[] = [
   { op: 'relu', attrs: {}, edges: [] },
@@ -23,6 +27,16 @@ const CASES: readonly { op: string; attrs: Record<string, number>; edges: readon
   { op: 'hardtanh', attrs: {}, edges: [-1, 1] },
   { op: 'hardtanh', attrs: { min: 0.5, max: 0.75 }, edges: [0.5, 0.75] },
   { op: 'hardtanh', attrs: { min: -3, max: -2 }, edges: [-3, -2] },
+  { op: 'hardsigmoid', attrs: {}, edges: [-3, 3, 0] },
+  { op: 'hardsigmoid', attrs: { alpha: 0.25, beta: 0.5 }, edges: [-2, 2] }, // kinks hit exactly
+  { op: 'hardsigmoid', attrs: { alpha: 0.3, beta: 0.1 }, edges: [-1 / 3, 3] },
+  { op: 'hardsigmoid', attrs: { alpha: -0.5, beta: 0.75 }, edges: [1.5, -0.5] }, // a negative slope (WebNN)
+  { op: 'hardsigmoid', attrs: { alpha: 1e-30, beta: 0 }, edges: [0, 1e30] }, // subnormal products
+  { op: 'hardsigmoid', attrs: { alpha: 3e38, beta: -2 }, edges: [1e-38] }, // products past f32
+  { op: 'hardSigmoid', attrs: {}, edges: [-2.5, 2.5] },
+  { op: 'hardSigmoid', attrs: { alpha: 0.5, beta: 1e-7 }, edges: [-2e-7, 2] },
+  { op: 'hardswish', attrs: {}, edges: [-3, 3, -1.5, 0] },
+  { op: 'hardSwish', attrs: {}, edges: [-3, 3, -1.5] },
 ];
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 1003];
@@ -82,6 +96,35 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     }
   });
 
+  it('leave the JS kernels of hardswish (f32 and f16), prelu (in a layout they take) and maxout out too', () => {
+    const spies = [getOp('hardswish').cpu, prelu.cpu, maxout.cpu].flatMap((kernels) => [
+      vi.spyOn(kernels, 'forward'),
+      vi.spyOn(kernels, 'backward'),
+    ]);
+    try {
+      const x = simd.tensor(
+        new Float32Array(24).map((_, i) => i - 11),
+        [2, 3, 4],
+      );
+      const alpha = simd.tensor(new Float32Array([0.5, 2, -1]));
+      const dy = simd.tensor(new Float32Array(12), [2, 3, 2]);
+      const outs: Tensor<Dtype>[] = [
+        simd.forward('hardswish', x),
+        simd.backward('hardswish', { x, dy: x }),
+        simd.prelu(x, alpha, { axis: 1 }),
+        ...Object.values(simd.preluBackward({ x, alpha, dy: x }, { axis: 1 })),
+        simd.maxout(x, { pieces: 2 }),
+        simd.maxoutBackward({ x, dy }, { pieces: 2 }),
+      ];
+      const h = simd.tensor(new Uint16Array([0x3c00, 0xbc00, 0x7e00]));
+      outs.push(simd.forward('hardswish', h), h, x, alpha, dy);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      for (const t of outs) t.dispose();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   for (const { op, attrs, edges } of CASES) {
     it(`${op} ${JSON.stringify(attrs)}: forward and backward equal the JS kernels bit for bit at every length`, async () => {
       for (const n of LENGTHS) {
@@ -101,6 +144,92 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
         expectBits(`${label} forward`, fast!.y, bitsOf(reference!.y), { x });
         expectBits(`${label} backward`, fast!.dx, bitsOf(reference!.dx), { x, dy });
       }
+    });
+  }
+
+  // PReLU: x's shape, alpha's shape, options; the slopes mix specials (NaN, ±Inf, ±0, subnormals)
+  // with ordinary values, so Inf * 0, NaN slopes and subnormal products all occur.
+  const PRELU: readonly { x: number[]; alpha: number[]; axis?: number }[] = [
+    { x: [1003], alpha: [1] }, // one slope: one run
+    { x: [7, 13], alpha: [13] }, // along the last axis: rows of 13 (3 vectors and a tail)
+    { x: [5, 16], alpha: [16] },
+    { x: [3, 3], alpha: [3] },
+    { x: [2, 5, 3, 7], alpha: [5], axis: 1 }, // PyTorch's channels: runs of 21
+    { x: [2, 6, 8], alpha: [6], axis: 1 }, // runs of 8
+    { x: [3, 4, 1, 5], alpha: [4, 1, 1] }, // channels after dropping sizes of 1
+    { x: [2, 3, 4, 5], alpha: [3, 1, 5] }, // two followed runs: the JS kernels (no SIMD layout)
+  ];
+
+  for (const { x: xShape, alpha: aShape, axis } of PRELU) {
+    it(`prelu x [${xShape.join(', ')}] alpha [${aShape.join(', ')}]${axis === undefined ? '' : ` axis ${axis}`}: y, dx and dalpha equal the JS kernels bit for bit`, async () => {
+      const n = xShape.reduce((p, q) => p * q, 1);
+      const slopes = aShape.reduce((p, q) => p * q, 1);
+      const x = inputs(n, [0], n);
+      const dy = inputs(n, [], n + 7);
+      const alpha = inputs(slopes, [0.25, -2], slopes + 3);
+      const results = [];
+      for (const acts of [simd, js]) {
+        const tx = acts.tensor(x, xShape);
+        const ta = acts.tensor(alpha, aShape);
+        const tdy = acts.tensor(dy, xShape);
+        const options = axis === undefined ? {} : { axis };
+        const y = acts.prelu(tx, ta, options);
+        const { dx, dalpha } = acts.preluBackward({ x: tx, alpha: ta, dy: tdy }, options);
+        results.push({ y: await y.read(), dx: await dx.read(), dalpha: await dalpha.read() });
+        for (const t of [tx, ta, tdy, y, dx, dalpha]) t.dispose();
+      }
+      const [fast, reference] = results;
+      expectBits('prelu forward', fast!.y, bitsOf(reference!.y), { x });
+      expectBits('prelu dx', fast!.dx, bitsOf(reference!.dx), { x, dy });
+      expectBits('prelu dalpha', fast!.dalpha, bitsOf(reference!.dalpha), { alpha });
+    });
+  }
+
+  it('prelu: dalpha tree sums of rows of every length 1 to 40 (odd levels, NaN and Inf - Inf quieted, -0 kept)', async () => {
+    for (let per = 1; per <= 40; per++) {
+      const x = inputs(3 * per, [], per).map((v) => -Math.abs(v)); // every term counts
+      const dy = inputs(3 * per, [], per + 50);
+      const alpha = new Float32Array([0.5, -0, Number.NaN]);
+      const results = [];
+      for (const acts of [simd, js]) {
+        const tx = acts.tensor(x, [3, per]);
+        const ta = acts.tensor(alpha);
+        const tdy = acts.tensor(dy, [3, per]);
+        const { dx, dalpha } = acts.preluBackward({ x: tx, alpha: ta, dy: tdy }, { axis: 0 });
+        results.push(await dalpha.read());
+        for (const t of [tx, ta, tdy, dx, dalpha]) t.dispose();
+      }
+      expectBits(`prelu dalpha, rows of ${per}`, results[0]!, bitsOf(results[1]!), { alpha });
+    }
+  });
+
+  const MAXOUT: readonly { shape: number[]; pieces: number; axis?: number }[] = [
+    { shape: [1002], pieces: 2 },
+    { shape: [7, 12], pieces: 3 },
+    { shape: [5, 9], pieces: 9 },
+    { shape: [4, 6, 13], pieces: 2, axis: 1 }, // groups 13 apart: 3 vectors and a tail
+    { shape: [3, 8, 4], pieces: 4, axis: 1 },
+    { shape: [2, 5, 2], pieces: 5, axis: 1 },
+  ];
+
+  for (const { shape, pieces, axis } of MAXOUT) {
+    it(`maxout [${shape.join(', ')}] pieces ${pieces}${axis === undefined ? '' : ` axis ${axis}`}: forward and backward equal the JS kernels bit for bit`, async () => {
+      const n = shape.reduce((p, q) => p * q, 1);
+      // Few distinct values (ties, -0 against +0, NaNs, infinities) besides random ones.
+      const x = inputs(n, [0, 1], n).map((v, i) => (i % 5 === 1 ? Math.round(v) : v));
+      const options = { pieces, ...(axis === undefined ? {} : { axis }) };
+      const results = [];
+      for (const acts of [simd, js]) {
+        const tx = acts.tensor(x, shape);
+        const y = acts.maxout(tx, options);
+        const tdy = acts.tensor(inputs(y.length, [], 3), y.shape);
+        const dx = acts.maxoutBackward({ x: tx, dy: tdy }, options);
+        results.push({ y: await y.read(), dx: await dx.read() });
+        for (const t of [tx, y, tdy, dx]) t.dispose();
+      }
+      const [fast, reference] = results;
+      expectBits('maxout forward', fast!.y, bitsOf(reference!.y), {});
+      expectBits('maxout backward', fast!.dx, bitsOf(reference!.dx), { x });
     });
   }
 
@@ -128,6 +257,105 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     const g = await gelu.read();
     const reference = js.forward('relu', js.tensor(g));
     expectBits('relu(gelu(x))', await fast.read(), bitsOf(await reference.read()), { g });
+  });
+});
+
+/** The first few indices where got and want differ, with the input there (an empty list when none do). */
+function mismatches(got: ArrayLike<number>, want: ArrayLike<number>, input: ArrayLike<number>): string[] {
+  const out: string[] = [];
+  if (got.length !== want.length) return [`length ${got.length}, expected ${want.length}`];
+  for (let i = 0; i < got.length && out.length < 8; i++) {
+    if (got[i] !== want[i]) out.push(`[${i}] input ${hex(input[i]!)}: got ${hex(got[i]!)}, expected ${hex(want[i]!)}`);
+  }
+  return out;
+}
+
+describe('CPU backend: f16 conversions in WebAssembly SIMD', () => {
+  let simd: CpuBackend;
+  beforeAll(async () => {
+    simd = await createCpuBackend('wasm-simd');
+  });
+
+  /** The backend's widening of halves, read back as f32 bits. */
+  async function widen(halves: Uint16Array): Promise<Uint32Array> {
+    const h = simd.upload(halves);
+    const f = simd.allocate(halves.length, 'f32');
+    simd.convert('widen', h, f);
+    const out = await simd.read(f, halves.length, 'f32');
+    simd.release(h);
+    simd.release(f);
+    return bitsOf(out);
+  }
+
+  /** The backend's rounding of f32s (given as bits) to halves. */
+  async function narrow(bits: Uint32Array): Promise<Uint16Array> {
+    const f = simd.upload(floatsFromBits(bits));
+    const h = simd.allocate(bits.length, 'f16');
+    simd.convert('narrow', f, h);
+    const out = await simd.read(h, bits.length, 'f16');
+    simd.release(f);
+    simd.release(h);
+    return out;
+  }
+
+  it('widen every one of the 65536 halves to the bits of halfToF32Bits, in vectors and the tail', async () => {
+    expect(simd.cpuKernels).toBe('wasm-simd');
+    for (const n of [65536, 65531]) {
+      // Every half (n = 65536); else the last n % 8, one at a time, include ±Inf and NaNs.
+      const halves = Uint16Array.from({ length: n }, (_, i) => (i * 40503) & 0xffff);
+      if (n < 65536) halves.set([0x7c00, 0xfe01, 0x8001], n - 3);
+      expect(mismatches(await widen(halves), Uint32Array.from(halves, halfToF32Bits), halves)).toEqual([]);
+    }
+  });
+
+  it('round f32s to the halves of f32ToHalfBits: every half, the midpoints to its neighbours and their neighbours, specials, random bits', async () => {
+    // For each half h: its f32 value, the value halfway to the next half up, and the f32s either
+    // side of both: ties (to even), just below and just above each rounding boundary.
+    const pool: number[] = [...SPECIAL_BITS];
+    for (let h = 0; h < 0x10000; h++) {
+      const b = halfToF32Bits(h);
+      const mid = (b + (1 << 12)) >>> 0; // the mantissa bit below the half's last, for normal halves
+      pool.push(b, (b + 1) >>> 0, (b - 1) >>> 0, mid, (mid + 1) >>> 0, (mid - 1) >>> 0);
+    }
+    // Around the subnormal range, the overflow threshold 65520 and the flush to zero below 2^-25.
+    for (const v of [2 ** -14, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 65504, 65520, 65519.996]) {
+      const b = toBits(v);
+      for (let d = -3; d <= 3; d++) pool.push((b + d) >>> 0, ((b + d) | 0x80000000) >>> 0);
+    }
+    pool.push(...bitsOf(randomFloats(20011, 7, 8)));
+    for (const n of [pool.length, pool.length - 5, 7, 1]) {
+      const bits = Uint32Array.from(pool.slice(0, n));
+      expect(mismatches(await narrow(bits), Uint16Array.from(bits, f32ToHalfBits), bits)).toEqual([]);
+    }
+  });
+
+  it('f16 ops (widen, the SIMD f32 kernel, round once) equal the JS path bit for bit', async () => {
+    const acts = await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' });
+    const js = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
+    try {
+      // Ops whose NaN bits are defined (gelu's, say, are the engine's: a JIT tier may flip a sign).
+      for (const op of ['relu', 'leakyRelu', 'hardswish', 'hardsigmoid', 'relu6'] as const) {
+        for (const n of [0, 3, 8, 13, 1003]) {
+          const x = Uint16Array.from({ length: n }, (_, i) => (i * 40503 + n) & 0xffff);
+          const dy = Uint16Array.from({ length: n }, (_, i) => (i * 12345 + 7) & 0xffff);
+          const out = [];
+          for (const a of [acts, js]) {
+            const tx = a.tensor(x);
+            const tdy = a.tensor(dy);
+            const y = a.forward(op, tx);
+            const dx = a.backward(op, { x: tx, dy: tdy });
+            out.push({ y: await y.read(), dx: await dx.read() });
+            for (const t of [tx, tdy, y, dx]) t.dispose();
+          }
+          expect(mismatches(out[0]!.y, out[1]!.y, x), `${op} f16 forward n=${n}`).toEqual([]);
+          expect(mismatches(out[0]!.dx, out[1]!.dx, x), `${op} f16 backward n=${n}`).toEqual([]);
+        }
+      }
+      expect(acts.cpuHeapStats.live).toBe(0);
+    } finally {
+      acts.dispose();
+      js.dispose();
+    }
   });
 });
 

@@ -1,0 +1,221 @@
+// The CPU backend's WebAssembly SIMD kernels beyond relu (run.mjs --cpu-simd; issue 16): per op at
+// 2^20 elements, our SIMD kernels against our JS reference kernels and TensorFlow.js's WASM
+// backend (XNNPACK, SIMD) computing the same, timed round-robin (one batch of each contender per
+// round, so a load that drifts on this shared machine falls on all of them alike).
+//
+//   elementwise ops (hardsigmoid, hardswish)   forwardInto / backwardInto on tensors made beforehand
+//   f16 (hardswish on halves)                  forward + dispose: widen, the f32 kernel, round once
+//   prelu ([1024, 1024], slopes along the last axis), maxout    the allocating calls + dispose
+//
+// tfjs has no hardsigmoid, hardswish or maxout op and no f16: its rows compose the same from its
+// ops (each note says how), as tfjs-layers and a tfjs user would; no tfjs row where it cannot.
+import { batchFor, benchData, benchHalves, measure } from './timing.mjs';
+
+const N = 2 ** 20;
+
+/**
+ * Times `contenders` ({ name, run(), against?, note?, bytes }) round-robin over `reps` rounds
+ * and adds one row each: add(name, n, bytes, time, against, note).
+ */
+async function roundRobin(contenders, { reps, add }) {
+  const batch = batchFor(N);
+  const times = contenders.map(() => []);
+  for (let round = 0; round < reps; round++) {
+    for (const [i, c] of contenders.entries()) {
+      const loop = async (k) => {
+        for (let j = 0; j < k; j++) c.run();
+      };
+      const t = await measure(loop, { batch, reps: 1, warmup: round === 0 ? 2 : 0 });
+      times[i].push(t.median);
+    }
+  }
+  for (const [i, c] of contenders.entries()) {
+    const sorted = times[i].sort((a, b) => a - b);
+    add(
+      c.name,
+      N,
+      c.bytes,
+      { median: sorted[Math.floor(reps / 2)], min: sorted[0], max: sorted[reps - 1], reps, batch },
+      c.against,
+      c.note,
+    );
+  }
+}
+
+/** The rows; `tf` is tfjs-core with the wasm backend registered. */
+export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
+  const simd = await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' });
+  const js = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
+  const tfWasm = await tf.setBackend('wasm');
+  const data = benchData(N);
+  const dyData = benchData(N).reverse();
+  const made = [];
+  const tensors = (acts) => {
+    const t = { x: acts.tensor(data), dy: acts.tensor(dyData), y: acts.tensor(new Float32Array(N)) };
+    made.push(...Object.values(t));
+    return t;
+  };
+  const s = tensors(simd);
+  const j = tensors(js);
+  const tx = tfWasm ? tf.tensor1d(data) : undefined;
+  const tdy = tfWasm ? tf.tensor1d(dyData) : undefined;
+  const tfRow = (name, bytes, run, against, note) => (tfWasm ? [{ name, bytes, run, against, note }] : []);
+
+  // hardsigmoid (PyTorch's alpha 1/6, beta 1/2) and hardswish, forward and backward.
+  const elementwise = {
+    hardsigmoid: {
+      forward: () => tf.tidy(() => tf.clipByValue(tf.add(tf.mul(tx, 1 / 6), 0.5), 0, 1)).dispose(),
+      forwardNote: 'clipByValue(add(mul(x, 1/6), 0.5), 0, 1)',
+      backward: () =>
+        tf.tidy(() => tf.mul(tdy, tf.mul(tf.cast(tf.logicalAnd(tf.greater(tx, -3), tf.less(tx, 3)), 'float32'), 1 / 6))).dispose(),
+      backwardNote: 'mul(dy, mul(cast(logicalAnd(greater(x, -3), less(x, 3))), 1/6))',
+    },
+    hardswish: {
+      forward: () => tf.tidy(() => tf.mul(tx, tf.div(tf.relu6(tf.add(tx, 3)), 6))).dispose(),
+      forwardNote: 'mul(x, div(relu6(add(x, 3)), 6))',
+      backward: () =>
+        tf
+          .tidy(() =>
+            tf.where(tf.less(tx, -3), tf.zerosLike(tx), tf.where(tf.greater(tx, 3), tdy, tf.mul(tdy, tf.div(tf.add(tx, 1.5), 3)))),
+          )
+          .dispose(),
+      backwardNote: 'where(less(x, -3), 0, where(greater(x, 3), dy, mul(dy, div(add(x, 1.5), 3))))',
+    },
+  };
+  for (const [op, tfjs] of Object.entries(elementwise)) {
+    const f = `cpu ${op} forward`;
+    await roundRobin(
+      [
+        { name: f, bytes: 8 * N, run: () => simd.forwardInto(op, { x: s.x, y: s.y }) },
+        { name: `${f} (js kernels)`, bytes: 8 * N, run: () => js.forwardInto(op, { x: j.x, y: j.y }), against: f },
+        ...tfRow(`tfjs-wasm ${op}`, 8 * N, tfjs.forward, f, tfjs.forwardNote),
+      ],
+      { reps, add },
+    );
+    const b = `cpu ${op} backward (from x)`;
+    await roundRobin(
+      [
+        { name: b, bytes: 12 * N, run: () => simd.backwardInto(op, { x: s.x, dy: s.dy, dx: s.y }) },
+        { name: `${b} (js kernels)`, bytes: 12 * N, run: () => js.backwardInto(op, { x: j.x, dy: j.dy, dx: j.y }), against: b },
+        ...tfRow(`tfjs-wasm ${op} gradient`, 12 * N, tfjs.backward, b, tfjs.backwardNote),
+      ],
+      { reps, add },
+    );
+    log(`cpu-simd: ${op} done`);
+  }
+
+  // f16: hardswish on halves, forward + dispose (the conversions are most of the work).
+  const halves = benchHalves(N);
+  const hs = simd.tensor(halves);
+  const hj = js.tensor(halves);
+  made.push(hs, hj);
+  const h = 'cpu hardswish forward f16';
+  await roundRobin(
+    [
+      { name: h, bytes: 4 * N, run: () => simd.forward('hardswish', hs).dispose() },
+      { name: `${h} (js kernels)`, bytes: 4 * N, run: () => js.forward('hardswish', hj).dispose(), against: h },
+    ],
+    { reps, add },
+  );
+  log('cpu-simd: f16 done');
+
+  // prelu: x [1024, 1024], one slope per entry of the last axis.
+  const C = 1024;
+  const slopes = Float32Array.from({ length: C }, (_, i) => 0.01 * (i % 7) - 0.02);
+  const shape = [N / C, C];
+  const pa = { s: simd.tensor(slopes), j: js.tensor(slopes) };
+  const px = { s: simd.tensor(data, shape), j: js.tensor(data, shape) };
+  const pdy = { s: simd.tensor(dyData, shape), j: js.tensor(dyData, shape) };
+  made.push(...Object.values(pa), ...Object.values(px), ...Object.values(pdy));
+  const ta = tfWasm ? tf.tensor1d(slopes) : undefined;
+  const tx2 = tfWasm ? tf.reshape(tx, shape) : undefined;
+  const tdy2 = tfWasm ? tf.reshape(tdy, shape) : undefined;
+  const pf = 'cpu prelu forward';
+  await roundRobin(
+    [
+      { name: pf, bytes: 8 * N, run: () => simd.prelu(px.s, pa.s).dispose() },
+      { name: `${pf} (js kernels)`, bytes: 8 * N, run: () => js.prelu(px.j, pa.j).dispose(), against: pf },
+      ...tfRow('tfjs-wasm prelu', 8 * N, () => tf.prelu(tx2, ta).dispose(), pf, 'tf.prelu'),
+    ],
+    { reps, add },
+  );
+  const both = (r) => {
+    r.dx.dispose();
+    r.dalpha.dispose();
+  };
+  const pb = 'cpu prelu backward (dx, dalpha)';
+  const preluGrad = () =>
+    tf.tidy(() => {
+      const pos = tf.greater(tx2, 0);
+      return [tf.where(pos, tdy2, tf.mul(tdy2, ta)), tf.sum(tf.where(pos, tf.zerosLike(tx2), tf.mul(tdy2, tx2)), 0)];
+    });
+  await roundRobin(
+    [
+      { name: pb, bytes: 12 * N, run: () => both(simd.preluBackward({ x: px.s, alpha: pa.s, dy: pdy.s })) },
+      { name: `${pb} (js kernels)`, bytes: 12 * N, run: () => both(js.preluBackward({ x: px.j, alpha: pa.j, dy: pdy.j })), against: pb },
+      ...tfRow(
+        'tfjs-wasm prelu gradient',
+        12 * N,
+        () => preluGrad().forEach((t) => t.dispose()),
+        pb,
+        "tfjs-core's registered Prelu gradient: where(x > 0, dy, dy * alpha), sum(where(x > 0, 0, dy * x), 0)",
+      ),
+    ],
+    { reps, add },
+  );
+  log('cpu-simd: prelu done');
+
+  // maxout: pieces 2 along the last axis (the default), and pieces 4 along axis 1 of [1024, 4, 256].
+  for (const { label, xShape, options, tfShape, tfAxis } of [
+    { label: 'pieces 2, last axis', xShape: [N / 2, 2], options: { pieces: 2 }, tfShape: [N / 2, 2], tfAxis: 1 },
+    {
+      label: 'pieces 4, axis 1 of [1024, 4, 256]',
+      xShape: [1024, 4, 256],
+      options: { pieces: 4, axis: 1 },
+      tfShape: [1024, 4, 256],
+      tfAxis: 1,
+    },
+  ]) {
+    const mx = { s: simd.tensor(data, xShape), j: js.tensor(data, xShape) };
+    const outShape = xShape.map((d, i) => (i === (options.axis ?? xShape.length - 1) ? d / options.pieces : d));
+    const mdy = {
+      s: simd.tensor(dyData.subarray(0, N / options.pieces), outShape),
+      j: js.tensor(dyData.subarray(0, N / options.pieces), outShape),
+    };
+    made.push(...Object.values(mx), ...Object.values(mdy));
+    const tm = tfWasm ? tf.reshape(tx, tfShape) : undefined;
+    const mf = `cpu maxout forward, ${label}`;
+    const bytes = 4 * N + (4 * N) / options.pieces;
+    await roundRobin(
+      [
+        { name: mf, bytes, run: () => simd.maxout(mx.s, options).dispose() },
+        { name: `${mf} (js kernels)`, bytes, run: () => js.maxout(mx.j, options).dispose(), against: mf },
+        ...tfRow(
+          `tfjs-wasm maxout, ${label}`,
+          bytes,
+          () => tf.max(tm, tfAxis).dispose(),
+          mf,
+          `max(x as [${tfShape.join(', ')}], axis ${tfAxis})`,
+        ),
+      ],
+      { reps, add },
+    );
+    const mb = `cpu maxout backward, ${label}`;
+    const bbytes = 8 * N + (4 * N) / options.pieces;
+    await roundRobin(
+      [
+        { name: mb, bytes: bbytes, run: () => simd.maxoutBackward({ x: mx.s, dy: mdy.s }, options).dispose() },
+        { name: `${mb} (js kernels)`, bytes: bbytes, run: () => js.maxoutBackward({ x: mx.j, dy: mdy.j }, options).dispose(), against: mb },
+      ],
+      { reps, add },
+    );
+    tm?.dispose();
+  }
+  log('cpu-simd: maxout done');
+
+  for (const t of made) t.dispose();
+  for (const t of [tx, tdy, ta, tx2, tdy2]) t?.dispose();
+  simd.dispose();
+  js.dispose();
+  return tfWasm ? [] : ['tfjs-wasm did not start: its rows are missing'];
+}
