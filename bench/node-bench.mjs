@@ -69,7 +69,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
   // The GPU, if Dawn finds an adapter; the CPU rows run either way.
   let acts;
   let gpuReason;
-  if (!all) {
+  if (!all && only !== 'overhead') {
     gpuReason = `only the ${only} rows: no GPU rows`;
   } else {
     try {
@@ -175,7 +175,7 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     const add = (name, n, bytes, t, against, note) => rows.push(row('cpu-simd', name, n, bytes, t, against, note));
     notes.push(...(await cpuSimdRows({ createActivations, tf, reps, add, log })));
   }
-  if (acts) {
+  if (acts && all) {
     await workgroupSweep({ acts, createActivations, reps, rows });
     log('node: workgroup sweep done');
     // A matmul with the activation in its epilogue (wgslFunctions) against matmul + a separate pass.

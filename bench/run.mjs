@@ -20,6 +20,8 @@
 //                  first-use times, no plot). npm run bench runs these rows with all the others
 // --cpu-simd       only the CPU SIMD rows (bench/cpu-simd.mjs), in Node: our SIMD kernels against
 //                  our JS kernels and tfjs-wasm at 2^20; results go to bench/results/cpu-simd.{md,json}
+// --overhead       only the per-op cost rows (1000 relu calls on 1024 elements), in Node and in
+//                  Chromium beside tfjs-webgpu and ORT; results go to bench/results/[chromium-]overhead.*
 //
 // The contenders are listed in bench/node-bench.mjs and bench/browser/page.ts.
 import { existsSync } from 'node:fs';
@@ -29,7 +31,7 @@ import { addRatios, markdown, writeResult } from './report.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
-const known = ['--quick', '--node-only', '--browser-only', '--system-vulkan', '--swiglu-softmax', '--cpu-simd'];
+const known = ['--quick', '--node-only', '--browser-only', '--system-vulkan', '--swiglu-softmax', '--cpu-simd', '--overhead'];
 for (const a of args) {
   if (!known.includes(a)) {
     console.error(`unknown option ${a}; options: ${known.join(' ')}`);
@@ -42,11 +44,12 @@ if (args.has('--node-only') && args.has('--browser-only')) {
 }
 const quick = args.has('--quick');
 const systemVulkan = args.has('--system-vulkan') || process.env.BENCH_VULKAN === 'system';
-if (args.has('--swiglu-softmax') && args.has('--cpu-simd')) {
-  console.error('--swiglu-softmax and --cpu-simd exclude each other');
+const onlys = ['--swiglu-softmax', '--cpu-simd', '--overhead'].filter((a) => args.has(a));
+if (onlys.length > 1) {
+  console.error(`${onlys.join(' and ')} exclude each other`);
   process.exit(2);
 }
-const only = args.has('--swiglu-softmax') ? 'swiglu-softmax' : args.has('--cpu-simd') ? 'cpu-simd' : undefined;
+const only = onlys.length ? onlys[0].slice(2) : undefined;
 const config = {
   root,
   quick,

@@ -15,7 +15,8 @@
 //                                      from Tensor.fromGpuBuffer, output left as a GPU buffer
 // Per-op overhead: 1000 calls on 1024 elements, until the queue drains.
 // SwiGLU and softmax (bench/swiglu-softmax.mjs), 2^14 to 2^22: ours forward and backward against
-//   tfjs-webgpu composing the same from its ops, round-robin. `?only=swiglu-softmax`: only these.
+//   tfjs-webgpu composing the same from its ops, round-robin. `?only=swiglu-softmax`: only these;
+//   `?only=overhead`: only the per-op rows.
 //
 // Every GPU row is timed until its device's queue drains: ours and ORT's onSubmittedWorkDone();
 // tfjs first ends its open pass and submits what it batched (as its readback does), then waits.
@@ -53,7 +54,7 @@ const params = new URLSearchParams(location.search);
 const SIZES = (params.get('sizes') ?? '1024,262144').split(',').map(Number);
 const REPS = Number(params.get('reps') ?? 5);
 const CALLS = Number(params.get('calls') ?? 1000);
-/** 'swiglu-softmax': only those rows. */
+/** 'swiglu-softmax' or 'overhead': only those rows. */
 const ONLY = params.get('only');
 
 const logEl = document.getElementById('log')!;
@@ -197,7 +198,7 @@ async function main(): Promise<BenchResult> {
   const gatedSizes = swigluSoftmaxSizes(SIZES);
   const checks: Check[] = [];
   const checkedCases = new Set<string>();
-  for (const n of ONLY ? gatedSizes : SIZES) {
+  for (const n of ONLY === 'overhead' ? [] : ONLY ? gatedSizes : SIZES) {
     if (gatedSizes.includes(n)) {
       await swigluSoftmaxRows({
         n,
@@ -234,7 +235,7 @@ async function main(): Promise<BenchResult> {
 
   if (checks.length) notes.push(checkNote(checks));
 
-  if (!ONLY) {
+  if (!ONLY || ONLY === 'overhead') {
     // Per-op overhead: CALLS calls on 1024 elements, until the queue drains.
     const n = 1024;
     await overheadRows({
