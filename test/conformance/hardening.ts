@@ -193,4 +193,27 @@ export const hardeningCases: readonly ConformanceCase[] = [
       assert(got.join() === '0,1', `relu after the failed call: ${got.join()}`);
     },
   },
+  {
+    name: 'a view of a buffer made on another device: WebGPU cannot be asked, so the work fails validation and the next read rejects (no stale data)',
+    gpuOnly: true,
+    async run({ acts, gpu }) {
+      assert(gpu, 'the WebGPU runner gives the cases its GPU');
+      // A second adapter: Dawn gives one device per adapter.
+      const adapter = await gpu.requestAdapter();
+      assert(adapter, 'no second adapter');
+      const other = await adapter.requestDevice();
+      try {
+        const buffer = other.createBuffer({ size: 64, usage: STORAGE | COPY_SRC | COPY_DST });
+        other.queue.writeBuffer(buffer, 0, new Float32Array([-1, 2, -3, 4]));
+        const y = acts.tensor([7, 7, 7, 7]);
+        acts.forwardInto('relu', { x: { buffer, length: 4 }, y });
+        await expectError(() => y.read(), GpuOperationError);
+        const z = acts.forward('relu', acts.tensor([-1, 1]));
+        const got = [...(await z.read())];
+        assert(got.join() === '0,1', `relu after the failed call: ${got.join()}`);
+      } finally {
+        other.destroy();
+      }
+    },
+  },
 ];
