@@ -5,6 +5,9 @@
 //   relu forward (layer, y + mask)     acts.layer('relu').forward: writes y and the 1-bit mask
 //   relu backward (layer, from mask)   layer.backward(dy): reads the mask and dy
 //   relu backward (from x, allocating) acts.backward: the same allocation per call as the layer
+//   relu forward / backward (your buffers) forwardInto/backwardInto on exact-size buffers of the
+//                                      caller's (a submit per call), and y at a 256-byte offset
+//   relu forward (in place)            forwardInto with x and y the same tensor
 //   relu forward f32 / f16 (allocating) acts.forward + dispose on an f32 tensor and on an f16 one
 //                                      (f16: packed halves computed in f32, 4 bytes an element)
 //   copy (roofline)                    copyBufferToBuffer of the same bytes: one read + one write

@@ -112,6 +112,39 @@ export async function gpuRows({ acts, data, n, opts, plain, add, afterForward })
     'relu backward (layer, from mask)',
     'acts.backward: allocates dx per call, as the layer does',
   );
+  // Every path at the kernel's speed: your buffers (exact size, at offset 0 and at 256 bytes), in
+  // place on our tensor, and backward on your buffers.
+  const usage = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
+  const mine = (bytes) => device.createBuffer({ size: bytes, usage });
+  const [xBuf, yBuf, dyBuf, offBuf] = [mine(4 * n), mine(4 * n), mine(4 * n), mine(4 * n + 256)];
+  device.queue.writeBuffer(xBuf, 0, data);
+  device.queue.writeBuffer(dyBuf, 0, data);
+  const view = (buffer, offset = 0) => ({ buffer, offset, length: n });
+  add(
+    'relu forward (your buffers)',
+    8 * n,
+    await timed(() => acts.forwardInto('relu', { x: view(xBuf), y: view(yBuf) })),
+    'relu forward',
+    'forwardInto on exact-size buffers of yours: a submit per call',
+  );
+  add(
+    'relu forward (your buffers, offset 256)',
+    8 * n,
+    await timed(() => acts.forwardInto('relu', { x: view(xBuf), y: view(offBuf, 256) })),
+    'relu forward',
+    'y 256 bytes into a buffer of yours',
+  );
+  const inPlace = acts.tensor(data);
+  add('relu forward (in place)', 8 * n, await timed(() => acts.forwardInto('relu', { x: inPlace, y: inPlace })), 'relu forward');
+  inPlace.dispose();
+  add(
+    'relu backward (your buffers)',
+    12 * n,
+    await timed(() => acts.backwardInto('relu', { x: view(xBuf), dy: view(dyBuf), dx: view(yBuf) })),
+    'relu backward (from x)',
+    'backwardInto on exact-size buffers of yours',
+  );
+  for (const b of [xBuf, yBuf, dyBuf, offBuf]) b.destroy();
   // f16 has no forwardInto: both rows allocate their output per call (acts.forward + dispose).
   add('relu forward f32 (allocating)', 8 * n, await timed(() => acts.forward('relu', x).dispose()), undefined, 'acts.forward + dispose');
   const h = acts.tensor(benchHalves(n));
