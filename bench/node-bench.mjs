@@ -71,6 +71,9 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
 
   // The GPU, if Dawn finds an adapter; the CPU rows run either way.
   let acts;
+  // The webgpu package's GPU: kept referenced while any device from it is used (Dawn aborts
+  // otherwise); tfjs-webgpu finds it as navigator.gpu for its per-op row.
+  let nodeGpu;
   let gpuReason;
   if (!all && only !== 'overhead') {
     gpuReason = `only the ${only} rows: no GPU rows`;
@@ -79,7 +82,8 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
       const { create, globals } = await import('webgpu');
       // WebGPU's enums (GPUBufferUsage, ...) as globals, as in a browser: fusion.mjs uses them.
       Object.assign(globalThis, globals);
-      acts = await createActivations({ backend: 'webgpu', gpu: create([]) });
+      nodeGpu = create([]);
+      acts = await createActivations({ backend: 'webgpu', gpu: nodeGpu });
     } catch (e) {
       gpuReason = `no WebGPU in Node (${e instanceof Error ? e.message : String(e)}); GPU rows skipped`;
       notes.push(gpuReason);
@@ -197,6 +201,13 @@ export async function runNodeBench({ root, sizes, reps, overheadCalls, systemVul
     const n = 1024;
     const add = (name, bytes, t, against, note) => rows.push(row('overhead', name, n, bytes, t, against, note));
     await overheadRows({ acts, data: benchData(n), n, opts: { batch: overheadCalls, reps }, plain, add });
+    try {
+      add(...(await tfjsWebgpuRelu(tf, nodeGpu, n, { batch: overheadCalls, reps })));
+    } catch (e) {
+      const why = `tfjs-webgpu in Node failed (${e instanceof Error ? e.message : String(e)}); its per-op row is missing`;
+      notes.push(why);
+      log(why);
+    }
     log('node: per-op overhead done');
   }
 
@@ -284,6 +295,39 @@ async function workgroupSweep({ acts, createActivations, reps, rows }) {
     }
   }
   for (const c of contenders.slice(1)) c.acts.dispose();
+}
+
+/**
+ * TensorFlow.js's WebGPU backend in Node, on a device of its own from the webgpu package's GPU
+ * (navigator.gpu, as in a browser): tf.relu + dispose on n elements, until its queue drains,
+ * checked against relu first. Returns the row's arguments for add().
+ */
+async function tfjsWebgpuRelu(tf, gpu, n, opts) {
+  globalThis.navigator ??= {};
+  if (!globalThis.navigator.gpu) Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
+  const backend = tf.backend();
+  // What tfjs's own readback does first: end the open pass, submit what it batched; then the queue.
+  const drain = async () => {
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+    await backend.device.queue.onSubmittedWorkDone();
+  };
+  const data = benchData(n);
+  const x = tf.tensor1d(data);
+  const y = tf.relu(x);
+  const got = await y.data();
+  y.dispose();
+  const bad = data.findIndex((v, i) => got[i] !== (v > 0 ? v : 0));
+  if (bad >= 0) throw new Error(`tf.relu gave ${got[bad]} for ${data[bad]}`);
+  const t = await measure(async (k) => {
+    for (let i = 0; i < k; i++) tf.relu(x).dispose();
+    await drain();
+  }, opts);
+  x.dispose();
+  return ['tfjs-webgpu relu', 8 * n, t, 'relu forward (allocating)', 'tf.relu + dispose, tfjs-webgpu on the webgpu package'];
 }
 
 /** k relu forwards from x into y, each its own submit, then waits for the queue to drain. */
