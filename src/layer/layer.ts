@@ -64,7 +64,7 @@ export interface LayerEncodeOptions {
 export interface LayerOptions {
   /**
    * 'auto' (default): a 1-bit mask where the op's gradient needs no more (relu, thresholdedRelu,
-   * leakyRelu, relu6, hardtanh),
+   * leakyRelu, relu6, hardtanh and its variants clamp and clip),
    * else the tensor backward reads (x, or y for sigmoid and tanh). 'tensor': always the tensor.
    */
   readonly keep?: 'auto' | 'tensor';

@@ -1,5 +1,5 @@
 // The training layer: what forward keeps, and that backward from it equals backward from x.
-import { InvalidArgumentError, ShapeMismatchError, type Activations, type OpName } from '../../src/index.js';
+import { InvalidArgumentError, ShapeMismatchError, opNames, opVariants, type Activations, type OpName } from '../../src/index.js';
 import { assert, expectBits, expectError } from '../helpers/compare.js';
 import { pairwiseSum } from '../helpers/reference.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats, uniformFloats } from '../helpers/float.js';
@@ -252,6 +252,26 @@ export const layerCases: readonly ConformanceCase[] = [
       await expectError(() => acts.layer('sigmoid', {}, { telemetry: true }), InvalidArgumentError, 'options.telemetry');
       await expectError(() => acts.layer('relu').readActivity(), InvalidArgumentError, 'layer');
       await expectError(() => acts.layer('relu', {}, { telemetry: true }).readActivity(), InvalidArgumentError, 'layer');
+    },
+  },
+  {
+    name: 'layer telemetry: the refusal lists exactly the ops whose layer takes it, clamp and clip included',
+    async run({ acts }) {
+      const names = [...opNames, ...Object.keys(opVariants)] as OpName[];
+      const takes = names.filter((op) => {
+        try {
+          acts.layer(op, {}, { telemetry: true }).dispose();
+          return true;
+        } catch (e) {
+          if (!(e instanceof InvalidArgumentError) || e.argument !== 'options.telemetry') throw e;
+          return false;
+        }
+      });
+      const refused = await expectError(() => acts.layer('sigmoid', {}, { telemetry: true }), InvalidArgumentError, 'options.telemetry');
+      const listed = /keeps a 1-bit mask \(([^;)]*); keep: auto\)/.exec(refused.message)?.[1]?.split(', ');
+      assert(listed !== undefined, `the refusal should list the ops that take telemetry: ${refused.message}`);
+      assert(takes.includes('clamp') && takes.includes('clip') && takes.includes('relu'), `telemetry layers: ${takes.join()}`);
+      assert(listed.join() === takes.join(), `the refusal lists ${listed.join()}; the ops that take telemetry are ${takes.join()}`);
     },
   },
   {
