@@ -135,7 +135,7 @@ export function layer(rt: Runtime, op: ElementwiseOp, attrs: unknown, given: unk
   const masked = keep === 'auto' && op.mask !== undefined;
   const telemetry = options.telemetry ?? false;
   if (telemetry && !masked) {
-    const kept = keep === 'tensor' ? 'the tensor' : op.backwardFrom;
+    const kept = op.backwardIgnoresSaved ? 'nothing' : keep === 'tensor' ? 'the tensor' : op.backwardFrom;
     throw new InvalidArgumentError(
       'options.telemetry',
       `a layer that keeps a 1-bit mask (${maskedOpNames.join(', ')}; keep: auto)`,
