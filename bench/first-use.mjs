@@ -22,6 +22,7 @@
 // `npm run bench` runs this after the Node bench (bench/run.mjs).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +53,12 @@ export async function runFirstUse({ root, dist = resolve(root, 'dist'), quick = 
   // Every name forward/backward take: the variants run their op's kernels under other defaults.
   const ops = [...opNames, ...Object.keys(opVariants), 'prelu', 'maxout', ...gatedNames, 'softmax', 'logSoftmax'];
   const rounds = quick ? 3 : 9;
+  // The 1, 5 and 15 minute load averages, for the record: the machine may be shared.
+  const load = () =>
+    loadavg()
+      .map((v) => v.toFixed(2))
+      .join(', ');
+  const loadAtStart = load();
   const runs = [];
   for (let round = 0; round < rounds; round++) {
     const order = shuffled(ops, SEED + round);
@@ -92,6 +99,7 @@ export async function runFirstUse({ root, dist = resolve(root, 'dist'), quick = 
         `adapter: ${adapter}, Dawn via webgpu ${versions.webgpu}; ${vulkan}`,
         `Node ${process.version}, ${process.platform} ${process.arch}, ${new Date().toISOString().slice(0, 10)}`,
         `package timed: ${dist}`,
+        `load average (1, 5, 15 min): ${loadAtStart} at the start, ${load()} at the end`,
       ],
       notes: [
         `Cross-device cache check: each round times its first op once more on a new device at the end: ${repeats

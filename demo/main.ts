@@ -63,6 +63,10 @@ declare global {
 const $ = (id: string) => document.getElementById(id)!;
 
 const COLORS = ['#2b6cb0', '#d9480f', '#2f9e44', '#ae3ec9', '#f08c00', '#0c8599', '#e03131', '#5c940d'];
+/** Stroke patterns (SVG stroke-dasharray): each repeat of the colours takes the next, so no two curves look alike. */
+const DASHES = ['', '9 4', '2 3', '12 3 2 3'];
+/** The look of the i-th curve checked: the colours first, then the colours again dashed (32 in all). */
+const curveStyle = (i: number) => ({ color: COLORS[i % COLORS.length]!, dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length]! });
 const DEFAULT = ['relu', 'leakyRelu', 'gelu', 'sigmoid', 'tanh'];
 /** Half-widths of the x ranges offered; 801 points each, exact 0 in the middle. */
 const RANGES = [10, 1, 0.1];
@@ -80,7 +84,7 @@ function plot(
   svg: Element,
   xs: ArrayLike<number>,
   half: number,
-  series: { values: ArrayLike<number>; color: string }[],
+  series: { op: string; values: ArrayLike<number>; color: string; dash: string }[],
   [lo, hi]: [number, number],
 ): void {
   const [w, h, pad] = [640, 360, 40];
@@ -97,14 +101,20 @@ function plot(
       .filter((t) => t !== 0)
       .map((t) => `<text x="${sx(0) - 6}" y="${sy(t) + 4}" font-size="12" text-anchor="end">${tick(t)}</text>`),
   ];
-  const lines = series.map(({ values, color }) => {
+  const lines = series.map(({ op, values, color, dash }) => {
     const points = Array.from(xs, (x, i) => `${sx(x).toFixed(1)},${sy(values[i]!).toFixed(1)}`).join(' ');
-    return `<polyline fill="none" stroke="${color}" stroke-width="2.2" stroke-opacity="0.9" points="${points}"/>`;
+    const dashed = dash ? ` stroke-dasharray="${dash}"` : '';
+    return `<polyline data-op="${op}" fill="none" stroke="${color}"${dashed} stroke-width="2.2" stroke-opacity="0.9" points="${points}"/>`;
   });
   svg.innerHTML = [...axes, ...lines].join('');
+  // The y range shown, for the browser test to check that no curve is clipped.
+  svg.setAttribute('data-y-range', `${lo} ${hi}`);
 }
 
-/** The y range that shows these series, with a margin; fixed ranges for the full view. */
+/**
+ * The y range that shows every finite value of these series (0 included), with a margin, so no
+ * curve is clipped (logSoftmax falls to -10 at x = -10, selu's derivative rises to 1.76).
+ */
 function yRange(values: ArrayLike<number>[], fallback: [number, number]): [number, number] {
   let [lo, hi] = [0, 0];
   for (const v of values) {
@@ -277,23 +287,22 @@ async function main(): Promise<void> {
     const half = Number(rangePicker.querySelector<HTMLInputElement>('input:checked')!.value);
     const { xs, ops } = ranges[String(half)]!;
     const chosen = [...picker.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
-    const series = chosen.map((op, i) => ({ op, color: COLORS[i % COLORS.length]! }));
+    const series = chosen.map((op, i) => ({ op, ...curveStyle(i) }));
     const ys = series.map((s) => ops[s.op]!.y);
     const grads = series.map((s) => ops[s.op]!.grad);
-    const full = half === 10;
     plot(
       $('plot-y'),
       xs,
       half,
-      ys.map((values, i) => ({ values, color: series[i]!.color })),
-      full ? [-2, 10] : yRange(ys, [-1, 1]),
+      ys.map((values, i) => ({ ...series[i]!, values })),
+      yRange(ys, [-1, 1]),
     );
     plot(
       $('plot-grad'),
       xs,
       half,
-      grads.map((values, i) => ({ values, color: series[i]!.color })),
-      full ? [-0.5, 1.6] : yRange(grads, [-0.5, 1.6]),
+      grads.map((values, i) => ({ ...series[i]!, values })),
+      yRange(grads, [-0.5, 1.6]),
     );
     for (const el of document.querySelectorAll('.range-label')) el.textContent = `${tick(-half)} to ${tick(half)}`;
     $('legend').innerHTML = series
@@ -301,7 +310,9 @@ async function main(): Promise<void> {
         const name = isRowOp(s.op) ? ROW_LABELS[s.op] : s.op;
         const def = lookupOp(s.op);
         const formula = 'formula' in def ? def.formula : '';
-        return `<li><span style="color:${s.color}">■</span> <b>${name}</b> <code>${formula}</code></li>`;
+        const dashed = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
+        const swatch = `<svg class="curve-swatch" data-op="${s.op}" width="36" height="10" aria-hidden="true"><line x1="0" y1="5" x2="36" y2="5" stroke="${s.color}"${dashed} stroke-width="2.2"/></svg>`;
+        return `<li>${swatch} <b>${name}</b> <code>${formula}</code></li>`;
       })
       .join('');
   };

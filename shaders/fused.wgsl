@@ -8,7 +8,7 @@
 // Kernels:
 //   fused_forward_main       y = forward(x + b) and z = x + b kept for backward (ops without a mask
 //                            whose gradient reads x: backward(z, dy) then runs as usual)
-//   fused_forward_y_main     y only (ops whose gradient reads y)
+//   fused_forward_y_main     y only (ops whose gradient reads y, or neither x nor y: linear)
 //   fused_forward_mask_main  y and the 1-bit mask of z (shaders/fused-mask.wgsl, ops with a mask)
 // The bias gradient db (dz summed per channel) is shaders/tree-sum.wgsl's.
 

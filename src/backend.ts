@@ -54,7 +54,7 @@ export type Direction = 'forward' | 'backward';
 
 /**
  * The fused bias + activation kernels: y and z = x + b kept ('fused_forward'), y only
- * ('fused_forward_y'), y and the 1-bit mask of z ('fused_forward_mask').
+ * ('fused_forward_y': the gradient reads y, or nothing), y and the 1-bit mask of z ('fused_forward_mask').
  */
 export type FusedKernel = 'fused_forward' | 'fused_forward_y' | 'fused_forward_mask';
 

@@ -3,6 +3,7 @@
 import type { Direction, Region, StorageRef } from '../backend.js';
 import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
 import { resolveAttrs, type ElementwiseOp } from '../ops/define.js';
+import { maskedOpNames } from '../ops/registry.js';
 import { checkSameShape, type Runtime } from '../runtime.js';
 import { Tensor, type Dtype } from '../tensor.js';
 import { Layer, type LayerOptions } from '../layer/layer.js';
@@ -134,10 +135,10 @@ export function layer(rt: Runtime, op: ElementwiseOp, attrs: unknown, given: unk
   const masked = keep === 'auto' && op.mask !== undefined;
   const telemetry = options.telemetry ?? false;
   if (telemetry && !masked) {
-    const kept = keep === 'tensor' ? 'the tensor' : op.backwardFrom;
+    const kept = op.backwardIgnoresSaved ? 'nothing' : keep === 'tensor' ? 'the tensor' : op.backwardFrom;
     throw new InvalidArgumentError(
       'options.telemetry',
-      'a layer that keeps a 1-bit mask (relu, thresholdedRelu, leakyRelu, relu6, hardtanh; keep: auto)',
+      `a layer that keeps a 1-bit mask (${maskedOpNames.join(', ')}; keep: auto)`,
       `${op.name} keeping ${kept}`,
     );
   }

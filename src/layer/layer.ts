@@ -64,8 +64,9 @@ export interface LayerEncodeOptions {
 export interface LayerOptions {
   /**
    * 'auto' (default): a 1-bit mask where the op's gradient needs no more (relu, thresholdedRelu,
-   * leakyRelu, relu6, hardtanh),
+   * leakyRelu, relu6, hardtanh and its variants clamp and clip),
    * else the tensor backward reads (x, or y for sigmoid and tanh). 'tensor': always the tensor.
+   * Ops whose gradient reads neither (linear) keep nothing either way.
    */
   readonly keep?: 'auto' | 'tensor';
   /** The channel (unit) axis: a bias is broadcast along it, telemetry counts per entry of it (default -1, the last). */
@@ -115,14 +116,19 @@ export class Layer {
     return this.#op.name as OpName;
   }
 
-  /** What the layer keeps between forward and backward: 'mask' (1 bit an element) or the tensor. */
-  get keeps(): 'mask' | 'x' | 'y' {
-    return this.#masked ? 'mask' : this.#op.backwardFrom;
+  /**
+   * What the layer keeps between forward and backward: 'mask' (1 bit an element), the tensor, or
+   * 'nothing' (linear, whose gradient alpha * dy reads neither).
+   */
+  get keeps(): 'mask' | 'x' | 'y' | 'nothing' {
+    if (this.#masked) return 'mask';
+    return this.#op.backwardIgnoresSaved ? 'nothing' : this.#op.backwardFrom;
   }
 
-  /** Bytes kept per element between forward and backward: 0.125 with a mask, 4 with an f32 tensor. */
+  /** Bytes kept per element between forward and backward: 0.125 with a mask, 4 with an f32 tensor, 0 with nothing. */
   get retainedBytesPerElement(): number {
-    return this.#masked ? 1 / 8 : 4;
+    const keeps = this.keeps;
+    return keeps === 'mask' ? 1 / 8 : keeps === 'nothing' ? 0 : 4;
   }
 
   /** Bytes held right now for the next backward (0 before forward and after backward). */
@@ -153,7 +159,9 @@ export class Layer {
       // Layers take f32 tensors (storage() refuses f16 with a clear error).
       this.#rt.storage(x, 'x');
       const y = apply(this.#rt, this.#op, 'forward', [['x', x]], this.#attrs, encoder) as Tensor;
-      const keepsX = this.#op.backwardFrom === 'x';
+      const keeps = this.keeps;
+      if (keeps === 'nothing') return { y, kept: { shape: x.shape } };
+      const keepsX = keeps === 'x';
       return { y, kept: { shape: x.shape, tensor: keepsX ? x : y, ...(temporary && keepsX ? { owned: true } : {}) } };
     });
     this.#keep(r.kept, r.shape, encoder);
@@ -178,7 +186,7 @@ export class Layer {
     const r = this.#refusable([temporary ? x : undefined], () => {
       const { tensor: b, temporary: bTemporary } = layerInput(this.#rt, bias, 'b', encoder);
       return this.#refusable([bTemporary ? b : undefined], () => {
-        const keep = this.#masked ? 'mask' : this.#op.backwardFrom;
+        const keep = this.keeps;
         const shape = unitShape(x.shape, this.#axis);
         const f = forwardBias(this.#rt, this.#op, x, b, shape, this.#attrs, keep, encoder);
         const kept: Kept = {
@@ -245,7 +253,7 @@ export class Layer {
     checkSameShape('dy', dy, kept.shape, "the shape of forward's x");
     const dx = kept.mask
       ? backwardMasked(this.#rt, this.#op, kept.mask, dy, this.#attrs, encoder)
-      : this.#backwardFrom(kept.tensor!, dy, encoder);
+      : this.#backwardFrom(kept.tensor ?? dy, dy, encoder); // nothing kept: the kernel reads no saved operand
     if (encoder) {
       // The encoded backward reads the mask (or z) when the caller submits: free it with dx.
       const mask = kept.mask;

@@ -87,7 +87,8 @@ export function backwardMasked(
 
 /**
  * y = op(x + b), b broadcast along the channels of `shape`, in one pass, keeping the mask of
- * z = x + b, z itself ('x': the gradient reads the op's input) or nothing ('y').
+ * z = x + b, z itself ('x': the gradient reads the op's input) or nothing ('y': the layer keeps
+ * the output; 'nothing': the gradient reads neither).
  */
 export function forwardBias(
   rt: Runtime,
@@ -96,7 +97,7 @@ export function forwardBias(
   b: Tensor,
   shape: UnitShape,
   attrs: readonly number[],
-  keep: 'mask' | 'x' | 'y',
+  keep: 'mask' | 'x' | 'y' | 'nothing',
   encoder?: GPUCommandEncoder,
 ): { y: Tensor; mask?: Mask; z?: Tensor } {
   rt.checkLive();
@@ -116,7 +117,7 @@ export function forwardBias(
   if (keep === 'mask') {
     return withMask(rt, n, `${op.name}.mask`, (mask) => ({ y: run('fused_forward_mask', { mask: mask.storage }), mask }));
   }
-  if (keep === 'y') return { y: run('fused_forward_y', {}) };
+  if (keep === 'y' || keep === 'nothing') return { y: run('fused_forward_y', {}) };
   const z = rt.backend.allocate(n, 'f32', `${op.name}.z`, 'x');
   let y: Tensor;
   try {

@@ -70,6 +70,12 @@ export interface OpDefinition<A extends string = string> {
   readonly derived?: Readonly<Record<string, (attrs: readonly number[]) => number>>;
   /** What backward reads besides dy: the input x (most ops) or the output y (sigmoid, tanh). */
   readonly backwardFrom: 'x' | 'y';
+  /**
+   * backward(saved, dy) does not read `saved` (linear: dx = alpha * dy). The training layer then
+   * keeps nothing between forward and backward and hands the kernels dy in its place; backward
+   * by name still takes `{ x, dy }` as for the other ops.
+   */
+  readonly backwardIgnoresSaved?: true;
   readonly cpu: CpuKernels;
   readonly accuracy: Accuracy;
   /**

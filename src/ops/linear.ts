@@ -5,8 +5,9 @@ import { defineOp } from './define.js';
 
 /**
  * Linear (WebNN's linear): y = alpha * x + beta, alpha = 1 and beta = 0 by default; dx = alpha *
- * dy (its gradient needs no x, but reads it like the other ops). Forward within 2 ULP of
- * float64 (as WebNN's conformance tolerance), backward a correctly rounded product.
+ * dy, which reads no x: backward by name takes { x, dy } like the other ops, but the layer keeps
+ * nothing. Forward within 2 ULP of float64 (as WebNN's conformance tolerance), backward a
+ * correctly rounded product.
  */
 export const linear = defineOp({
   name: 'linear',
@@ -15,6 +16,7 @@ export const linear = defineOp({
   wgslPath: 'shaders/activations/linear.wgsl',
   attrs: { alpha: { default: 1 }, beta: { default: 0 } },
   backwardFrom: 'x',
+  backwardIgnoresSaved: true,
   accuracy: { kind: 'ulp', forward: 2, backward: 0 },
   cpu: {
     // In float64 alpha * x is exact (24 + 24 bits); the sum rounds once there, then to f32.

@@ -105,6 +105,15 @@ export const opVariants: Readonly<Record<keyof Variants, keyof Ops>> = Object.fr
   Object.entries(variants).map(([name, v]) => [name, v.variantOf]),
 ) as Record<keyof Variants, keyof Ops>;
 
+/**
+ * The elementwise ops and variants whose gradient needs one bit an element (their definition has
+ * a `mask`), in registry order, variants last: the ops whose layer keeps a 1-bit mask and so
+ * takes `{ telemetry: true }`, e.g. relu, hardtanh and its variants clamp and clip.
+ */
+export const maskedOpNames: readonly OpName[] = (Object.entries({ ...ops, ...variants }) as [OpName, OpDefinition][])
+  .filter(([, op]) => op.mask !== undefined)
+  .map(([name]) => name);
+
 /** Looks any op up by name, whatever its kind; unknown names throw an {@link UnknownOpError}. */
 export function lookupOp(name: unknown): AnyOp {
   if (typeof name === 'string' && Object.hasOwn(otherKinds, name)) return otherKinds[name as keyof typeof otherKinds];

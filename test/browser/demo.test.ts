@@ -185,6 +185,82 @@ async function expectCpuValues(demo: Demo): Promise<void> {
   cpu.dispose();
 }
 
+/** One drawn plot as the page's SVG has it: the y range shown, each curve's look and points. */
+interface DrawnPlot {
+  range: [number, number];
+  curves: { op: string; stroke: string; dash: string; points: [number, number][] }[];
+}
+
+/** Both plots and the legend's swatches, read from the page's DOM. */
+async function drawnPlots(page: Page): Promise<{ y: DrawnPlot; grad: DrawnPlot; legend: { op: string; stroke: string; dash: string }[] }> {
+  return page.evaluate(() => {
+    const read = (id: string) => {
+      const svg = document.getElementById(id)!;
+      const [lo, hi] = svg.getAttribute('data-y-range')!.split(' ').map(Number);
+      const curves = [...svg.querySelectorAll('polyline')].map((l) => ({
+        op: l.getAttribute('data-op')!,
+        stroke: l.getAttribute('stroke')!,
+        dash: l.getAttribute('stroke-dasharray') ?? '',
+        points: l
+          .getAttribute('points')!
+          .split(' ')
+          .map((p) => p.split(',').map(Number) as [number, number]),
+      }));
+      return { range: [lo!, hi!] as [number, number], curves };
+    };
+    const legend = [...document.querySelectorAll('#legend .curve-swatch')].map((s) => {
+      const line = s.querySelector('line')!;
+      return { op: s.getAttribute('data-op')!, stroke: line.getAttribute('stroke')!, dash: line.getAttribute('stroke-dasharray') ?? '' };
+    });
+    return { y: read('plot-y'), grad: read('plot-grad'), legend };
+  });
+}
+
+/**
+ * With every op checked, at every x range: each curve drawn is the op's values, unclipped (its
+ * points, mapped back through the SVG's 640 x 360 frame with a 40 px margin, give the values
+ * within the 0.1 px the points are written to), and no two curves share a colour and dash, the
+ * legend showing each curve's. A screenshot of them all goes to `screenshot`.
+ */
+async function expectEveryCurveVisible(page: Page, demo: Demo, screenshot: string): Promise<void> {
+  const boxes = await page.$$eval('#ops input', (inputs) => inputs.map((i) => [i.value, i.checked] as const));
+  const unchecked = boxes.filter(([, on]) => !on).map(([op]) => op);
+  for (const op of unchecked) await page.click(`#ops input[value="${op}"]`);
+  const plotted = Object.keys(demo.ops);
+  for (const range of ['10', '1', '0.1']) {
+    await page.click(`#range input[value="${range}"]`);
+    const drawn = await drawnPlots(page);
+    const { xs, ops } = demo.ranges[range]!;
+    const half = Number(range);
+    for (const [which, plot] of [
+      ['y', drawn.y],
+      ['grad', drawn.grad],
+    ] as const) {
+      const [lo, hi] = plot.range;
+      expect(plot.curves.map((c) => c.op).sort(), `[±${range}] ${which}: every op drawn`).toEqual([...plotted].sort());
+      for (const curve of plot.curves) {
+        const values = ops[curve.op]![which];
+        expect(curve.points).toHaveLength(xs.length);
+        curve.points.forEach(([px, py], i) => {
+          const v = values[i]!;
+          if (!Number.isFinite(v)) return;
+          expect(Math.abs(px - (40 + ((xs[i]! + half) / (2 * half)) * 560)), `[±${range}] ${curve.op} x`).toBeLessThanOrEqual(0.06);
+          const shown = lo + ((320 - py) / 280) * (hi - lo);
+          const ok = Math.abs(shown - v) <= (0.06 / 280) * (hi - lo);
+          expect(ok, `[±${range}] ${which} ${curve.op}(${xs[i]}) = ${v} drawn as ${shown} (y range [${lo}, ${hi}])`).toBe(true);
+        });
+      }
+      const looks = plot.curves.map((c) => `${c.stroke} ${c.dash}`);
+      expect(new Set(looks).size, `[±${range}] ${which}: curves that look alike: ${looks.join('; ')}`).toBe(plot.curves.length);
+      const legend = Object.fromEntries(drawn.legend.map((l) => [l.op, `${l.stroke} ${l.dash}`]));
+      plot.curves.forEach((c, i) => expect(legend[c.op], `the legend's swatch for ${c.op}`).toBe(looks[i]));
+    }
+  }
+  await page.click('#range input[value="10"]');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  for (const op of unchecked) await page.click(`#ops input[value="${op}"]`);
+}
+
 /** One line about a spiral run, for the log. */
 const describeRun = (where: string, r: TrainReport) =>
   `[demo] ${where}: spiral, ${r.config.op} ${r.config.depth}x${r.config.width}, lr ${r.config.lr}: accuracy ${r.accuracy.toFixed(3)}, ` +
@@ -260,6 +336,10 @@ describeIfAvailable('demo page, built, in headless Chromium', missing, () => {
     expect(legend).toContain('softmax([x, 0])[0] exp(x − max) / Σ exp(x − max)');
     await page.screenshot({ path: `${dir}/demo-plots-rows.png`, fullPage: true });
     for (const box of rowBoxes) await page.click(box);
+  });
+
+  it('draws every op at once, at every x range, unclipped (logSoftmax down to -10 included), no two curves alike', async () => {
+    await expectEveryCurveVisible(page, demo, `${dir}/demo-plots-all.png`);
   });
 
   it(`trains on the spiral to >= 95% accuracy in ${SPIRAL.steps} steps on the GPU, counting dead relu units per layer`, async () => {

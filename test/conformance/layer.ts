@@ -1,8 +1,8 @@
 // The training layer: what forward keeps, and that backward from it equals backward from x.
-import { InvalidArgumentError, ShapeMismatchError, type Activations, type OpName } from '../../src/index.js';
+import { InvalidArgumentError, ShapeMismatchError, opNames, opVariants, type Activations, type OpName } from '../../src/index.js';
 import { assert, expectBits, expectError } from '../helpers/compare.js';
 import { pairwiseSum } from '../helpers/reference.js';
-import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats, uniformFloats } from '../helpers/float.js';
+import { SPECIAL_BITS, bitsOf, floatsFromBits, fromBits, randomFloats, uniformFloats } from '../helpers/float.js';
 import type { ConformanceCase } from './relu.js';
 
 /** Backward through a layer (from what it kept) and straight from x must agree bit for bit. */
@@ -101,6 +101,47 @@ export const layerCases: readonly ConformanceCase[] = [
       expectBits('sigmoid layer', await b.read(), bitsOf(await acts.backward('sigmoid', { y, dy: tdy }).read()), { x, dy });
       tx.dispose();
       tdy.dispose();
+    },
+  },
+  {
+    name: 'layer: linear keeps nothing (dx = alpha * dy reads no x): x may be disposed after forward, dx is alpha * dy, fused bias included',
+    async run({ acts }) {
+      const special = SPECIAL_BITS.filter((b) => !Number.isNaN(fromBits(b)));
+      const dyValues = new Float32Array([...floatsFromBits(special), ...randomFloats(999 - special.length, 11)]); // 999: 333 rows of 3
+      const n = dyValues.length;
+      const shape = [n / 3, 3];
+      for (const alpha of [2.5, -0.75, 1]) {
+        // Correctly rounded: the double product of two f32 values is exact, fround rounds once.
+        const expected = bitsOf(dyValues.map((d) => Math.fround(alpha * d)));
+        const layer = acts.layer('linear', { alpha, beta: 0.5 });
+        assert(layer.keeps === 'nothing' && layer.retainedBytesPerElement === 0, `linear keeps ${layer.keeps}`);
+        const tx = acts.tensor(randomFloats(n, 12), shape);
+        const y = layer.forward(tx);
+        assert(layer.retainedBytes === 0, `linear: retains ${layer.retainedBytes} bytes after forward, expected 0`);
+        tx.dispose(); // backward must not read it
+        const dy = acts.tensor(dyValues, shape);
+        const dx = layer.backward(dy);
+        expectBits(`linear layer alpha ${alpha}: dx`, await dx.read(), expected, { dy: dyValues });
+        await expectError(() => layer.backward(dy), InvalidArgumentError, 'layer');
+        // The fused bias: no z = x + b kept either; db sums dx per channel.
+        const tx2 = acts.tensor(randomFloats(n, 13), shape);
+        const b = acts.tensor([1, -2, 3]);
+        const y2 = layer.forwardBias(tx2, b);
+        assert(layer.retainedBytes === 0, `linear: retains ${layer.retainedBytes} bytes after forwardBias, expected 0`);
+        tx2.dispose();
+        const { dx: dx2, db } = layer.backwardBias(dy);
+        expectBits(`linear layer alpha ${alpha}: dx after forwardBias`, await dx2.read(), expected, { dy: dyValues });
+        const sums = await db.read();
+        const got = await dx2.read();
+        for (let c = 0; c < 3; c++) {
+          let sum = 0;
+          for (let i = c; i < n; i += 3) sum += got[i]!;
+          const close = Object.is(sums[c], sum) || Math.abs(sums[c]! - sum) <= 1e-4 * Math.max(1, Math.abs(sum)); // NaN where ±Inf meet
+          assert(close, `db[${c}] ${sums[c]} vs ${sum}`);
+        }
+        for (const t of [y, dy, dx, b, y2, dx2, db]) t.dispose();
+        layer.dispose();
+      }
     },
   },
   {
@@ -252,6 +293,26 @@ export const layerCases: readonly ConformanceCase[] = [
       await expectError(() => acts.layer('sigmoid', {}, { telemetry: true }), InvalidArgumentError, 'options.telemetry');
       await expectError(() => acts.layer('relu').readActivity(), InvalidArgumentError, 'layer');
       await expectError(() => acts.layer('relu', {}, { telemetry: true }).readActivity(), InvalidArgumentError, 'layer');
+    },
+  },
+  {
+    name: 'layer telemetry: the refusal lists exactly the ops whose layer takes it, clamp and clip included',
+    async run({ acts }) {
+      const names = [...opNames, ...Object.keys(opVariants)] as OpName[];
+      const takes = names.filter((op) => {
+        try {
+          acts.layer(op, {}, { telemetry: true }).dispose();
+          return true;
+        } catch (e) {
+          if (!(e instanceof InvalidArgumentError) || e.argument !== 'options.telemetry') throw e;
+          return false;
+        }
+      });
+      const refused = await expectError(() => acts.layer('sigmoid', {}, { telemetry: true }), InvalidArgumentError, 'options.telemetry');
+      const listed = /keeps a 1-bit mask \(([^;)]*); keep: auto\)/.exec(refused.message)?.[1]?.split(', ');
+      assert(listed !== undefined, `the refusal should list the ops that take telemetry: ${refused.message}`);
+      assert(takes.includes('clamp') && takes.includes('clip') && takes.includes('relu'), `telemetry layers: ${takes.join()}`);
+      assert(listed.join() === takes.join(), `the refusal lists ${listed.join()}; the ops that take telemetry are ${takes.join()}`);
     },
   },
   {
