@@ -78,9 +78,10 @@ async function findGpu(options: AcquireOptions): Promise<GPU> {
       throw new WebGPUUnavailableError(`no navigator.gpu, and the optional 'webgpu' package ${what}`, { cause: e });
     }
   }
-  if (nav && typeof window !== 'undefined' && !window.isSecureContext) {
+  // isSecureContext is on every browser global, window and worker alike.
+  if (nav && (globalThis as { isSecureContext?: boolean }).isSecureContext === false) {
     throw new WebGPUUnavailableError(
-      'navigator.gpu is missing because the page is not a secure context (serve it over https or from localhost)',
+      'navigator.gpu is missing because the page (or the worker) is not a secure context (serve it over https or from localhost)',
     );
   }
   throw new WebGPUUnavailableError('navigator.gpu is missing (this browser or runtime has no WebGPU)');

@@ -1,12 +1,14 @@
 // Zero-copy interop, run by interop.test.ts in headless Chromium: our ops on TensorFlow.js's and
 // ONNX Runtime Web's GPU buffers, on their devices, encoded into an encoder this page submits.
 // The page only runs and collects bits; the runner compares them with the CPU backend in Node.
-// The README's "With TensorFlow.js" and "With ONNX Runtime Web" recipes are the code below.
+// Last, docs/interop.md's two recipes run as written: interop.test.ts writes each block into a
+// module under test/.generated/interop/ (interop-recipes.ts), and the page imports it, handing it
+// the variables its comment says are the reader's.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import * as ort from 'onnxruntime-web/webgpu';
-import { createActivations, type Activations, type AdapterSummary, type BufferView } from '../../src/index.js';
+import { createActivations, type Activations, type AdapterSummary, type BufferView, type Tensor } from '../../src/index.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, randomFloats } from '../helpers/float.js';
 import { oneNodeModel } from '../helpers/onnx-model.js';
 
@@ -140,6 +142,12 @@ function watchUncaptured(device: GPUDevice, who: string): void {
   device.addEventListener('uncapturederror', (ev) => console.error(`[${who}] uncaptured WebGPU error: ${ev.error.message}`));
 }
 
+/**
+ * dataToGPU() needs the data on the GPU: a tensor made from JS values gets there when a tfjs
+ * kernel first reads it (tf.relu in the relu check; tf.neg here).
+ */
+const onGpu = (t: tf.Tensor) => (tf.dispose(tf.neg(t)), t);
+
 const adapters: Record<string, AdapterSummary | undefined> = {};
 const versions: Record<string, string> = {};
 
@@ -163,9 +171,6 @@ async function tfjsChecks(): Promise<void> {
   }
   const x = inputX();
   const dy = inputDy();
-  // dataToGPU() needs the data on the GPU: a tensor made from JS values gets there when a tfjs
-  // kernel first reads it (tf.relu below for x; tf.neg for the others).
-  const onGpu = (t: tf.Tensor) => (tf.dispose(tf.neg(t)), t);
   const view = (g: tf.GPUData, offset = 0): BufferView => ({ buffer: g.buffer!, offset, length: N });
 
   await runChecks(setupError, {
@@ -229,7 +234,7 @@ async function tfjsChecks(): Promise<void> {
       // A tfjs tensor over our output buffer, no copy: tfjs reads it and may feed it to its ops.
       const ty = tf.tensor({ buffer: y.gpuBuffer.buffer, zeroCopy: true }, [N]);
       const read = await ty.data<'float32'>();
-      // tfjs 4.22 reads back the whole buffer (ours is padded to 16 bytes), not just the shape.
+      // tfjs 4.22 reads back the whole buffer (ours may be larger: the pool's size classes), not just the shape.
       facts.tfjsReadLength = read.length;
       bits.y = bitsArray(read.subarray(0, N));
       bits.yOurs = bitsArray(await y.read());
@@ -371,10 +376,62 @@ async function ortChecks(): Promise<void> {
   await identity?.release();
 }
 
+// ---------------------------------------------------------------------------------------------
+// docs/interop.md's recipes, as written, each in the module interop.test.ts wrote for it.
+
+/** Imports a recipe's module (the block runs as it loads) with `reader` as the reader's variables. */
+async function runRecipe<T>(name: 'tfjs' | 'ort', reader: Record<string, unknown>): Promise<T> {
+  const slot = globalThis as { __docReader?: unknown };
+  slot.__docReader = reader;
+  try {
+    return (await import(/* @vite-ignore */ `/test/.generated/interop/${name}.ts`)) as T;
+  } finally {
+    delete slot.__docReader;
+  }
+}
+
+async function recipeChecks(): Promise<void> {
+  await runChecks(undefined, {
+    "docs: docs/interop.md's TensorFlow.js recipe, as written": async ({ bits, facts }) => {
+      // The reader's x and dy: float32 tensors that tfjs ops have read, so their data is on the GPU.
+      if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') returned false");
+      const x = onGpu(tf.tensor1d(inputX()));
+      const dy = onGpu(tf.tensor1d(inputDy()));
+      const r = await runRecipe<{ acts: Activations; device: GPUDevice; y: Float32Array; dx: Tensor }>('tfjs', { x, dy, n: N });
+      facts.sameDevice = r.device === (tf.backend() as WebGPUBackend).device;
+      facts.ourBackend = r.acts.backend;
+      bits.y = bitsArray(r.y);
+      bits.dx = bitsArray(await r.dx.read());
+      r.dx.dispose();
+      r.acts.dispose();
+      tf.dispose([x, dy]);
+    },
+
+    "docs: docs/interop.md's ONNX Runtime Web recipe, as written": async ({ bits, facts }) => {
+      // The reader's model: Identity, so its output y holds data's bits and h is gelu(data).
+      const data = inputX();
+      const r = await runRecipe<{ acts: Activations; device: GPUDevice; x: Tensor; h: Tensor; session: ort.InferenceSession }>('ort', {
+        model: oneNodeModel('Identity', N),
+        data,
+        n: N,
+      });
+      facts.sameDevice = r.device === (await ort.env.webgpu.device);
+      facts.ourBackend = r.acts.backend;
+      bits.h = bitsArray(await r.h.read());
+      const own = r.acts.forward('gelu', r.x); // the same op on our own tensor of data
+      bits.hOwn = bitsArray(await own.read());
+      for (const t of [own, r.h, r.x]) t.dispose();
+      r.acts.dispose();
+      await r.session.release();
+    },
+  });
+}
+
 async function main(): Promise<InteropReport> {
   say(`navigator.gpu: ${'gpu' in navigator}`);
   await tfjsChecks();
   await ortChecks();
+  await recipeChecks();
   return { inputs, params, adapters, versions, checks };
 }
 

@@ -6,11 +6,15 @@ import { expectBits } from '../helpers/compare.js';
 import { SPECIAL_BITS, bitsOf, fromBits, hex, toBits, ulpDistance } from '../helpers/float.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 import type { CheckReport, InteropReport } from './interop-page.js';
+import { RECIPES, RECIPE_PAGE, RECIPE_RUNNER, writeInteropRecipes, type Recipe, type RecipeName } from './interop-recipes.js';
 
 // Zero-copy interop in headless Chromium: interop-page.ts runs our ops on TensorFlow.js's and
 // ONNX Runtime Web's GPU buffers, on their devices, and sends back the bits it saw. Here each
 // check is compared with the CPU backend (bit for bit for the exact ops) or, for gelu, with our
-// own GPU tensors on the same device. Any console error on the page fails the run.
+// own GPU tensors on the same device. Then docs/interop.md's two recipes run as written: this
+// file writes each block into a module the page imports (interop-recipes.ts), the page hands it
+// the reader's variables, and the results are checked the same way. Any console error on the
+// page fails the run.
 const missing = chromiumMissing();
 
 const N = 1001;
@@ -23,6 +27,8 @@ const CHECKS = {
   ortDevice: 'ort: our instance runs on the GPUDevice of the WebGPU execution provider',
   ortRelu: 'ort: Relu session reads our tensor through Tensor.fromGpuBuffer',
   ortOps: 'ort: relu, leakyRelu and gelu on an ORT output buffer, encoded into our encoder',
+  tfjsRecipe: `docs: ${RECIPE_PAGE}'s ${RECIPES.tfjs.framework} recipe, as written`,
+  ortRecipe: `docs: ${RECIPE_PAGE}'s ${RECIPES.ort.framework} recipe, as written`,
 } as const;
 
 /** GPUBufferUsage.STORAGE (Node has no GPUBufferUsage global). */
@@ -38,10 +44,12 @@ describeIfAvailable('interop with TensorFlow.js and ONNX Runtime Web in headless
   let harness: Harness | undefined;
   let report: InteropReport | undefined;
   let cpu: Activations;
+  let recipes: Recipe[] = [];
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     cpu = await createActivations({ backend: 'cpu' });
+    recipes = writeInteropRecipes();
     harness = await startHarness();
     const page = await harness.browser.newPage();
     page.on('console', (msg) => {
@@ -100,6 +108,16 @@ describeIfAvailable('interop with TensorFlow.js and ONNX Runtime Web in headless
     expect(consoleErrors).toEqual([]);
   });
 
+  it(`takes the ${RECIPES.tfjs.framework} and ${RECIPES.ort.framework} recipes from ${RECIPE_PAGE}, each naming this file`, () => {
+    const names: RecipeName[] = recipes.map((r) => r.name);
+    expect(names).toEqual(['tfjs', 'ort']);
+    for (const r of recipes) expect(r.runner, r.where).toBe(RECIPE_RUNNER);
+    expect(recipes.map((r) => r.yours)).toEqual([
+      ['x', 'dy', 'n'],
+      ['model', 'data', 'n'],
+    ]);
+  });
+
   it(CHECKS.tfjsDevice, () => {
     const r = result(CHECKS.tfjsDevice);
     expect(r.facts).toMatchObject({ tfjsBackend: 'webgpu', sameDevice: true, ourBackend: 'webgpu' });
@@ -135,7 +153,8 @@ describeIfAvailable('interop with TensorFlow.js and ONNX Runtime Web in headless
     expectBits('leakyRelu(x at byte offset 28) read by tfjs', f32(bits(r, 'y')), expected, { x: f32(x) });
     expect(bits(r, 'yOurs')).toEqual(bits(r, 'y'));
     // tfjs-backend-webgpu 4.22 reads a tensor made from a GPUBuffer to the buffer's end: ours
-    // holds 1001 floats in 4016 bytes, so data() gives 1004 values. The page keeps the first N.
+    // holds 1001 floats in a 4096-byte buffer (the pool's size class), so data() gives 1024 values.
+    // The page keeps the first N.
     expect(r.facts.tfjsReadLength).toBeGreaterThanOrEqual(N);
     console.log(`[interop] tf.tensor({ buffer }, [${N}]).data() returned ${r.facts.tfjsReadLength} values`);
     expect(bits(r, 'padding')).toEqual(Array<number>(pad).fill(toBits(-5)));
@@ -210,6 +229,31 @@ describeIfAvailable('interop with TensorFlow.js and ONNX Runtime Web in headless
     const again = bits(r, 'ortReluOfOurs');
     y.forEach((yb, i) => {
       if (ordinary(yb)) expect(again[i], `ORT Relu(${show(yb)}), our output`).toBe(yb);
+    });
+  });
+
+  it(`${CHECKS.tfjsRecipe}: relu forward and backward on tfjs's buffers equal the CPU backend, bit for bit`, async () => {
+    const r = result(CHECKS.tfjsRecipe);
+    const { x, dy } = report!.inputs;
+    expect(r.facts).toMatchObject({ sameDevice: true, ourBackend: 'webgpu' });
+    const inputs = { x: f32(x), dy: f32(dy) };
+    expectBits("the recipe's y, read by tfjs", f32(bits(r, 'y')), await onCpu('relu', 'forward', x), inputs);
+    expectBits("the recipe's dx, our tensor", f32(bits(r, 'dx')), await onCpu('relu', 'backward', x, dy), inputs);
+  });
+
+  it(`${CHECKS.ortRecipe}: gelu of the model's output equals our own tensors, and is within gelu's ULP bound of the CPU backend`, async () => {
+    const r = result(CHECKS.ortRecipe);
+    const { x } = report!.inputs;
+    expect(r.facts).toMatchObject({ sameDevice: true, ourBackend: 'webgpu' });
+    // The page's model is Identity, so the recipe's h is gelu(data), and data is the page's x.
+    expectBits("the recipe's h vs gelu on our own tensor", f32(bits(r, 'h')), u32(bits(r, 'hOwn')), { x: f32(x) });
+    const { accuracy } = getOp('gelu');
+    if (accuracy.kind !== 'ulp') throw new Error('gelu is expected to have a ULP bound');
+    const cpuGelu = await onCpu('gelu', 'forward', x);
+    bits(r, 'h').forEach((g, i) => {
+      const e = cpuGelu[i]!;
+      if ((e & 0x7f800000) === 0 && (g & 0x7f800000) === 0) return; // zeros and subnormals: adapters may flush
+      expect(ulpDistance(g, e), `gelu at x = ${show(x[i]!)}: got ${show(g)}, CPU ${show(e)}`).toBeLessThanOrEqual(accuracy.forward);
     });
   });
 });

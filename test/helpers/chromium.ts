@@ -36,16 +36,26 @@ const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--u
  */
 export const NO_WEBGPU_FLAGS = [...CHROMIUM_FLAGS.filter((f) => !WEBGPU_FLAGS.includes(f)), '--disable-gpu'];
 
+/**
+ * A host name that the harness's Vite servers answer to and that {@link launchChromium} with
+ * `insecureHost` resolves to 127.0.0.1: an http origin that is not a secure context (127.0.0.1 and
+ * localhost are), so navigator.gpu is missing there, in pages and workers alike.
+ */
+export const INSECURE_HOST = 'insecure.wga.test';
+
 /** How to launch the harness's Chromium. */
 export interface LaunchOptions {
   /** WebGPU on SwiftShader (default true); false launches with {@link NO_WEBGPU_FLAGS}. */
   readonly webgpu?: boolean;
+  /** Resolve {@link INSECURE_HOST} to 127.0.0.1, and never try https for it (default false). */
+  readonly insecureHost?: boolean;
 }
 
 /** A headless Chromium with its own throwaway profile; close() removes the profile. */
 export async function launchChromium(options: LaunchOptions = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'wga-chromium-'));
-  const flags = (options.webgpu ?? true) ? CHROMIUM_FLAGS : NO_WEBGPU_FLAGS;
+  const flags = [...((options.webgpu ?? true) ? CHROMIUM_FLAGS : NO_WEBGPU_FLAGS)];
+  if (options.insecureHost) flags.push(`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`, '--disable-features=HttpsUpgrades');
   const browser = await puppeteer.launch({ executablePath: chromePath, headless: true, args: [...flags, `--user-data-dir=${profile}`] });
   return {
     browser,
@@ -91,7 +101,7 @@ async function devServer(serve: 'repo' | 'demo'): Promise<{ origin: string; clos
   const server = await createServer({
     ...(serve === 'repo' ? { configFile: false, root: repoRoot } : { configFile: resolve(repoRoot, 'vite.config.ts') }),
     logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, allowedHosts: [INSECURE_HOST] },
   });
   await server.listen();
   const origin = server.resolvedUrls?.local[0]?.replace(/\/$/, '');

@@ -1,14 +1,17 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { RECIPE_COMMENT, RECIPE_RUNNER, interopRecipes } from '../browser/interop-recipes.js';
+import { docBlocks, type DocBlock } from '../helpers/doc-blocks.js';
 import { nodeGpu } from '../helpers/node-gpu.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 
 // Every ```ts block in README.md, CONTRIBUTING.md and docs/*.md runs as written in Node (the
 // package import pointed at src/, WebGPU through Dawn), so the docs cannot drift from the API.
 // A block may be exempted only by an HTML comment just above it that says why: a sketch whose
-// functions are the reader's own, or a recipe for a browser page with another framework (those
-// steps run in test/browser/interop-page.ts). At most three are.
+// functions are the reader's own (not run), or a recipe for a browser page with another framework,
+// which must be one that test/browser/interop.test.ts takes from the page and runs as written in
+// headless Chromium (see test/browser/interop-recipes.ts). At most three are.
 const root = resolve(import.meta.dirname, '../..');
 const pages = [
   'README.md',
@@ -18,19 +21,7 @@ const pages = [
     .map((f) => `docs/${f}`),
 ];
 
-interface Block {
-  readonly where: string;
-  readonly code: string;
-  readonly exempt?: string;
-}
-
-const blocks: Block[] = pages.flatMap((page) => {
-  const text = readFileSync(join(root, page), 'utf8');
-  return [...text.matchAll(/(?:<!--\s*([\s\S]*?)\s*-->\s*\n)?```ts\n([\s\S]*?)```/g)].map((m) => {
-    const line = text.slice(0, m.index).split('\n').length;
-    return { where: `${page}:${line}`, code: m[2]!, ...(m[1] ? { exempt: m[1] } : {}) };
-  });
-});
+const blocks: DocBlock[] = pages.flatMap((page) => docBlocks(root, page));
 
 const found = await nodeGpu();
 // Node's `webgpu` package defines no GPUBufferUsage and friends unless asked (browsers do).
@@ -39,9 +30,21 @@ describeIfAvailable('the code blocks of the docs', 'reason' in found ? found.rea
   it('are exempted only with a reason, and at most three of them', () => {
     const exempt = blocks.filter((b) => b.exempt !== undefined);
     expect(exempt.length, exempt.map((b) => b.where).join(', ')).toBeLessThanOrEqual(3);
-    for (const b of exempt)
-      expect(b.exempt, b.where).toMatch(/^(sketch: .+|in a browser page with .+: test\/browser\/\S+ runs these steps)$/);
+    for (const b of exempt) expect(b.exempt, b.where).toMatch(b.exempt!.startsWith('sketch: ') ? /^sketch: .+$/ : RECIPE_COMMENT);
     expect(blocks.length - exempt.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('are exempted as browser recipes only where the browser test runs that very block', () => {
+    const recipes = interopRecipes();
+    const browser = blocks.filter((b) => b.exempt !== undefined && RECIPE_COMMENT.test(b.exempt));
+    expect(browser.length).toBeGreaterThan(0);
+    for (const b of browser) {
+      expect(RECIPE_COMMENT.exec(b.exempt!)![3], b.where).toBe(RECIPE_RUNNER);
+      expect(
+        recipes.some((r) => r.where === b.where && r.code === b.code),
+        `${b.where} is not one of the recipes ${RECIPE_RUNNER} runs`,
+      ).toBe(true);
+    }
   });
 
   const dir = join(root, 'test/.generated/docs');

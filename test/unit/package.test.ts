@@ -11,7 +11,8 @@ import { nodeGpu } from '../helpers/node-gpu.js';
 // The package as a user gets it: `npm pack` of the built tree, installed into an empty consumer
 // project, then type-checked (strict, skipLibCheck: false, with and without the consumer naming
 // @webgpu/types), linted by publint and are-the-types-wrong, run in plain Node on the CPU and on
-// Dawn, and loaded by headless Chromium from a plain HTML page with an import map (no bundler).
+// Dawn, and loaded by headless Chromium from a plain HTML page with an import map (no bundler) and
+// from a module worker that page starts (by the file's URL: the page's import map does not reach it).
 // `npm test` builds dist/ before Vitest runs.
 const root = resolve(import.meta.dirname, '../..');
 const bin = (name: string) => join(root, 'node_modules/.bin', name);
@@ -117,14 +118,16 @@ describe('the packed package, in a consumer project', () => {
     expect(consumerRun('webgpu', process.env)).toEqual({ ...expected, backend: 'webgpu', adapter: true, into: 'ran' });
   });
 
-  it('runs in headless Chromium from a plain page with an import map, as the README shows', async () => {
+  it('runs in headless Chromium from a plain page with an import map, and in a module worker it starts', async () => {
     const missing = chromiumMissing();
     if (missing) {
       if (process.env.CI === 'true') throw new Error(missing);
       console.warn(`[package] Chromium half skipped, because ${missing}`);
       return;
     }
-    // The README's import map, then relu forward and backward; the page reports through its title.
+    // The README's import map, then relu forward and backward, in the page and in a dedicated module
+    // worker (docs/runtimes.md): Chromium applies no import map inside a worker, so the worker
+    // imports the built file by its URL. The page reports both through its title.
     writeFileSync(
       join(dir, 'index.html'),
       `<!doctype html><script type="importmap">
@@ -136,8 +139,21 @@ describe('the packed package, in a consumer project', () => {
   const x = acts.tensor([-2, -0, 0.5, 3]);
   const y = await acts.forward('relu', x).read();
   const dx = await acts.backward('relu', { x, dy: acts.tensor([1, 1, 1, 1]) }).read();
-  document.title = JSON.stringify({ backend: acts.backend, y: [...y], dx: [...dx] });
+  const page = { backend: acts.backend, y: [...y], dx: [...dx] };
+  const worker = new Worker('/worker.js', { type: 'module' });
+  worker.onerror = (e) => (document.title = JSON.stringify({ page, worker: 'error: ' + (e.message || 'the worker did not load') }));
+  worker.onmessage = (e) => (document.title = JSON.stringify({ page, worker: e.data }));
 </script>`,
+    );
+    writeFileSync(
+      join(dir, 'worker.js'),
+      `import { createActivations } from '/node_modules/webgpu-activations/dist/index.js';
+const acts = await createActivations();
+const x = acts.tensor([-2, -0, 0.5, 3]);
+const y = await acts.forward('relu', x).read();
+const dx = await acts.backward('relu', { x, dy: acts.tensor([1, 1, 1, 1]) }).read();
+postMessage({ backend: acts.backend, y: [...y], dx: [...dx] });
+`,
     );
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
     const server = createServer((req, res) => {
@@ -161,7 +177,8 @@ describe('the packed package, in a consumer project', () => {
         .catch(() => undefined);
       const title = await page.title();
       expect(errors).toEqual([]);
-      expect(JSON.parse(title)).toEqual({ backend: 'webgpu', y: [0, 0, 0.5, 3], dx: [0, 0, 1, 1] });
+      const relu = { backend: 'webgpu', y: [0, 0, 0.5, 3], dx: [0, 0, 1, 1] };
+      expect(JSON.parse(title)).toEqual({ page: relu, worker: relu });
     } finally {
       await chromium.close();
       server.close();
