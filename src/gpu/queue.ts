@@ -13,6 +13,14 @@ import { STAGING_USAGE, type BufferPool } from './pool.js';
 const BATCH_OPS = 256;
 
 /**
+ * Pending work is also submitted once it has freed this many buffers: they go back to the pool
+ * only then, so a chain of ops that each free their input (a training step's temporaries, a
+ * layer's output and mask) would otherwise allocate anew all the way, and a flush handing back
+ * more than the pool keeps (256) would destroy the rest.
+ */
+const FREED_FLUSH = 128;
+
+/**
  * Work encoded and not yet submitted: an explicit `acts.batch` (depth > 0, nested calls add one)
  * or, at depth 0, the ops on our own buffers since the last submit, which go out together when
  * something needs them (see GpuQueue.encode). Our encoder and its open pass, ops since the last
@@ -319,13 +327,18 @@ export class GpuQueue {
   }
 
   /**
-   * Frees a buffer we made: in a batch, once the batch's work that may read it is submitted.
-   * Buffers the caller's unsubmitted encoder reads are never released here before they submit
+   * Frees a buffer we made: while work is pending (in a batch or not), once the work that may
+   * read it is submitted, which FREED_FLUSH freed buffers bring forward. Buffers the caller's unsubmitted encoder reads are never released here before they submit
    * (they go with the tensors that work writes: Runtime.releaseWith).
    */
   release(buffer: GPUBuffer): void {
-    if (this.#batch) this.#batch.freed.push(buffer);
-    else this.pool.put(buffer);
+    const batch = this.#batch;
+    if (!batch) {
+      this.pool.put(buffer);
+      return;
+    }
+    batch.freed.push(buffer);
+    if (batch.freed.length >= FREED_FLUSH) this.#flush();
   }
 
   /**

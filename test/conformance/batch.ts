@@ -11,13 +11,14 @@ import type { ConformanceCase } from './relu.js';
 
 const STORAGE_COPY = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
 
-/** A chain of `steps` elementwise ops from x (each freeing the one before), and its tensors' count. */
-function chain(acts: Activations, x: Tensor, steps: number, between?: () => void): Tensor {
+/** A chain of `steps` elementwise ops from x, each freeing the one before unless `keep` gathers them. */
+function chain(acts: Activations, x: Tensor, steps: number, between?: () => void, keep?: Tensor[]): Tensor {
   let t = acts.forward('relu', x);
   between?.();
   for (let i = 1; i < steps; i++) {
     const next = acts.forward(i % 3 === 0 ? 'tanh' : i % 3 === 1 ? 'leakyRelu' : 'hardtanh', t);
-    t.dispose();
+    if (keep) keep.push(t);
+    else t.dispose();
     t = next;
     between?.();
   }
@@ -71,13 +72,27 @@ export const batchCases: readonly ConformanceCase[] = [
       acts.flush();
       acts.flush();
       assert(counts.submits === before + 1, `forward then flush() twice made ${counts.submits - before} submits, expected 1`);
-      // 600 ops in one task: a submit every 256, the rest at the end of the task.
+      // 600 ops in one task keeping every tensor: a submit every 256 ops, the rest at the end.
       before = counts.submits;
-      const long = chain(acts, x, 600);
+      const kept: Tensor[] = [];
+      const long = chain(acts, x, 600, undefined, kept);
       assert(counts.submits === before + 2, `600 ops made ${counts.submits - before} submits within the task, expected 2`);
       const longEach = chain(acts, x, 600, () => acts.flush());
       expectBits('600 pending ops', await long.read(), bitsOf(await longEach.read()), { x: data });
-      for (const t of [x, each, pending, flushed, long, longEach]) t.dispose();
+      // Freeing each input instead: a submit every 128 freed buffers (so they return to the
+      // pool and are reused), 4 within the task (after ops 129, 257, 385 and 513).
+      before = counts.submits;
+      const made = counts.created;
+      const freeing = chain(acts, x, 600);
+      assert(
+        counts.submits === before + 4,
+        `600 ops freeing their inputs made ${counts.submits - before} submits within the task, expected 4`,
+      );
+      await Promise.resolve();
+      const createdNow = counts.created - made;
+      assert(createdNow <= 140, `600 ops freeing their inputs created ${createdNow} buffers, expected at most 140 (the rest reused)`);
+      expectBits('600 pending ops freeing their inputs', await freeing.read(), bitsOf(await longEach.read()), { x: data });
+      for (const t of [x, each, pending, flushed, long, longEach, freeing, ...kept]) t.dispose();
       acts.dispose();
     },
   },
