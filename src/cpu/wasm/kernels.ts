@@ -798,3 +798,593 @@ export function maxout(x: usize, dy: usize, out: usize, units: i32, pieces: i32,
     }
   }
 }
+
+// The exp family (sigmoid, tanh, silu, elu/selu/celu, softplus, gelu's tanh form, mish). Their JS
+// kernels compute in float64 with Math.exp, Math.expm1, Math.log1p and Math.tanh and round once to
+// f32; these do the same float64 formula in f64x2 lanes, the transcendentals from exp2v, expm1v
+// and log1pv below (about 2^-52 relative, where the engine's are within an ulp of float64), so a
+// result differs from the JS kernel's only where the two float64 values straddle an f32 rounding
+// boundary: within the op's stated bound, and rarely (test/unit/simd.test.ts measures how rarely).
+// What float arithmetic cannot be trusted with is still decided on the bits: a NaN result lane
+// takes the first NaN operand's bits (x or y before dy), or 0x7fc00000 when it is made here (Inf *
+// 0); the ±Inf limits are the JS kernels' constants. Each kernel steps one v128 (two f64x2 halves,
+// independent chains) at a time; the last n % 4 elements go through the same step in a staged
+// copy, so there is no scalar twin to keep equal.
+
+const LOG2E: f64 = 1.4426950408889634;
+// ln 2 as LN2_HI (its top 21 bits, so k * LN2_HI is exact for |k| < 2^32 / 2^21) + LN2_LO.
+const LN2_HI: f64 = 0.6931467056274414;
+const LN2_LO: f64 = 4.7493250390316726e-7;
+// 1.5 * 2^52: v + SHIFTER rounds v (|v| < 2^51) to an integer k, which the low bits then hold, so
+// the bits minus SHIFTER's are k as an i64.
+const SHIFTER: f64 = 6755399441055744.0;
+const SHIFTER_BITS: i64 = 0x4338000000000000;
+
+const TAIL_A = memory.data(16, 16);
+const TAIL_B = memory.data(16, 16);
+
+// count (< 4) f32s from `from` into the 16 bytes at `to`, the rest +0.
+@inline
+function stage(to: usize, from: usize, count: i32): void {
+  v128.store(to, i32x4.splat(0));
+  for (let i = 0; i < count; i++) store<i32>(to + (<usize>i << 2), load<i32>(from + (<usize>i << 2)));
+}
+
+@inline
+function unstage(to: usize, from: usize, count: i32): void {
+  for (let i = 0; i < count; i++) store<i32>(to + (<usize>i << 2), load<i32>(from + (<usize>i << 2)));
+}
+
+// expm1(r) for |r| <= ln2 / 2 as r + r^2 P(r), P of degree 9 fitted to (expm1(r) - r) / r^2 on
+// |r| <= ln2 / 2 + 1e-3 (scripts/fit-polynomials.py: a Chebyshev fit in 120-bit arithmetic; the
+// result's relative error, the coefficients rounded to float64, is at most 4.1e-17), evaluated by
+// Estrin's scheme in pairs: the kernels are bound by their count of instructions, and a short chain
+// of dependent ones lets neighbouring lanes overlap. A tiny r gives r itself, as Math.expm1 does
+// (r = -0 gives +0 here: expm1v keeps the sign).
+@inline
+function expm1Poly(r: v128): v128 {
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const a0 = f64x2.add(f64x2.splat(0.5000000000000001), f64x2.mul(r, f64x2.splat(0.16666666666666669)));
+  const a1 = f64x2.add(f64x2.splat(0.04166666666662317), f64x2.mul(r, f64x2.splat(0.008333333333329989)));
+  const a2 = f64x2.add(f64x2.splat(0.0013888888917690603), f64x2.mul(r, f64x2.splat(0.0001984126986342035)));
+  const a3 = f64x2.add(f64x2.splat(2.480152055701783e-5), f64x2.mul(r, f64x2.splat(2.755726789174553e-6)));
+  const a4 = f64x2.add(f64x2.splat(2.762043894863442e-7), f64x2.mul(r, f64x2.splat(2.510065503606659e-8)));
+  const b0 = f64x2.add(a0, f64x2.mul(r2, a1));
+  const b1 = f64x2.add(a2, f64x2.mul(r2, a3));
+  const p = f64x2.add(b0, f64x2.mul(r4, f64x2.add(b1, f64x2.mul(r4, a4))));
+  return f64x2.add(r, f64x2.mul(r2, p));
+}
+
+// v + SHIFTER with v rounded to k = round(v / ln 2) in its low bits.
+@inline
+function shifted(v: v128): v128 {
+  return f64x2.add(f64x2.mul(v, f64x2.splat(LOG2E)), f64x2.splat(SHIFTER));
+}
+
+// v - k ln 2 in two steps (the first exact), |result| <= ln2 / 2 and a little.
+@inline
+function reduced(v: v128, kd: v128): v128 {
+  return f64x2.sub(f64x2.sub(v, f64x2.mul(kd, f64x2.splat(LN2_HI))), f64x2.mul(kd, f64x2.splat(LN2_LO)));
+}
+
+// 2^k for i64 lanes -1022 <= k <= 1023, made on the exponent bits.
+@inline
+function pow2(k: v128): v128 {
+  return i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52);
+}
+
+/**
+ * exp(v) on two f64 lanes, about 2^-52 relative: v clamped to ±1000 first (pmin and pmax: one
+ * instruction each, where min and max are several; a NaN lane stays NaN), then 2^k applied in two
+ * factors, so that results past 2^1024 are Inf and subnormal ones round once (below 2^-1075: 0).
+ * Exact at v = 0; a NaN lane gives some NaN.
+ */
+@inline
+function exp2v(v: v128): v128 {
+  const c = f64x2.pmin(f64x2.pmax(v, f64x2.splat(-1000.0)), f64x2.splat(1000.0));
+  const t = shifted(c);
+  const kd = f64x2.sub(t, f64x2.splat(SHIFTER));
+  const k = i64x2.sub(t, i64x2.splat(SHIFTER_BITS));
+  // k >> 1 as i64: |k| < 2^31, so the high word is all sign bits, and i32x4's shift (native, where
+  // i64x2.shr_s is not on x64) shifts the low word and leaves the high one as it is.
+  const k1 = i32x4.shr_s(k, 1);
+  const p = f64x2.add(expm1Poly(reduced(c, kd)), f64x2.splat(1.0));
+  return f64x2.mul(f64x2.mul(p, pow2(k1)), pow2(i64x2.sub(k, k1)));
+}
+
+/**
+ * expm1(v) on two f64 lanes, about 2^-52 relative: the polynomial alone where |v| < ln2 / 2 (±0
+ * kept), else (2^k - 1) + 2^k q. v clamped to [-40, 709] first: -1 below (as in float64),
+ * and 8.2e307 for anything above, which an f32 factor then takes to the same f32 as Inf would.
+ */
+@inline
+function expm1v(v: v128): v128 {
+  const c = f64x2.pmin(f64x2.pmax(v, f64x2.splat(-40.0)), f64x2.splat(709.0));
+  const t = shifted(c);
+  const kd = f64x2.sub(t, f64x2.splat(SHIFTER));
+  const q = expm1Poly(reduced(c, kd));
+  const s = pow2(i64x2.sub(t, i64x2.splat(SHIFTER_BITS)));
+  const far = f64x2.add(f64x2.sub(s, f64x2.splat(1.0)), f64x2.mul(s, q));
+  const zero = f64x2.splat(0.0);
+  return v128.bitselect(c, v128.bitselect(q, far, f64x2.eq(kd, zero)), f64x2.eq(c, zero));
+}
+
+/**
+ * log1p(u) for 0 <= u <= 1 on two f64 lanes: 2 atanh(s), s = u / (2 + u) <= 1/3, as 2s + 2s z P(z),
+ * z = s^2, P of degree 9 fitted to (atanh(s) / s - 1) / z on 0 <= z <= 1/9 (scripts/fit-polynomials.py;
+ * relative error at most 7.1e-18 with the coefficients rounded), by Estrin's scheme as expm1Poly.
+ */
+@inline
+function log1pv(u: v128): v128 {
+  const s = f64x2.div(u, f64x2.add(u, f64x2.splat(2.0)));
+  const z = f64x2.mul(s, s);
+  const z2 = f64x2.mul(z, z);
+  const z4 = f64x2.mul(z2, z2);
+  const a0 = f64x2.add(f64x2.splat(0.3333333333333333), f64x2.mul(z, f64x2.splat(0.20000000000007292)));
+  const a1 = f64x2.add(f64x2.splat(0.1428571428355438), f64x2.mul(z, f64x2.splat(0.11111111358713932)));
+  const a2 = f64x2.add(f64x2.splat(0.09090894718066429), f64x2.mul(z, f64x2.splat(0.07692785032479312)));
+  const a3 = f64x2.add(f64x2.splat(0.06657072104827468), f64x2.mul(z, f64x2.splat(0.06000536404795356)));
+  const a4 = f64x2.add(f64x2.splat(0.04400369243072337), f64x2.mul(z, f64x2.splat(0.08082022805971766)));
+  const b0 = f64x2.add(a0, f64x2.mul(z2, a1));
+  const b1 = f64x2.add(a2, f64x2.mul(z2, a3));
+  const p = f64x2.add(b0, f64x2.mul(z4, f64x2.add(b1, f64x2.mul(z4, a4))));
+  const s2 = f64x2.add(s, s);
+  return f64x2.add(s2, f64x2.mul(s2, f64x2.mul(z, p)));
+}
+
+// (v >= 0 ? 1 : e) / (1 + e) with e = exp(-|v|): sigmoid64 (src/ops/sigmoid.ts) given its e.
+@inline
+function sigmoidOf(v: v128, e: v128): v128 {
+  const num = v128.bitselect(f64x2.splat(1.0), e, f64x2.ge(v, f64x2.splat(0.0)));
+  return f64x2.div(num, f64x2.add(e, f64x2.splat(1.0)));
+}
+
+@inline
+function expMinusAbs(v: v128): v128 {
+  return exp2v(f64x2.neg(f64x2.abs(v)));
+}
+
+// mulExp64 (src/ops/elu.ts) given e = exp(v): m kept where it is infinite and v > -Inf (a zero m
+// needs no rule: m * e is that zero, e being finite and >= 0 there).
+@inline
+function mulExp(m: v128, v: v128, e: v128): v128 {
+  const keep = v128.and(f64x2.eq(f64x2.abs(m), f64x2.splat(Infinity)), f64x2.gt(v, f64x2.splat(-Infinity)));
+  return v128.bitselect(m, f64x2.mul(m, e), keep);
+}
+
+// A result's NaN lanes given a's bits where a is NaN, else b's where b is NaN, else 0x7fc00000.
+@inline
+function nanFrom(r: v128, a: v128, b: v128): v128 {
+  const fix = v128.bitselect(a, v128.bitselect(b, i32x4.splat(QUIET_NAN), isNan4(b)), isNan4(a));
+  return v128.bitselect(fix, r, isNan4(r));
+}
+
+const SIGN: i32 = 0x80000000;
+const MINUS_INF: i32 = 0xff800000;
+
+@inline
+function sigmoid2(v: v128): v128 {
+  return sigmoidOf(v, expMinusAbs(v));
+}
+
+@inline
+function sigmoidForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  v128.store(y, v128.bitselect(b, join32(sigmoid2(low64(b)), sigmoid2(high64(b))), isNan4(b)));
+}
+
+/** sigmoid forward: sigmoid64(x) rounded once; a NaN x unchanged. */
+export function sigmoid_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) sigmoidForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    sigmoidForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// (dy * y) * (1 - y) in float64: the JS kernel's bits (NaNs aside).
+@inline
+function sigmoidGrad2(y: v128, d: v128): v128 {
+  return f64x2.mul(f64x2.mul(d, y), f64x2.sub(f64x2.splat(1.0), y));
+}
+
+@inline
+function sigmoidBackward4(y: usize, dy: usize, dx: usize): void {
+  const b = v128.load(y);
+  const d = v128.load(dy);
+  const r = join32(sigmoidGrad2(low64(b), low64(d)), sigmoidGrad2(high64(b), high64(d)));
+  v128.store(dx, nanFrom(r, b, d));
+}
+
+/** sigmoid backward from y: dx = dy * y * (1 - y) in float64, rounded once. */
+export function sigmoid_backward(y: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) sigmoidBackward4(y + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, y + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    sigmoidBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// tanh |v| = -t / (2 + t), t = expm1(-2|v|) in (-1, 0]: no cancellation anywhere.
+@inline
+function tanhAbs2(v: v128): v128 {
+  const t = expm1v(f64x2.mul(f64x2.abs(v), f64x2.splat(-2.0)));
+  return f64x2.div(f64x2.neg(t), f64x2.add(t, f64x2.splat(2.0)));
+}
+
+@inline
+function tanhForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const m = join32(tanhAbs2(low64(b)), tanhAbs2(high64(b)));
+  v128.store(y, v128.bitselect(b, v128.or(m, v128.and(b, i32x4.splat(SIGN))), isNan4(b)));
+}
+
+/** tanh forward: tanh(x) in float64 (odd: the sign is x's), rounded once; a NaN x unchanged. */
+export function tanh_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) tanhForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    tanhForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+@inline
+function tanhGrad2(y: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  return f64x2.mul(d, f64x2.mul(f64x2.sub(one, y), f64x2.add(one, y)));
+}
+
+@inline
+function tanhBackward4(y: usize, dy: usize, dx: usize): void {
+  const b = v128.load(y);
+  const d = v128.load(dy);
+  v128.store(dx, nanFrom(join32(tanhGrad2(low64(b), low64(d)), tanhGrad2(high64(b), high64(d))), b, d));
+}
+
+/** tanh backward from y: dx = dy * ((1 - y) * (1 + y)) in float64, rounded once. */
+export function tanh_backward(y: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) tanhBackward4(y + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, y + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    tanhBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+@inline
+function siluForward2(v: v128): v128 {
+  return f64x2.mul(v, sigmoid2(v));
+}
+
+@inline
+function siluForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(siluForward2(low64(b)), siluForward2(high64(b)));
+  // -Inf: -0 (the limit; -Inf * 0 made a NaN); a NaN x unchanged.
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** silu forward: x * sigmoid64(x) in float64, rounded once; -Inf gives -0, a NaN x unchanged. */
+export function silu_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) siluForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    siluForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// dy * s * (1 + v * (1 - s)), or below -64 mulExp64(dy * (1 + v), v) (exp(v) is e there).
+@inline
+function siluGrad2(v: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const e = expMinusAbs(v);
+  const s = sigmoidOf(v, e);
+  const near = f64x2.mul(f64x2.mul(d, s), f64x2.add(one, f64x2.mul(v, f64x2.sub(one, s))));
+  const far = mulExp(f64x2.mul(d, f64x2.add(one, v)), v, e);
+  return v128.bitselect(far, near, f64x2.lt(v, f64x2.splat(-64.0)));
+}
+
+@inline
+function siluBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = nanFrom(join32(siluGrad2(low64(b), low64(d)), siluGrad2(high64(b), high64(d))), b, d);
+  // +Inf: dy; -Inf: +0.
+  const inf = i32x4.eq(v128.and(b, i32x4.splat(ABS)), i32x4.splat(INF));
+  v128.store(dx, v128.bitselect(v128.andnot(d, i32x4.shr_s(b, 31)), r, inf));
+}
+
+/** silu backward from x (see src/ops/silu.ts), in float64, rounded once. */
+export function silu_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) siluBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    siluBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// ELU, SELU and CELU share kernels: v <= 0 ? (alpha * expm1(w)) * scale : v * scale forward and
+// v <= 0 ? mulExp64((dy * scale) * mAlpha, w) : dy * scale backward, w = v / alpha (CELU, divide)
+// or v. elu: scale 1, mAlpha alpha; selu: scale, mAlpha alpha; celu: scale 1, mAlpha 1, divide.
+// The factors of 1 and the division by 1 are exact, so each is its JS kernel's float64 formula. A
+// NaN x takes the v > 0 side, as the JS kernels' compare does.
+@inline
+function eluArg(v: v128, a: v128, divide: bool): v128 {
+  return divide ? f64x2.div(v, a) : v;
+}
+
+@inline
+function eluForward2(v: v128, a: v128, s: v128, divide: bool): v128 {
+  const neg = f64x2.mul(f64x2.mul(a, expm1v(eluArg(v, a, divide))), s);
+  return v128.bitselect(neg, f64x2.mul(v, s), f64x2.le(v, f64x2.splat(0.0)));
+}
+
+@inline
+function eluForward4(x: usize, y: usize, a: v128, s: v128, divide: bool): void {
+  const b = v128.load(x);
+  const r = join32(eluForward2(low64(b), a, s, divide), eluForward2(high64(b), a, s, divide));
+  v128.store(y, v128.bitselect(b, r, isNan4(b)));
+}
+
+/** ELU/SELU/CELU forward (see above); a NaN x unchanged. */
+export function elu_forward(x: usize, y: usize, n: i32, alpha: f64, scale: f64, divide: bool): void {
+  const a = f64x2.splat(alpha);
+  const s = f64x2.splat(scale);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) eluForward4(x + at, y + at, a, s, divide);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    eluForward4(TAIL_A, TAIL_A, a, s, divide);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+@inline
+function eluGrad2(v: v128, d: v128, a: v128, s: v128, ma: v128, divide: bool): v128 {
+  const w = eluArg(v, a, divide);
+  const ds = f64x2.mul(d, s);
+  const neg = mulExp(f64x2.mul(ds, ma), w, exp2v(w));
+  return v128.bitselect(neg, ds, f64x2.le(v, f64x2.splat(0.0)));
+}
+
+@inline
+function eluBackward4(x: usize, dy: usize, dx: usize, a: v128, s: v128, ma: v128, divide: bool): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = join32(eluGrad2(low64(b), low64(d), a, s, ma, divide), eluGrad2(high64(b), high64(d), a, s, ma, divide));
+  // A NaN x gave dy * scale: NaN only for a NaN dy, whose bits it then takes.
+  v128.store(dx, nanFrom(r, d, d));
+}
+
+/** ELU/SELU/CELU backward from x (see above). */
+export function elu_backward(x: usize, dy: usize, dx: usize, n: i32, alpha: f64, scale: f64, mAlpha: f64, divide: bool): void {
+  const a = f64x2.splat(alpha);
+  const s = f64x2.splat(scale);
+  const ma = f64x2.splat(mAlpha);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) eluBackward4(x + at, dy + at, dx + at, a, s, ma, divide);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    eluBackward4(TAIL_A, TAIL_B, TAIL_A, a, s, ma, divide);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// softplus: bx = beta * v (exact); bx > threshold ? v : bx > 0 ? v + log1p(e) / beta :
+// log1p(e) / beta, e = exp(-|bx|).
+@inline
+function softplusForward2(v: v128, beta: v128, th: v128): v128 {
+  const bx = f64x2.mul(beta, v);
+  const l = f64x2.div(log1pv(expMinusAbs(bx)), beta);
+  const low = v128.bitselect(f64x2.add(v, l), l, f64x2.gt(bx, f64x2.splat(0.0)));
+  return v128.bitselect(v, low, f64x2.gt(bx, th));
+}
+
+@inline
+function softplusForward4(x: usize, y: usize, beta: v128, th: v128): void {
+  const b = v128.load(x);
+  const r = join32(softplusForward2(low64(b), beta, th), softplusForward2(high64(b), beta, th));
+  v128.store(y, v128.bitselect(b, r, isNan4(b)));
+}
+
+/** softplus forward (see src/ops/softplus.ts) in float64, rounded once; a NaN x unchanged. */
+export function softplus_forward(x: usize, y: usize, n: i32, beta: f64, threshold: f64): void {
+  const bv = f64x2.splat(beta);
+  const th = f64x2.splat(threshold);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) softplusForward4(x + at, y + at, bv, th);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    softplusForward4(TAIL_A, TAIL_A, bv, th);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// bx > threshold ? dy : bx < -64 ? mulExp64(dy, bx) : dy * sigmoid64(bx).
+@inline
+function softplusGrad2(v: v128, d: v128, beta: v128, th: v128): v128 {
+  const bx = f64x2.mul(beta, v);
+  const e = expMinusAbs(bx);
+  const low = v128.bitselect(mulExp(d, bx, e), f64x2.mul(d, sigmoidOf(bx, e)), f64x2.lt(bx, f64x2.splat(-64.0)));
+  return v128.bitselect(d, low, f64x2.gt(bx, th));
+}
+
+@inline
+function softplusBackward4(x: usize, dy: usize, dx: usize, beta: v128, th: v128): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = join32(softplusGrad2(low64(b), low64(d), beta, th), softplusGrad2(high64(b), high64(d), beta, th));
+  v128.store(dx, nanFrom(r, b, d));
+}
+
+/** softplus backward from x (see src/ops/softplus.ts) in float64, rounded once. */
+export function softplus_backward(x: usize, dy: usize, dx: usize, n: i32, beta: f64, threshold: f64): void {
+  const bv = f64x2.splat(beta);
+  const th = f64x2.splat(threshold);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) softplusBackward4(x + at, dy + at, dx + at, bv, th);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    softplusBackward4(TAIL_A, TAIL_B, TAIL_A, bv, th);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// gelu's tanh form (src/ops/gelu.ts): u = 2 BETA (x + KAPPA x^3) in the JS kernel's order of
+// operations, s = sigmoid(u) and 1 - s from one e = exp(-|u|).
+const GELU_BETA: f64 = 0.7978845608028654; // sqrt(2 / pi)
+const GELU_KAPPA: f64 = 0.044715;
+
+@inline
+function geluU(v: v128): v128 {
+  const cube = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(GELU_KAPPA), v), v), v);
+  return f64x2.mul(f64x2.splat(2.0 * GELU_BETA), f64x2.add(v, cube));
+}
+
+@inline
+function geluTanhForward2(v: v128): v128 {
+  const u = geluU(v);
+  return f64x2.mul(v, sigmoidOf(u, expMinusAbs(u)));
+}
+
+@inline
+function geluTanhForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(geluTanhForward2(low64(b)), geluTanhForward2(high64(b)));
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** gelu (approximate 'tanh') forward: x * sigmoid(u) in float64, rounded once; -Inf: -0; NaN kept. */
+export function gelu_tanh_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluTanhForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    geluTanhForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// gradTanh then scaleGrad: g = s (where s or 1 - s is 0) or s + 2 BETA x s (1 - s) (1 + 3 KAPPA
+// x^2); dy * g, with g = 0 at a finite x taken as -2^-1074.
+@inline
+function geluTanhGrad2(v: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const u = geluU(v);
+  const e = expMinusAbs(u);
+  const big = f64x2.div(one, f64x2.add(one, e));
+  const small = f64x2.div(e, f64x2.add(one, e));
+  const up = f64x2.ge(u, f64x2.splat(0.0));
+  const s = v128.bitselect(big, small, up);
+  const oms = v128.bitselect(small, big, up);
+  const poly = f64x2.add(one, f64x2.mul(f64x2.mul(f64x2.splat(3.0 * GELU_KAPPA), v), v));
+  const slope = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(2.0 * GELU_BETA), v), s), oms), poly);
+  const zero = f64x2.splat(0.0);
+  const g = v128.bitselect(s, f64x2.add(s, slope), v128.or(f64x2.eq(s, zero), f64x2.eq(oms, zero)));
+  const finite = f64x2.lt(f64x2.abs(v), f64x2.splat(Infinity));
+  const gz = v128.bitselect(f64x2.splat(-5e-324), g, v128.and(f64x2.eq(g, zero), finite));
+  return f64x2.mul(d, gz);
+}
+
+@inline
+function geluTanhBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  v128.store(dx, nanFrom(join32(geluTanhGrad2(low64(b), low64(d)), geluTanhGrad2(high64(b), high64(d))), b, d));
+}
+
+/** gelu (approximate 'tanh') backward from x, as the JS kernel's gradTanh and scaleGrad, rounded once. */
+export function gelu_tanh_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluTanhBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    geluTanhBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// mish: e = exp(v), n = e (e + 2); y = v > 20 ? v : v * (n / (n + 2)) (-Inf: -0).
+@inline
+function mishForward2(v: v128): v128 {
+  const e = exp2v(v);
+  const nn = f64x2.mul(e, f64x2.add(e, f64x2.splat(2.0)));
+  const r = f64x2.mul(v, f64x2.div(nn, f64x2.add(nn, f64x2.splat(2.0))));
+  return v128.bitselect(v, r, f64x2.gt(v, f64x2.splat(20.0)));
+}
+
+@inline
+function mishForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(mishForward2(low64(b)), mishForward2(high64(b)));
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** mish forward (see src/ops/mish.ts) in float64, rounded once; -Inf: -0; a NaN x unchanged. */
+export function mish_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) mishForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    mishForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// grad = n / m + ((v e) / (1 + e)) ((4 (n + 1)) / (m m)), m = n + 2; dy * grad, dy past 20, and
+// below -64 mulExp64(dy * (1 + v), v).
+@inline
+function mishGrad2(v: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const e = exp2v(v);
+  const nn = f64x2.mul(e, f64x2.add(e, f64x2.splat(2.0)));
+  const m = f64x2.add(nn, f64x2.splat(2.0));
+  const t = f64x2.div(f64x2.mul(f64x2.splat(4.0), f64x2.add(nn, one)), f64x2.mul(m, m));
+  const grad = f64x2.add(f64x2.div(nn, m), f64x2.mul(f64x2.div(f64x2.mul(v, e), f64x2.add(one, e)), t));
+  const near = v128.bitselect(d, f64x2.mul(d, grad), f64x2.gt(v, f64x2.splat(20.0)));
+  const far = mulExp(f64x2.mul(d, f64x2.add(one, v)), v, e);
+  return v128.bitselect(far, near, f64x2.lt(v, f64x2.splat(-64.0)));
+}
+
+@inline
+function mishBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = nanFrom(join32(mishGrad2(low64(b), low64(d)), mishGrad2(high64(b), high64(d))), b, d);
+  // +Inf: dy (past 20); -Inf: +0.
+  const inf = i32x4.eq(v128.and(b, i32x4.splat(ABS)), i32x4.splat(INF));
+  v128.store(dx, v128.bitselect(v128.andnot(d, i32x4.shr_s(b, 31)), r, inf));
+}
+
+/** mish backward from x (see src/ops/mish.ts) in float64, rounded once. */
+export function mish_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) mishBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    mishBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
