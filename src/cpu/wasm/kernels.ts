@@ -945,12 +945,14 @@ function expMinusAbs(v: v128): v128 {
   return exp2v(f64x2.neg(f64x2.abs(v)));
 }
 
-// mulExp64 (src/ops/elu.ts) given e = exp(v): m kept where it is infinite and v > -Inf (a zero m
-// needs no rule: m * e is that zero, e being finite and >= 0 there).
+// mulExp64 (src/ops/elu.ts) given e = exp(v): m kept where it is infinite and v > -Inf, or zero
+// and v < Inf (e overflows to Inf from v = 709.8 on: CELU's x / alpha with alpha < 0).
 @inline
 function mulExp(m: v128, v: v128, e: v128): v128 {
-  const keep = v128.and(f64x2.eq(f64x2.abs(m), f64x2.splat(Infinity)), f64x2.gt(v, f64x2.splat(-Infinity)));
-  return v128.bitselect(m, f64x2.mul(m, e), keep);
+  const inf = f64x2.splat(Infinity);
+  const keepInf = v128.and(f64x2.eq(f64x2.abs(m), inf), f64x2.gt(v, f64x2.neg(inf)));
+  const keepZero = v128.and(f64x2.eq(m, f64x2.splat(0.0)), f64x2.lt(v, inf));
+  return v128.bitselect(m, f64x2.mul(m, e), v128.or(keepInf, keepZero));
 }
 
 // A result's NaN lanes given a's bits where a is NaN, else b's where b is NaN, else 0x7fc00000.
