@@ -6,6 +6,7 @@
 //   elementwise ops (hardsigmoid, hardswish)   forwardInto / backwardInto on tensors made beforehand
 //   f16 (hardswish on halves)                  forward + dispose: widen, the f32 kernel, round once
 //   prelu ([1024, 1024], slopes along the last axis), maxout    the allocating calls + dispose
+//   the exp family (sigmoid, tanh, silu, elu, selu, celu, softplus, gelu tanh, mish)   as elementwise
 //
 // tfjs has no hardsigmoid, hardswish or maxout op and no f16: its rows compose the same from its
 // ops (each note says how), as tfjs-layers and a tfjs user would; no tfjs row where it cannot.
@@ -212,6 +213,116 @@ export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
     tm?.dispose();
   }
   log('cpu-simd: maxout done');
+
+  // The exp family: forward, and backward (from y for sigmoid and tanh, from x for the rest), our
+  // SIMD kernels against our JS kernels and tfjs-wasm. tfjs has sigmoid, tanh, elu, selu and
+  // softplus as ops (Elu/Selu/Softplus/Sigmoid/Tanh kernels of its WASM backend); silu, celu, gelu
+  // and mish it composes from them. Backward, tfjs rows compose the gradient's formula where it is
+  // short (a model's tape runs its registered gradients, which compose the same ops); none for
+  // selu, celu, gelu and mish. tfjs's SELU has PyTorch's constants, as ours by default.
+  const ys = { s: simd.tensor(new Float32Array(N)), j: js.tensor(new Float32Array(N)) };
+  const yData = (() => {
+    const y = new Float32Array(N);
+    for (let i = 0; i < N; i++) y[i] = 1 / (1 + Math.exp(-data[i]));
+    return y;
+  })();
+  const fromY = { s: simd.tensor(yData), j: js.tensor(yData) };
+  made.push(...Object.values(ys), ...Object.values(fromY));
+  const ty = tfWasm ? tf.tensor1d(yData) : undefined;
+  const GELU_BETA = Math.sqrt(2 / Math.PI);
+  const expFamily = [
+    {
+      op: 'sigmoid',
+      forward: [() => tf.sigmoid(tx).dispose(), 'tf.sigmoid'],
+      backward: [() => tf.tidy(() => tf.mul(tdy, tf.mul(ty, tf.sub(1, ty)))).dispose(), 'mul(dy, mul(y, sub(1, y)))'],
+    },
+    {
+      op: 'tanh',
+      forward: [() => tf.tanh(tx).dispose(), 'tf.tanh'],
+      backward: [() => tf.tidy(() => tf.mul(tdy, tf.sub(1, tf.square(ty)))).dispose(), 'mul(dy, sub(1, square(y)))'],
+    },
+    {
+      op: 'silu',
+      forward: [() => tf.tidy(() => tf.mul(tx, tf.sigmoid(tx))).dispose(), 'mul(x, sigmoid(x))'],
+      backward: [
+        () =>
+          tf
+            .tidy(() => {
+              const s = tf.sigmoid(tx);
+              return tf.mul(tdy, tf.mul(s, tf.add(1, tf.mul(tx, tf.sub(1, s)))));
+            })
+            .dispose(),
+        'mul(dy, mul(s, add(1, mul(x, sub(1, s))))), s = sigmoid(x)',
+      ],
+    },
+    {
+      op: 'elu',
+      forward: [() => tf.elu(tx).dispose(), 'tf.elu'],
+      backward: [
+        () => tf.tidy(() => tf.where(tf.greater(tx, 0), tdy, tf.mul(tdy, tf.exp(tx)))).dispose(),
+        'where(greater(x, 0), dy, mul(dy, exp(x)))',
+      ],
+    },
+    { op: 'selu', forward: [() => tf.selu(tx).dispose(), 'tf.selu'] },
+    {
+      op: 'celu',
+      attrs: { alpha: 2 },
+      forward: [
+        () => tf.tidy(() => tf.where(tf.greater(tx, 0), tx, tf.mul(2, tf.sub(tf.exp(tf.div(tx, 2)), 1)))).dispose(),
+        'where(greater(x, 0), x, mul(2, sub(exp(div(x, 2)), 1))) (alpha 2: tf.elu is CELU at alpha 1)',
+      ],
+    },
+    {
+      op: 'softplus',
+      forward: [() => tf.softplus(tx).dispose(), 'tf.softplus (no threshold)'],
+      backward: [() => tf.tidy(() => tf.mul(tdy, tf.sigmoid(tx))).dispose(), 'mul(dy, sigmoid(x))'],
+    },
+    {
+      op: 'gelu',
+      attrs: { approximate: 'tanh' },
+      label: "gelu approximate 'tanh'",
+      forward: [
+        () =>
+          tf
+            .tidy(() => tf.mul(tf.mul(0.5, tx), tf.add(1, tf.tanh(tf.mul(GELU_BETA, tf.add(tx, tf.mul(0.044715, tf.pow(tx, 3))))))))
+            .dispose(),
+        'mul(mul(0.5, x), add(1, tanh(mul(sqrt(2/pi), add(x, mul(0.044715, pow(x, 3)))))))',
+      ],
+    },
+    {
+      op: 'mish',
+      forward: [() => tf.tidy(() => tf.mul(tx, tf.tanh(tf.softplus(tx)))).dispose(), 'mul(x, tanh(softplus(x)))'],
+    },
+  ];
+  for (const { op, attrs = {}, label = op, forward, backward } of expFamily) {
+    const f = `cpu ${label} forward`;
+    await roundRobin(
+      [
+        { name: f, bytes: 8 * N, run: () => simd.forwardInto(op, { x: s.x, y: s.y }, attrs) },
+        { name: `${f} (js kernels)`, bytes: 8 * N, run: () => js.forwardInto(op, { x: j.x, y: j.y }, attrs), against: f },
+        ...tfRow(`tfjs-wasm ${label}`, 8 * N, forward[0], f, forward[1]),
+      ],
+      { reps, add },
+    );
+    const fromYOp = op === 'sigmoid' || op === 'tanh';
+    const b = `cpu ${label} backward (from ${fromYOp ? 'y' : 'x'})`;
+    const saved = (t) => (fromYOp ? { y: t === 's' ? fromY.s : fromY.j } : { x: t === 's' ? s.x : j.x });
+    await roundRobin(
+      [
+        { name: b, bytes: 12 * N, run: () => simd.backwardInto(op, { ...saved('s'), dy: s.dy, dx: ys.s }, attrs) },
+        {
+          name: `${b} (js kernels)`,
+          bytes: 12 * N,
+          run: () => js.backwardInto(op, { ...saved('j'), dy: j.dy, dx: ys.j }, attrs),
+          against: b,
+        },
+        ...(backward ? tfRow(`tfjs-wasm ${label} gradient`, 12 * N, backward[0], b, backward[1]) : []),
+      ],
+      { reps, add },
+    );
+    log(`cpu-simd: ${label} done`);
+  }
+  ty?.dispose();
 
   for (const t of made) t.dispose();
   for (const t of [tx, tdy, ta, tx2, tdy2]) t?.dispose();

@@ -956,10 +956,14 @@ function mulExp(m: v128, v: v128, e: v128): v128 {
 }
 
 // A result's NaN lanes given a's bits where a is NaN, else b's where b is NaN, else 0x7fc00000.
+// Most vectors have none: a branch on that (predicted) skips the selects, a third of the time of
+// the backward kernels from y.
 @inline
 function nanFrom(r: v128, a: v128, b: v128): v128 {
+  const nan = isNan4(r);
+  if (!v128.any_true(nan)) return r;
   const fix = v128.bitselect(a, v128.bitselect(b, i32x4.splat(QUIET_NAN), isNan4(b)), isNan4(a));
-  return v128.bitselect(fix, r, isNan4(r));
+  return v128.bitselect(fix, r, nan);
 }
 
 const SIGN: i32 = 0x80000000;
