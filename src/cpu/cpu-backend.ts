@@ -145,7 +145,7 @@ export class CpuBackend implements Backend<CpuStorage> {
     ) as CpuF32[];
     const direction = kernel === 'forward' || kernel === 'forward_inplace' ? 'forward' : 'backward';
     const simd = op.cpu.simd;
-    if (simd && simd.fits?.(attrs) !== false && out instanceof HeapBlock && inputs.every((s) => s instanceof HeapBlock)) {
+    if (simd && out instanceof HeapBlock && inputs.every((s) => s instanceof HeapBlock)) {
       const [a, b] = inputs.map((s) => s.ptr);
       if (direction === 'forward') simd.forward(out.heap.kernels, a!, out.ptr, out.length, attrs);
       else simd.backward(out.heap.kernels, a!, b!, out.ptr, out.length, attrs);

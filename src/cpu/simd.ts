@@ -38,6 +38,8 @@ export interface SimdKernels {
   softplus_backward(x: number, dy: number, dx: number, n: number, beta: number, threshold: number): void;
   gelu_tanh_forward(x: number, y: number, n: number): void;
   gelu_tanh_backward(x: number, dy: number, dx: number, n: number): void;
+  gelu_none_forward(x: number, y: number, n: number): void;
+  gelu_none_backward(x: number, dy: number, dx: number, n: number): void;
   mish_forward(x: number, y: number, n: number): void;
   mish_backward(x: number, dy: number, dx: number, n: number): void;
 }

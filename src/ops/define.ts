@@ -38,12 +38,11 @@ export interface CpuKernels {
   /**
    * The WebAssembly SIMD twins (src/cpu/wasm/kernels.ts), on byte addresses of the operands in the
    * kernels' memory: the same bits for the exact ops and those whose float64 steps they repeat;
-   * for the exp family (their own exp, expm1, log1p) within the op's bound, and the same bits but
-   * where the two float64 values straddle an f32 rounding boundary. For the attributes `fits`
-   * takes (all when absent); ops without them, or attributes they do not fit, run the JS kernels.
+   * for the exp family (their own exp, expm1, log1p, erfc) within the op's bound, and the same bits but
+   * where the two float64 values straddle an f32 rounding boundary. Ops without them run the JS
+   * kernels everywhere.
    */
   readonly simd?: {
-    fits?(attrs: readonly number[]): boolean;
     forward(k: SimdKernels, x: number, y: number, n: number, attrs: readonly number[]): void;
     backward(k: SimdKernels, saved: number, dy: number, dx: number, n: number, attrs: readonly number[]): void;
   };

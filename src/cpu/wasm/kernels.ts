@@ -799,10 +799,10 @@ export function maxout(x: usize, dy: usize, out: usize, units: i32, pieces: i32,
   }
 }
 
-// The exp family (sigmoid, tanh, silu, elu/selu/celu, softplus, gelu's tanh form, mish). Their JS
-// kernels compute in float64 with Math.exp, Math.expm1, Math.log1p and Math.tanh and round once to
-// f32; these do the same float64 formula in f64x2 lanes, the transcendentals from exp2v, expm1v
-// and log1pv below (about 2^-52 relative, where the engine's are within an ulp of float64), so a
+// The exp family (sigmoid, tanh, silu, elu/selu/celu, softplus, gelu, mish). Their JS
+// kernels compute in float64 with Math.exp, Math.expm1, Math.log1p and Math.tanh (gelu: erfc by
+// series and continued fraction) and round once to f32; these do the same float64 formula in f64x2
+// lanes, the transcendentals from exp2v, expm1v, log1pv and erfcv below (about 2^-52 relative, where the engine's are within an ulp of float64), so a
 // result differs from the JS kernel's only where the two float64 values straddle an f32 rounding
 // boundary: within the op's stated bound, and rarely (test/unit/simd.test.ts measures how rarely).
 // What float arithmetic cannot be trusted with is still decided on the bits: a NaN result lane
@@ -1306,9 +1306,7 @@ function geluTanhGrad2(v: v128, d: v128): v128 {
   const slope = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(2.0 * GELU_BETA), v), s), oms), poly);
   const zero = f64x2.splat(0.0);
   const g = v128.bitselect(s, f64x2.add(s, slope), v128.or(f64x2.eq(s, zero), f64x2.eq(oms, zero)));
-  const finite = f64x2.lt(f64x2.abs(v), f64x2.splat(Infinity));
-  const gz = v128.bitselect(f64x2.splat(-5e-324), g, v128.and(f64x2.eq(g, zero), finite));
-  return f64x2.mul(d, gz);
+  return scaleGrad2(d, g, v);
 }
 
 @inline
@@ -1326,6 +1324,173 @@ export function gelu_tanh_backward(x: usize, dy: usize, dx: usize, n: i32): void
     stage(TAIL_A, x + end, n & 3);
     stage(TAIL_B, dy + end, n & 3);
     geluTanhBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// gelu's approximate 'none' (src/ops/gelu.ts): x Phi(x) and its gradient Phi(x) + x phi(x), Phi
+// from erfc as normalCdf does, erfc(t) (t >= 0) on four intervals, each a polynomial fitted by
+// scripts/fit-polynomials.py (relative errors at most 1.4e-17, 2.3e-17, 3.9e-17, 5.9e-17 and
+// 4.6e-17): 1 - t P(t^2) below 0.75; exp(-t t) G(t - c) up to 4, G(t) = exp(t^2) erfc(t) on
+// [0.75, 1.5), [1.5, 2.5), [2.5, 4) (one polynomial, its coefficients picked per lane); exp(-t t)
+// H(1 / t^2) / t up to 27, and 0 past it as in the JS kernel. exp(-t t) is the JS kernel's factor,
+// rounded as it rounds t t.
+
+// erf(t) / t in w = t^2 on [0, 0.5625], by Estrin's scheme.
+@inline
+function erfOverT(w: v128): v128 {
+  const e0_0 = f64x2.add(f64x2.splat(1.1283791670955126), f64x2.mul(w, f64x2.splat(-0.37612638903183715)));
+  const e0_1 = f64x2.add(f64x2.splat(0.11283791670952596), f64x2.mul(w, f64x2.splat(-0.026866170644428485)));
+  const e0_2 = f64x2.add(f64x2.splat(0.005223977615420539), f64x2.mul(w, f64x2.splat(-0.0008548326188759752)));
+  const e0_3 = f64x2.add(f64x2.splat(0.00012055289567541706), f64x2.mul(w, f64x2.splat(-1.4924196305569617e-05)));
+  const e0_4 = f64x2.add(f64x2.splat(1.643068417974155e-06), f64x2.mul(w, f64x2.splat(-1.5940066854661717e-07)));
+  const e0_5 = f64x2.splat(1.1472499701094691e-08);
+  const ep0 = f64x2.mul(w, w);
+  const e1_0 = f64x2.add(e0_0, f64x2.mul(ep0, e0_1));
+  const e1_1 = f64x2.add(e0_2, f64x2.mul(ep0, e0_3));
+  const e1_2 = f64x2.add(e0_4, f64x2.mul(ep0, e0_5));
+  const ep1 = f64x2.mul(ep0, ep0);
+  const e2_0 = f64x2.add(e1_0, f64x2.mul(ep1, e1_1));
+  const e2_1 = e1_2;
+  const ep2 = f64x2.mul(ep1, ep1);
+  const e3_0 = f64x2.add(e2_0, f64x2.mul(ep2, e2_1));
+  return e3_0;
+}
+
+// One of three coefficients by lane: a where m1, b where m2, else c.
+@inline
+function pick3(m1: v128, m2: v128, a: f64, b: f64, c: f64): v128 {
+  return v128.bitselect(f64x2.splat(a), v128.bitselect(f64x2.splat(b), f64x2.splat(c), m2), m1);
+}
+
+// G(t) = exp(t^2) erfc(t) for 0.75 <= t < 4 in s = t - c, the interval's coefficients by lane.
+@inline
+function erfcScaledMid(t: v128): v128 {
+  const m1 = f64x2.lt(t, f64x2.splat(1.5));
+  const m2 = f64x2.lt(t, f64x2.splat(2.5));
+  const s = f64x2.sub(t, pick3(m1, m2, 1.125, 2.0, 3.25));
+
+  const g0_0 = f64x2.add(pick3(m1, m2, 0.3956980795529959, 0.25539567631050575, 0.16633534842682188), f64x2.mul(s, pick3(m1, m2, -0.2380584881012718, -0.1067964618534896, -0.047199402321170376)));
+  const g0_1 = f64x2.add(pick3(m1, m2, 0.12788228043906544, 0.041802752603526915, 0.012937290883019195), f64x2.mul(s, pick3(m1, m2, -0.06279394840488244, -0.015460637764291092, -0.00343547130090778)));
+  const g0_2 = f64x2.add(pick3(m1, m2, 0.028619544241740444, 0.00544073853744156, 0.0008860045774956012), f64x2.mul(s, pick3(m1, m2, -0.012238784453136366, -0.0018316642757311742, -0.00022238256956078872)));
+  const g0_3 = f64x2.add(pick3(m1, m2, 0.004950303913267933, 0.000592469996313369, 5.4420409361290455e-05), f64x2.mul(s, pick3(m1, m2, -0.001905626444626002, -0.00018477836740122568, -1.300464037449519e-05)));
+  const g0_4 = f64x2.add(pick3(m1, m2, 0.0007016184676885983, 5.5728299853060465e-05, 3.038828163712848e-06), f64x2.mul(s, pick3(m1, m2, -0.0002480678877666664, -1.6293715542527493e-05, -6.952073077661102e-07)));
+  const g0_5 = f64x2.add(pick3(m1, m2, 8.450952807636283e-05, 4.628306339064563e-06, 1.5589558736215798e-07), f64x2.mul(s, pick3(m1, m2, -2.7817747442883267e-05, -1.2795531726707594e-06, -3.429274651638e-08)));
+  const g0_6 = f64x2.add(pick3(m1, m2, 8.859766404494316e-06, 3.4423946450209766e-07, 7.3764326362154734e-09), f64x2.mul(s, pick3(m1, m2, -2.7420274199510213e-06, -9.059144499761123e-08, -1.5661289730211835e-09)));
+  const g0_7 = f64x2.add(pick3(m1, m2, 8.658328736857381e-07, 2.4838591176738408e-08, 3.605109491407344e-10), f64x2.mul(s, pick3(m1, m2, -2.531970982024236e-07, -6.2369421691116115e-09, -7.384697115742467e-11)));
+  const gp0 = f64x2.mul(s, s);
+  const g1_0 = f64x2.add(g0_0, f64x2.mul(gp0, g0_1));
+  const g1_1 = f64x2.add(g0_2, f64x2.mul(gp0, g0_3));
+  const g1_2 = f64x2.add(g0_4, f64x2.mul(gp0, g0_5));
+  const g1_3 = f64x2.add(g0_6, f64x2.mul(gp0, g0_7));
+  const gp1 = f64x2.mul(gp0, gp0);
+  const g2_0 = f64x2.add(g1_0, f64x2.mul(gp1, g1_1));
+  const g2_1 = f64x2.add(g1_2, f64x2.mul(gp1, g1_3));
+  const gp2 = f64x2.mul(gp1, gp1);
+  const g3_0 = f64x2.add(g2_0, f64x2.mul(gp2, g2_1));
+  return g3_0;
+}
+
+// H(v) = t exp(t^2) erfc(t) in v = 1 / t^2 on [1/729, 1/16] (t from 4 to 27).
+@inline
+function erfcScaledFar(v: v128): v128 {
+  const h0_0 = f64x2.add(f64x2.splat(0.5641895835477561), f64x2.mul(v, f64x2.splat(-0.28209479177355784)));
+  const h0_1 = f64x2.add(f64x2.splat(0.4231421874759685), f64x2.mul(v, f64x2.splat(-1.0578554140724354)));
+  const h0_2 = f64x2.add(f64x2.splat(3.7024843766165954), f64x2.mul(v, f64x2.splat(-16.660102883320008)));
+  const h0_3 = f64x2.add(f64x2.splat(91.548747748835), f64x2.mul(v, f64x2.splat(-590.7317192710819)));
+  const h0_4 = f64x2.add(f64x2.splat(4267.4535243909895), f64x2.mul(v, f64x2.splat(-31897.930682427967)));
+  const h0_5 = f64x2.add(f64x2.splat(219853.7709911241), f64x2.mul(v, f64x2.splat(-1214955.622260758)));
+  const h0_6 = f64x2.add(f64x2.splat(4520088.802708885), f64x2.mul(v, f64x2.splat(-8192161.369243816)));
+  const hp0 = f64x2.mul(v, v);
+  const h1_0 = f64x2.add(h0_0, f64x2.mul(hp0, h0_1));
+  const h1_1 = f64x2.add(h0_2, f64x2.mul(hp0, h0_3));
+  const h1_2 = f64x2.add(h0_4, f64x2.mul(hp0, h0_5));
+  const h1_3 = h0_6;
+  const hp1 = f64x2.mul(hp0, hp0);
+  const h2_0 = f64x2.add(h1_0, f64x2.mul(hp1, h1_1));
+  const h2_1 = f64x2.add(h1_2, f64x2.mul(hp1, h1_3));
+  const hp2 = f64x2.mul(hp1, hp1);
+  const h3_0 = f64x2.add(h2_0, f64x2.mul(hp2, h2_1));
+  return h3_0;
+}
+
+const SQRT_HALF: f64 = 0.7071067811865476;
+const INV_SQRT_2PI: f64 = 0.3989422804014327;
+
+// erfc(t) for t >= 0 (a NaN t gives 0: its lane is set on the bits after).
+@inline
+function erfcv(t: v128): v128 {
+  const near = f64x2.sub(f64x2.splat(1.0), f64x2.mul(t, erfOverT(f64x2.mul(t, t))));
+  const e = exp2v(f64x2.mul(f64x2.neg(t), t));
+  const mid = f64x2.mul(e, erfcScaledMid(t));
+  const r = f64x2.div(f64x2.splat(1.0), t);
+  const far = f64x2.mul(f64x2.mul(e, erfcScaledFar(f64x2.mul(r, r))), r);
+  const v = v128.bitselect(near, v128.bitselect(mid, far, f64x2.lt(t, f64x2.splat(4.0))), f64x2.lt(t, f64x2.splat(0.75)));
+  return v128.and(v, f64x2.le(t, f64x2.splat(27.0)));
+}
+
+// normalCdf: x >= 0 ? 1 - 0.5 erfc(x / sqrt 2) : 0.5 erfc(-x / sqrt 2).
+@inline
+function normalCdf2(v: v128): v128 {
+  const half = f64x2.mul(f64x2.splat(0.5), erfcv(f64x2.mul(f64x2.abs(v), f64x2.splat(SQRT_HALF))));
+  return v128.bitselect(f64x2.sub(f64x2.splat(1.0), half), half, f64x2.ge(v, f64x2.splat(0.0)));
+}
+
+@inline
+function geluNoneForward2(v: v128): v128 {
+  return f64x2.mul(v, normalCdf2(v));
+}
+
+@inline
+function geluNoneForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(geluNoneForward2(low64(b)), geluNoneForward2(high64(b)));
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** gelu (approximate 'none') forward: x Phi(x) in float64, rounded once; -Inf: -0; a NaN x unchanged. */
+export function gelu_none_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluNoneForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    geluNoneForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// scaleGrad (src/ops/gelu.ts): dy * g, g = 0 at a finite x taken as -2^-1074.
+@inline
+function scaleGrad2(d: v128, g: v128, v: v128): v128 {
+  const finite = f64x2.lt(f64x2.abs(v), f64x2.splat(Infinity));
+  return f64x2.mul(d, v128.bitselect(f64x2.splat(-5e-324), g, v128.and(f64x2.eq(g, f64x2.splat(0.0)), finite)));
+}
+
+// gradNone: Phi(x) + (x / sqrt(2 pi)) exp(-x x / 2); 1 at +Inf, 0 at -Inf.
+@inline
+function geluNoneGrad2(v: v128, d: v128): v128 {
+  const density = f64x2.mul(f64x2.mul(v, f64x2.splat(INV_SQRT_2PI)), exp2v(f64x2.mul(f64x2.mul(f64x2.splat(-0.5), v), v)));
+  const g = f64x2.add(normalCdf2(v), density);
+  const limit = v128.and(f64x2.splat(1.0), f64x2.gt(v, f64x2.splat(0.0)));
+  return scaleGrad2(d, v128.bitselect(limit, g, f64x2.eq(f64x2.abs(v), f64x2.splat(Infinity))), v);
+}
+
+@inline
+function geluNoneBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  v128.store(dx, nanFrom(join32(geluNoneGrad2(low64(b), low64(d)), geluNoneGrad2(high64(b), high64(d))), b, d));
+}
+
+/** gelu (approximate 'none') backward from x, as the JS kernel's gradNone and scaleGrad, rounded once. */
+export function gelu_none_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluNoneBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    geluNoneBackward4(TAIL_A, TAIL_B, TAIL_A);
     unstage(dx + end, TAIL_A, n & 3);
   }
 }
