@@ -210,10 +210,11 @@ export interface GroupedOp {
 
 /**
  * A gated unit (GLU, ReGLU, GeGLU, SwiGLU): x splits along an axis into halves a and b, and
- * y = a * gate(b), the gate being an elementwise op of the registry (its own kernels, so the
- * same bits as forward(gate) on b). Its WGSL file declares gate_forward(b) and
+ * y = a * gate(b), the gate being an elementwise op of the registry (its own kernels, so on the
+ * GPU the same bits as forward(gate) on b). Its WGSL file declares gate_forward(b) and
  * gate_backward(b, g, dg) over the gate's file for shaders/gated.wgsl; the CPU twins run the
- * gate's CPU kernels in the same order.
+ * gate's JS kernels in the same order (forward(gate) on the CPU runs its SIMD kernels where it
+ * has them: for the exp family within 1 ULP of those, NaN payloads aside).
  */
 export interface GatedOp {
   readonly kind: 'gated';
