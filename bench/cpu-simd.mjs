@@ -6,6 +6,7 @@
 //   elementwise ops (hardsigmoid, hardswish)   forwardInto / backwardInto on tensors made beforehand
 //   f16 (hardswish on halves)                  forward + dispose: widen, the f32 kernel, round once
 //   prelu ([1024, 1024], slopes along the last axis), maxout    the allocating calls + dispose
+//   the exp family (sigmoid, tanh, silu, elu, selu, celu, softplus, gelu tanh, mish)   as elementwise
 //
 // tfjs has no hardsigmoid, hardswish or maxout op and no f16: its rows compose the same from its
 // ops (each note says how), as tfjs-layers and a tfjs user would; no tfjs row where it cannot.
@@ -212,6 +213,174 @@ export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
     tm?.dispose();
   }
   log('cpu-simd: maxout done');
+
+  // The exp family: forward, and backward (from y for sigmoid and tanh, from x for the rest), our
+  // SIMD kernels against our JS kernels and tfjs-wasm. tfjs has sigmoid, tanh, elu, selu and
+  // softplus as ops (Elu/Selu/Softplus/Sigmoid/Tanh kernels of its WASM backend); silu, celu,
+  // gelu (with tf.erf for approximate 'none') and mish it composes from them. Backward, tfjs rows
+  // compose the gradient's formula where it is short (a model's tape runs its registered
+  // gradients, which compose the same ops); none for selu, celu, gelu and mish. tfjs's SELU has
+  // PyTorch's constants, as ours by default.
+  const ys = { s: simd.tensor(new Float32Array(N)), j: js.tensor(new Float32Array(N)) };
+  const yData = (() => {
+    const y = new Float32Array(N);
+    for (let i = 0; i < N; i++) y[i] = 1 / (1 + Math.exp(-data[i]));
+    return y;
+  })();
+  const fromY = { s: simd.tensor(yData), j: js.tensor(yData) };
+  made.push(...Object.values(ys), ...Object.values(fromY));
+  const ty = tfWasm ? tf.tensor1d(yData) : undefined;
+  const GELU_BETA = Math.sqrt(2 / Math.PI);
+  // Each tfjs expression returns its tensor (timed inside tf.tidy, then disposed).
+  const expFamily = [
+    {
+      op: 'sigmoid',
+      forward: [() => tf.sigmoid(tx), 'tf.sigmoid'],
+      backward: [() => tf.mul(tdy, tf.mul(ty, tf.sub(1, ty))), 'mul(dy, mul(y, sub(1, y)))'],
+    },
+    {
+      op: 'tanh',
+      forward: [() => tf.tanh(tx), 'tf.tanh'],
+      backward: [() => tf.mul(tdy, tf.sub(1, tf.square(ty))), 'mul(dy, sub(1, square(y)))'],
+    },
+    {
+      op: 'silu',
+      forward: [() => tf.mul(tx, tf.sigmoid(tx)), 'mul(x, sigmoid(x))'],
+      backward: [
+        () => {
+          const sx = tf.sigmoid(tx);
+          return tf.mul(tdy, tf.mul(sx, tf.add(1, tf.mul(tx, tf.sub(1, sx)))));
+        },
+        'mul(dy, mul(s, add(1, mul(x, sub(1, s))))), s = sigmoid(x)',
+      ],
+    },
+    {
+      op: 'elu',
+      forward: [() => tf.elu(tx), 'tf.elu'],
+      backward: [() => tf.where(tf.greater(tx, 0), tdy, tf.mul(tdy, tf.exp(tx))), 'where(greater(x, 0), dy, mul(dy, exp(x)))'],
+    },
+    { op: 'selu', forward: [() => tf.selu(tx), 'tf.selu'] },
+    {
+      op: 'celu',
+      attrs: { alpha: 2 },
+      forward: [
+        () => tf.where(tf.greater(tx, 0), tx, tf.mul(2, tf.sub(tf.exp(tf.div(tx, 2)), 1))),
+        'where(greater(x, 0), x, mul(2, sub(exp(div(x, 2)), 1))) (alpha 2: tf.elu is CELU at alpha 1)',
+      ],
+    },
+    {
+      op: 'softplus',
+      forward: [() => tf.softplus(tx), 'tf.softplus (no threshold)'],
+      backward: [() => tf.mul(tdy, tf.sigmoid(tx)), 'mul(dy, sigmoid(x))'],
+    },
+    {
+      op: 'gelu',
+      label: "gelu approximate 'none'",
+      forward: [
+        () => tf.mul(tf.mul(0.5, tx), tf.add(1, tf.erf(tf.mul(tx, Math.SQRT1_2)))),
+        'mul(mul(0.5, x), add(1, erf(mul(x, sqrt(1/2)))))',
+      ],
+    },
+    {
+      op: 'gelu',
+      attrs: { approximate: 'tanh' },
+      label: "gelu approximate 'tanh'",
+      forward: [
+        () => tf.mul(tf.mul(0.5, tx), tf.add(1, tf.tanh(tf.mul(GELU_BETA, tf.add(tx, tf.mul(0.044715, tf.pow(tx, 3))))))),
+        'mul(mul(0.5, x), add(1, tanh(mul(sqrt(2/pi), add(x, mul(0.044715, pow(x, 3)))))))',
+      ],
+    },
+    { op: 'mish', forward: [() => tf.mul(tx, tf.tanh(tf.softplus(tx))), 'mul(x, tanh(softplus(x)))'] },
+  ];
+  // How far a contender's results are from our JS kernels' (each the float64 formula rounded once
+  // to f32), over the bench's 2^20 inputs: how many differ; the largest ULP distance where our
+  // result is at least 2^-20 in magnitude (below that a flush to 0 is a distance of billions of
+  // ULP, in tfjs's far-left gelu); the largest absolute difference below it.
+  const distance = (got, want) => {
+    const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+    const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+    const line = (bits) => (bits >>> 31 ? -(bits & 0x7fffffff) : bits);
+    let ulp = 0;
+    let small = 0;
+    let differ = 0;
+    for (let i = 0; i < g.length; i++) {
+      if (g[i] === w[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]))) continue;
+      differ++;
+      if (Number.isNaN(got[i]) || Number.isNaN(want[i])) ulp = Infinity;
+      else if (Math.abs(want[i]) >= 2 ** -20) ulp = Math.max(ulp, Math.abs(line(g[i]) - line(w[i])));
+      else small = Math.max(small, Math.abs(got[i] - want[i]));
+    }
+    if (differ === 0) return "0 of 2^20 results differ from our JS kernels'";
+    const tiny = small > 0 ? `, by at most ${small.toPrecision(2)} below` : '';
+    return `${differ} of 2^20 results differ from our JS kernels', by at most ${ulp} ULP where ours is 2^-20 or more in magnitude${tiny}`;
+  };
+  const tfValues = (expr) => {
+    const t = tf.tidy(expr);
+    const v = t.dataSync();
+    t.dispose();
+    return v;
+  };
+  for (const { op, attrs = {}, label = op, forward, backward } of expFamily) {
+    const f = `cpu ${label} forward`;
+    simd.forwardInto(op, { x: s.x, y: s.y }, attrs);
+    js.forwardInto(op, { x: j.x, y: j.y }, attrs);
+    const reference = await j.y.read();
+    await roundRobin(
+      [
+        {
+          name: f,
+          bytes: 8 * N,
+          run: () => simd.forwardInto(op, { x: s.x, y: s.y }, attrs),
+          note: distance(await s.y.read(), reference),
+        },
+        { name: `${f} (js kernels)`, bytes: 8 * N, run: () => js.forwardInto(op, { x: j.x, y: j.y }, attrs), against: f },
+        ...(tfWasm
+          ? tfRow(
+              `tfjs-wasm ${label}`,
+              8 * N,
+              () => tf.tidy(forward[0]).dispose(),
+              f,
+              `${forward[1]}; ${distance(tfValues(forward[0]), reference)}`,
+            )
+          : []),
+      ],
+      { reps, add },
+    );
+    const fromYOp = op === 'sigmoid' || op === 'tanh';
+    const b = `cpu ${label} backward (from ${fromYOp ? 'y' : 'x'})`;
+    const saved = (t) => (fromYOp ? { y: t === 's' ? fromY.s : fromY.j } : { x: t === 's' ? s.x : j.x });
+    simd.backwardInto(op, { ...saved('s'), dy: s.dy, dx: ys.s }, attrs);
+    js.backwardInto(op, { ...saved('j'), dy: j.dy, dx: ys.j }, attrs);
+    const gradient = await ys.j.read();
+    await roundRobin(
+      [
+        {
+          name: b,
+          bytes: 12 * N,
+          run: () => simd.backwardInto(op, { ...saved('s'), dy: s.dy, dx: ys.s }, attrs),
+          note: distance(await ys.s.read(), gradient),
+        },
+        {
+          name: `${b} (js kernels)`,
+          bytes: 12 * N,
+          run: () => js.backwardInto(op, { ...saved('j'), dy: j.dy, dx: ys.j }, attrs),
+          against: b,
+        },
+        ...(backward && tfWasm
+          ? tfRow(
+              `tfjs-wasm ${label} gradient`,
+              12 * N,
+              () => tf.tidy(backward[0]).dispose(),
+              b,
+              `${backward[1]}; ${distance(tfValues(backward[0]), gradient)}`,
+            )
+          : []),
+      ],
+      { reps, add },
+    );
+    log(`cpu-simd: ${label} done`);
+  }
+  ty?.dispose();
 
   for (const t of made) t.dispose();
   for (const t of [tx, tdy, ta, tx2, tdy2]) t?.dispose();

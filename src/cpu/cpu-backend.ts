@@ -206,12 +206,23 @@ export class CpuBackend implements Backend<CpuStorage> {
     shape: UnitShape,
     attrs: readonly number[],
   ): void {
-    const x = f32(io.x);
-    const b = f32(io.bias);
-    const z = io.z ? f32(io.z) : new Float32Array(length);
-    for (let i = 0; i < length; i++) z[i] = x[i]! + b[Math.floor(i / shape.inner) % shape.channels]!;
-    runJs(op, 'forward', [z], f32(io.y), attrs);
-    if (kernel === 'fused_forward_mask') maskOf(op, z, words(io.mask!), attrs);
+    // z = x + b into the kept z or a scratch block (taken first: growing the memory detaches
+    // views), then the op's forward on it as forward runs it: SIMD where it has kernels and both
+    // are in the heap, so the fused and unfused paths give the same bits, NaNs included.
+    const scratch = io.z ? undefined : this.allocate(length, 'f32');
+    const zs = (io.z ?? scratch)!;
+    try {
+      const x = f32(io.x);
+      const b = f32(io.bias);
+      const z = f32(zs);
+      for (let i = 0; i < length; i++) z[i] = x[i]! + b[Math.floor(i / shape.inner) % shape.channels]!;
+      const simd = op.cpu.simd;
+      if (simd && zs instanceof HeapBlock && io.y instanceof HeapBlock) simd.forward(io.y.heap.kernels, zs.ptr, io.y.ptr, length, attrs);
+      else runJs(op, 'forward', [z], f32(io.y), attrs);
+      if (kernel === 'fused_forward_mask') maskOf(op, f32(zs), words(io.mask!), attrs);
+    } finally {
+      if (scratch) this.release(scratch);
+    }
   }
 
   perChannel(

@@ -26,6 +26,22 @@ export interface SimdKernels {
   prelu_backward(x: number, alpha: number, dy: number, dx: number, terms: number, n: number, channels: number, inner: number): void;
   tree_sums(values: number, rows: number, len: number, out: number): void;
   maxout(x: number, dy: number, out: number, units: number, pieces: number, inner: number, backward: boolean): void;
+  sigmoid_forward(x: number, y: number, n: number): void;
+  sigmoid_backward(y: number, dy: number, dx: number, n: number): void;
+  tanh_forward(x: number, y: number, n: number): void;
+  tanh_backward(y: number, dy: number, dx: number, n: number): void;
+  silu_forward(x: number, y: number, n: number): void;
+  silu_backward(x: number, dy: number, dx: number, n: number): void;
+  elu_forward(x: number, y: number, n: number, alpha: number, scale: number, divide: boolean): void;
+  elu_backward(x: number, dy: number, dx: number, n: number, alpha: number, scale: number, mAlpha: number, divide: boolean): void;
+  softplus_forward(x: number, y: number, n: number, beta: number, threshold: number): void;
+  softplus_backward(x: number, dy: number, dx: number, n: number, beta: number, threshold: number): void;
+  gelu_tanh_forward(x: number, y: number, n: number): void;
+  gelu_tanh_backward(x: number, dy: number, dx: number, n: number): void;
+  gelu_none_forward(x: number, y: number, n: number): void;
+  gelu_none_backward(x: number, dy: number, dx: number, n: number): void;
+  mish_forward(x: number, y: number, n: number): void;
+  mish_backward(x: number, dy: number, dx: number, n: number): void;
 }
 
 /**

@@ -19,6 +19,10 @@ export const celu = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 3, backward: 3 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [alpha]) => k.elu_forward(x, y, n, alpha!, 1, true),
+      backward: (k, x, dy, dx, n, [alpha]) => k.elu_backward(x, dy, dx, n, alpha!, 1, 1, true),
+    },
     forward(x, y, [alpha]) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;

@@ -37,7 +37,10 @@ export interface CpuKernels {
   backward(saved: Float32Array, dy: Float32Array, dx: Float32Array, attrs: readonly number[]): void;
   /**
    * The WebAssembly SIMD twins (src/cpu/wasm/kernels.ts), on byte addresses of the operands in the
-   * kernels' memory; same results bit for bit. Ops without them run the JS kernels everywhere.
+   * kernels' memory: the same bits for the exact ops and those whose float64 steps they repeat;
+   * for the exp family (their own exp, expm1, log1p, erfc) within the op's bound, and the same bits but
+   * where the two float64 values straddle an f32 rounding boundary. Ops without them run the JS
+   * kernels everywhere.
    */
   readonly simd?: {
     forward(k: SimdKernels, x: number, y: number, n: number, attrs: readonly number[]): void;
@@ -213,10 +216,11 @@ export interface GroupedOp {
 
 /**
  * A gated unit (GLU, ReGLU, GeGLU, SwiGLU): x splits along an axis into halves a and b, and
- * y = a * gate(b), the gate being an elementwise op of the registry (its own kernels, so the
- * same bits as forward(gate) on b). Its WGSL file declares gate_forward(b) and
+ * y = a * gate(b), the gate being an elementwise op of the registry (its own kernels, so on the
+ * GPU the same bits as forward(gate) on b). Its WGSL file declares gate_forward(b) and
  * gate_backward(b, g, dg) over the gate's file for shaders/gated.wgsl; the CPU twins run the
- * gate's CPU kernels in the same order.
+ * gate's JS kernels in the same order (forward(gate) on the CPU runs its SIMD kernels where it
+ * has them: for the exp family within 1 ULP of those, NaN payloads aside).
  */
 export interface GatedOp {
   readonly kind: 'gated';

@@ -26,6 +26,11 @@ export const elu = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 2, backward: 3 },
   cpu: {
+    // One set of SIMD kernels for ELU, SELU and CELU: (alpha, scale, the slope's factor, w = x / alpha?).
+    simd: {
+      forward: (k, x, y, n, [alpha]) => k.elu_forward(x, y, n, alpha!, 1, false),
+      backward: (k, x, dy, dx, n, [alpha]) => k.elu_backward(x, dy, dx, n, alpha!, 1, alpha!, false),
+    },
     forward(x, y, [alpha]) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;

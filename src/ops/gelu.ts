@@ -108,6 +108,11 @@ export const gelu = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 6, backward: 6 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [approximate]) => (approximate === 1 ? k.gelu_tanh_forward(x, y, n) : k.gelu_none_forward(x, y, n)),
+      backward: (k, x, dy, dx, n, [approximate]) =>
+        approximate === 1 ? k.gelu_tanh_backward(x, dy, dx, n) : k.gelu_none_backward(x, dy, dx, n),
+    },
     // In float64, then rounded once to f32; approximate arrives as its index (0 'none', 1 'tanh').
     forward(x, y, [approximate]) {
       const f = approximate === 1 ? forwardTanh : forwardNone;

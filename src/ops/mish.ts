@@ -15,6 +15,10 @@ export const mish = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 4, backward: 8 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.mish_forward(x, y, n),
+      backward: (k, x, dy, dx, n) => k.mish_backward(x, dy, dx, n),
+    },
     // With e = exp(x) and n = e * (e + 2): t = n / (n + 2), 1 - t^2 = 4 (n + 1) / (n + 2)^2.
     forward(x, y) {
       for (let i = 0; i < x.length; i++) {

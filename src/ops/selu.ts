@@ -15,6 +15,10 @@ export const selu = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 3, backward: 3 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [alpha, scale]) => k.elu_forward(x, y, n, alpha!, scale!, false),
+      backward: (k, x, dy, dx, n, [alpha, scale]) => k.elu_backward(x, dy, dx, n, alpha!, scale!, alpha!, false),
+    },
     forward(x, y, [alpha, scale]) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;

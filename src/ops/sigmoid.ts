@@ -17,6 +17,10 @@ export const sigmoid = defineOp({
   backwardFrom: 'y',
   accuracy: { kind: 'ulp', forward: 3, backward: 3 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.sigmoid_forward(x, y, n),
+      backward: (k, y, dy, dx, n) => k.sigmoid_backward(y, dy, dx, n),
+    },
     forward(x, y) {
       for (let i = 0; i < x.length; i++) y[i] = sigmoid64(x[i]!);
     },

@@ -16,6 +16,10 @@ export const silu = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 4, backward: 8 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.silu_forward(x, y, n),
+      backward: (k, x, dy, dx, n) => k.silu_backward(x, dy, dx, n),
+    },
     forward(x, y) {
       for (let i = 0; i < x.length; i++) {
         const v = x[i]!;

@@ -25,6 +25,10 @@ export const softplus = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 3, backward: 4 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [beta, threshold]) => k.softplus_forward(x, y, n, beta!, threshold!),
+      backward: (k, x, dy, dx, n, [beta, threshold]) => k.softplus_backward(x, dy, dx, n, beta!, threshold!),
+    },
     // beta * x of two f32 values is exact in float64, so the threshold test is exact.
     forward(x, y, [beta, threshold]) {
       for (let i = 0; i < x.length; i++) {

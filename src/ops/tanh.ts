@@ -11,6 +11,10 @@ export const tanh = defineOp({
   backwardFrom: 'y',
   accuracy: { kind: 'ulp', forward: 3, backward: 3 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.tanh_forward(x, y, n),
+      backward: (k, y, dy, dx, n) => k.tanh_backward(y, dy, dx, n),
+    },
     forward(x, y) {
       for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]!);
     },

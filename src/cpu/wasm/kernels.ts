@@ -798,3 +798,764 @@ export function maxout(x: usize, dy: usize, out: usize, units: i32, pieces: i32,
     }
   }
 }
+
+// The exp family (sigmoid, tanh, silu, elu/selu/celu, softplus, gelu, mish). Their JS
+// kernels compute in float64 with Math.exp, Math.expm1, Math.log1p and Math.tanh (gelu: erfc by
+// series and continued fraction) and round once to f32; these do the same float64 formula in f64x2
+// lanes, the transcendentals from exp2v, expm1v, log1pv and erfcv below (about 2^-52 relative, where the engine's are within an ulp of float64), so a
+// result differs from the JS kernel's only where the two float64 values straddle an f32 rounding
+// boundary: within the op's stated bound, and rarely (test/unit/simd.test.ts measures how rarely).
+// What float arithmetic cannot be trusted with is still decided on the bits: a NaN result lane
+// takes the first NaN operand's bits (x or y before dy), or 0x7fc00000 when it is made here (Inf *
+// 0); the ±Inf limits are the JS kernels' constants. Each kernel steps one v128 (two f64x2 halves,
+// independent chains) at a time; the last n % 4 elements go through the same step in a staged
+// copy, so there is no scalar twin to keep equal.
+
+const LOG2E: f64 = 1.4426950408889634;
+// ln 2 as LN2_HI (its top 21 bits, so k * LN2_HI is exact for |k| < 2^32 / 2^21) + LN2_LO.
+const LN2_HI: f64 = 0.6931467056274414;
+const LN2_LO: f64 = 4.7493250390316726e-7;
+// 1.5 * 2^52: v + SHIFTER rounds v (|v| < 2^51) to an integer k, which the low bits then hold, so
+// the bits minus SHIFTER's are k as an i64.
+const SHIFTER: f64 = 6755399441055744.0;
+const SHIFTER_BITS: i64 = 0x4338000000000000;
+
+const TAIL_A = memory.data(16, 16);
+const TAIL_B = memory.data(16, 16);
+
+// count (< 4) f32s from `from` into the 16 bytes at `to`, the rest +0.
+@inline
+function stage(to: usize, from: usize, count: i32): void {
+  v128.store(to, i32x4.splat(0));
+  for (let i = 0; i < count; i++) store<i32>(to + (<usize>i << 2), load<i32>(from + (<usize>i << 2)));
+}
+
+@inline
+function unstage(to: usize, from: usize, count: i32): void {
+  for (let i = 0; i < count; i++) store<i32>(to + (<usize>i << 2), load<i32>(from + (<usize>i << 2)));
+}
+
+// expm1(r) for |r| <= ln2 / 2 as r + r^2 P(r), P of degree 9 fitted to (expm1(r) - r) / r^2 on
+// |r| <= ln2 / 2 + 1e-3 (scripts/fit-polynomials.py: a Chebyshev fit in 120-bit arithmetic; the
+// result's relative error, the coefficients rounded to float64, is at most 4.1e-17), evaluated by
+// Estrin's scheme in pairs: the kernels are bound by their count of instructions, and a short chain
+// of dependent ones lets neighbouring lanes overlap. A tiny r gives r itself, as Math.expm1 does
+// (r = -0 gives +0 here: expm1v keeps the sign).
+@inline
+function expm1Poly(r: v128): v128 {
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const a0 = f64x2.add(f64x2.splat(0.5000000000000001), f64x2.mul(r, f64x2.splat(0.16666666666666669)));
+  const a1 = f64x2.add(f64x2.splat(0.04166666666662317), f64x2.mul(r, f64x2.splat(0.008333333333329989)));
+  const a2 = f64x2.add(f64x2.splat(0.0013888888917690603), f64x2.mul(r, f64x2.splat(0.0001984126986342035)));
+  const a3 = f64x2.add(f64x2.splat(2.480152055701783e-5), f64x2.mul(r, f64x2.splat(2.755726789174553e-6)));
+  const a4 = f64x2.add(f64x2.splat(2.762043894863442e-7), f64x2.mul(r, f64x2.splat(2.510065503606659e-8)));
+  const b0 = f64x2.add(a0, f64x2.mul(r2, a1));
+  const b1 = f64x2.add(a2, f64x2.mul(r2, a3));
+  const p = f64x2.add(b0, f64x2.mul(r4, f64x2.add(b1, f64x2.mul(r4, a4))));
+  return f64x2.add(r, f64x2.mul(r2, p));
+}
+
+// v + SHIFTER with v rounded to k = round(v / ln 2) in its low bits.
+@inline
+function shifted(v: v128): v128 {
+  return f64x2.add(f64x2.mul(v, f64x2.splat(LOG2E)), f64x2.splat(SHIFTER));
+}
+
+// v - k ln 2 in two steps (the first exact), |result| <= ln2 / 2 and a little.
+@inline
+function reduced(v: v128, kd: v128): v128 {
+  return f64x2.sub(f64x2.sub(v, f64x2.mul(kd, f64x2.splat(LN2_HI))), f64x2.mul(kd, f64x2.splat(LN2_LO)));
+}
+
+// 2^k for i64 lanes -1022 <= k <= 1023, made on the exponent bits.
+@inline
+function pow2(k: v128): v128 {
+  return i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52);
+}
+
+/**
+ * exp(v) on two f64 lanes, about 2^-52 relative: v clamped to ±1000 first (pmin and pmax: one
+ * instruction each, where min and max are several; a NaN lane stays NaN), then 2^k applied in two
+ * factors, so that results past 2^1024 are Inf and subnormal ones round once (below 2^-1075: 0).
+ * Exact at v = 0; a NaN lane gives some NaN.
+ */
+@inline
+function exp2v(v: v128): v128 {
+  const c = f64x2.pmin(f64x2.pmax(v, f64x2.splat(-1000.0)), f64x2.splat(1000.0));
+  const t = shifted(c);
+  const kd = f64x2.sub(t, f64x2.splat(SHIFTER));
+  const k = i64x2.sub(t, i64x2.splat(SHIFTER_BITS));
+  // k >> 1 as i64: |k| < 2^31, so the high word is all sign bits, and i32x4's shift (native, where
+  // i64x2.shr_s is not on x64) shifts the low word and leaves the high one as it is.
+  const k1 = i32x4.shr_s(k, 1);
+  const p = f64x2.add(expm1Poly(reduced(c, kd)), f64x2.splat(1.0));
+  return f64x2.mul(f64x2.mul(p, pow2(k1)), pow2(i64x2.sub(k, k1)));
+}
+
+/**
+ * expm1(v) on two f64 lanes, about 2^-52 relative: the polynomial alone where |v| < ln2 / 2 (±0
+ * kept), else (2^k - 1) + 2^k q. v clamped to [-40, 709] first: -1 below (as in float64),
+ * and 8.2e307 for anything above, which an f32 factor then takes to the same f32 as Inf would.
+ */
+@inline
+function expm1v(v: v128): v128 {
+  const c = f64x2.pmin(f64x2.pmax(v, f64x2.splat(-40.0)), f64x2.splat(709.0));
+  const t = shifted(c);
+  const kd = f64x2.sub(t, f64x2.splat(SHIFTER));
+  const q = expm1Poly(reduced(c, kd));
+  const s = pow2(i64x2.sub(t, i64x2.splat(SHIFTER_BITS)));
+  const far = f64x2.add(f64x2.sub(s, f64x2.splat(1.0)), f64x2.mul(s, q));
+  const zero = f64x2.splat(0.0);
+  return v128.bitselect(c, v128.bitselect(q, far, f64x2.eq(kd, zero)), f64x2.eq(c, zero));
+}
+
+/**
+ * log1p(u) for 0 <= u <= 1 on two f64 lanes: 2 atanh(s), s = u / (2 + u) <= 1/3, as 2s + 2s z P(z),
+ * z = s^2, P of degree 9 fitted to (atanh(s) / s - 1) / z on 0 <= z <= 1/9 (scripts/fit-polynomials.py;
+ * relative error at most 7.1e-18 with the coefficients rounded), by Estrin's scheme as expm1Poly.
+ */
+@inline
+function log1pv(u: v128): v128 {
+  const s = f64x2.div(u, f64x2.add(u, f64x2.splat(2.0)));
+  const z = f64x2.mul(s, s);
+  const z2 = f64x2.mul(z, z);
+  const z4 = f64x2.mul(z2, z2);
+  const a0 = f64x2.add(f64x2.splat(0.3333333333333333), f64x2.mul(z, f64x2.splat(0.20000000000007292)));
+  const a1 = f64x2.add(f64x2.splat(0.1428571428355438), f64x2.mul(z, f64x2.splat(0.11111111358713932)));
+  const a2 = f64x2.add(f64x2.splat(0.09090894718066429), f64x2.mul(z, f64x2.splat(0.07692785032479312)));
+  const a3 = f64x2.add(f64x2.splat(0.06657072104827468), f64x2.mul(z, f64x2.splat(0.06000536404795356)));
+  const a4 = f64x2.add(f64x2.splat(0.04400369243072337), f64x2.mul(z, f64x2.splat(0.08082022805971766)));
+  const b0 = f64x2.add(a0, f64x2.mul(z2, a1));
+  const b1 = f64x2.add(a2, f64x2.mul(z2, a3));
+  const p = f64x2.add(b0, f64x2.mul(z4, f64x2.add(b1, f64x2.mul(z4, a4))));
+  const s2 = f64x2.add(s, s);
+  return f64x2.add(s2, f64x2.mul(s2, f64x2.mul(z, p)));
+}
+
+// (v >= 0 ? 1 : e) / (1 + e) with e = exp(-|v|): sigmoid64 (src/ops/sigmoid.ts) given its e.
+@inline
+function sigmoidOf(v: v128, e: v128): v128 {
+  const num = v128.bitselect(f64x2.splat(1.0), e, f64x2.ge(v, f64x2.splat(0.0)));
+  return f64x2.div(num, f64x2.add(e, f64x2.splat(1.0)));
+}
+
+@inline
+function expMinusAbs(v: v128): v128 {
+  return exp2v(f64x2.neg(f64x2.abs(v)));
+}
+
+// mulExp64 (src/ops/elu.ts) given e = exp(v): m kept where it is infinite and v > -Inf, or zero
+// and v < Inf (e overflows to Inf from v = 709.8 on: CELU's x / alpha with alpha < 0).
+@inline
+function mulExp(m: v128, v: v128, e: v128): v128 {
+  const inf = f64x2.splat(Infinity);
+  const keepInf = v128.and(f64x2.eq(f64x2.abs(m), inf), f64x2.gt(v, f64x2.neg(inf)));
+  const keepZero = v128.and(f64x2.eq(m, f64x2.splat(0.0)), f64x2.lt(v, inf));
+  return v128.bitselect(m, f64x2.mul(m, e), v128.or(keepInf, keepZero));
+}
+
+// A result's NaN lanes given a's bits where a is NaN, else b's where b is NaN, else 0x7fc00000.
+// Most vectors have none: a branch on that (predicted) skips the selects, a third of the time of
+// the backward kernels from y.
+@inline
+function nanFrom(r: v128, a: v128, b: v128): v128 {
+  const nan = isNan4(r);
+  if (!v128.any_true(nan)) return r;
+  const fix = v128.bitselect(a, v128.bitselect(b, i32x4.splat(QUIET_NAN), isNan4(b)), isNan4(a));
+  return v128.bitselect(fix, r, nan);
+}
+
+const SIGN: i32 = 0x80000000;
+const MINUS_INF: i32 = 0xff800000;
+
+@inline
+function sigmoid2(v: v128): v128 {
+  return sigmoidOf(v, expMinusAbs(v));
+}
+
+@inline
+function sigmoidForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  v128.store(y, v128.bitselect(b, join32(sigmoid2(low64(b)), sigmoid2(high64(b))), isNan4(b)));
+}
+
+/** sigmoid forward: sigmoid64(x) rounded once; a NaN x unchanged. */
+export function sigmoid_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) sigmoidForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    sigmoidForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// (dy * y) * (1 - y) in float64: the JS kernel's bits (NaNs aside).
+@inline
+function sigmoidGrad2(y: v128, d: v128): v128 {
+  return f64x2.mul(f64x2.mul(d, y), f64x2.sub(f64x2.splat(1.0), y));
+}
+
+@inline
+function sigmoidBackward4(y: usize, dy: usize, dx: usize): void {
+  const b = v128.load(y);
+  const d = v128.load(dy);
+  const r = join32(sigmoidGrad2(low64(b), low64(d)), sigmoidGrad2(high64(b), high64(d)));
+  v128.store(dx, nanFrom(r, b, d));
+}
+
+/** sigmoid backward from y: dx = dy * y * (1 - y) in float64, rounded once. */
+export function sigmoid_backward(y: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) sigmoidBackward4(y + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, y + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    sigmoidBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// tanh |v| = -t / (2 + t), t = expm1(-2|v|) in (-1, 0]: no cancellation anywhere.
+@inline
+function tanhAbs2(v: v128): v128 {
+  const t = expm1v(f64x2.mul(f64x2.abs(v), f64x2.splat(-2.0)));
+  return f64x2.div(f64x2.neg(t), f64x2.add(t, f64x2.splat(2.0)));
+}
+
+@inline
+function tanhForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const m = join32(tanhAbs2(low64(b)), tanhAbs2(high64(b)));
+  v128.store(y, v128.bitselect(b, v128.or(m, v128.and(b, i32x4.splat(SIGN))), isNan4(b)));
+}
+
+/** tanh forward: tanh(x) in float64 (odd: the sign is x's), rounded once; a NaN x unchanged. */
+export function tanh_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) tanhForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    tanhForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+@inline
+function tanhGrad2(y: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  return f64x2.mul(d, f64x2.mul(f64x2.sub(one, y), f64x2.add(one, y)));
+}
+
+@inline
+function tanhBackward4(y: usize, dy: usize, dx: usize): void {
+  const b = v128.load(y);
+  const d = v128.load(dy);
+  v128.store(dx, nanFrom(join32(tanhGrad2(low64(b), low64(d)), tanhGrad2(high64(b), high64(d))), b, d));
+}
+
+/** tanh backward from y: dx = dy * ((1 - y) * (1 + y)) in float64, rounded once. */
+export function tanh_backward(y: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) tanhBackward4(y + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, y + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    tanhBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+@inline
+function siluForward2(v: v128): v128 {
+  return f64x2.mul(v, sigmoid2(v));
+}
+
+@inline
+function siluForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(siluForward2(low64(b)), siluForward2(high64(b)));
+  // -Inf: -0 (the limit; -Inf * 0 made a NaN); a NaN x unchanged.
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** silu forward: x * sigmoid64(x) in float64, rounded once; -Inf gives -0, a NaN x unchanged. */
+export function silu_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) siluForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    siluForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// dy * s * (1 + v * (1 - s)), or below -64 mulExp64(dy * (1 + v), v) (exp(v) is e there).
+@inline
+function siluGrad2(v: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const e = expMinusAbs(v);
+  const s = sigmoidOf(v, e);
+  const near = f64x2.mul(f64x2.mul(d, s), f64x2.add(one, f64x2.mul(v, f64x2.sub(one, s))));
+  const far = mulExp(f64x2.mul(d, f64x2.add(one, v)), v, e);
+  return v128.bitselect(far, near, f64x2.lt(v, f64x2.splat(-64.0)));
+}
+
+@inline
+function siluBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = nanFrom(join32(siluGrad2(low64(b), low64(d)), siluGrad2(high64(b), high64(d))), b, d);
+  // +Inf: dy; -Inf: +0.
+  const inf = i32x4.eq(v128.and(b, i32x4.splat(ABS)), i32x4.splat(INF));
+  v128.store(dx, v128.bitselect(v128.andnot(d, i32x4.shr_s(b, 31)), r, inf));
+}
+
+/** silu backward from x (see src/ops/silu.ts), in float64, rounded once. */
+export function silu_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) siluBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    siluBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// ELU, SELU and CELU share kernels: v <= 0 ? (alpha * expm1(w)) * scale : v * scale forward and
+// v <= 0 ? mulExp64((dy * scale) * mAlpha, w) : dy * scale backward, w = v / alpha (CELU, divide)
+// or v. elu: scale 1, mAlpha alpha; selu: scale, mAlpha alpha; celu: scale 1, mAlpha 1, divide.
+// The factors of 1 and the division by 1 are exact, so each is its JS kernel's float64 formula. A
+// NaN x takes the v > 0 side, as the JS kernels' compare does.
+@inline
+function eluArg(v: v128, a: v128, divide: bool): v128 {
+  return divide ? f64x2.div(v, a) : v;
+}
+
+@inline
+function eluForward2(v: v128, a: v128, s: v128, divide: bool): v128 {
+  const neg = f64x2.mul(f64x2.mul(a, expm1v(eluArg(v, a, divide))), s);
+  return v128.bitselect(neg, f64x2.mul(v, s), f64x2.le(v, f64x2.splat(0.0)));
+}
+
+@inline
+function eluForward4(x: usize, y: usize, a: v128, s: v128, divide: bool): void {
+  const b = v128.load(x);
+  const r = join32(eluForward2(low64(b), a, s, divide), eluForward2(high64(b), a, s, divide));
+  v128.store(y, v128.bitselect(b, r, isNan4(b)));
+}
+
+/** ELU/SELU/CELU forward (see above); a NaN x unchanged. */
+export function elu_forward(x: usize, y: usize, n: i32, alpha: f64, scale: f64, divide: bool): void {
+  const a = f64x2.splat(alpha);
+  const s = f64x2.splat(scale);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) eluForward4(x + at, y + at, a, s, divide);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    eluForward4(TAIL_A, TAIL_A, a, s, divide);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+@inline
+function eluGrad2(v: v128, d: v128, a: v128, s: v128, ma: v128, divide: bool): v128 {
+  const w = eluArg(v, a, divide);
+  const ds = f64x2.mul(d, s);
+  const neg = mulExp(f64x2.mul(ds, ma), w, exp2v(w));
+  return v128.bitselect(neg, ds, f64x2.le(v, f64x2.splat(0.0)));
+}
+
+@inline
+function eluBackward4(x: usize, dy: usize, dx: usize, a: v128, s: v128, ma: v128, divide: bool): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = join32(eluGrad2(low64(b), low64(d), a, s, ma, divide), eluGrad2(high64(b), high64(d), a, s, ma, divide));
+  // A NaN x gave dy * scale: NaN only for a NaN dy, whose bits it then takes.
+  v128.store(dx, nanFrom(r, d, d));
+}
+
+/** ELU/SELU/CELU backward from x (see above). */
+export function elu_backward(x: usize, dy: usize, dx: usize, n: i32, alpha: f64, scale: f64, mAlpha: f64, divide: bool): void {
+  const a = f64x2.splat(alpha);
+  const s = f64x2.splat(scale);
+  const ma = f64x2.splat(mAlpha);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) eluBackward4(x + at, dy + at, dx + at, a, s, ma, divide);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    eluBackward4(TAIL_A, TAIL_B, TAIL_A, a, s, ma, divide);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// softplus: bx = beta * v (exact); bx > threshold ? v : bx > 0 ? v + log1p(e) / beta :
+// log1p(e) / beta, e = exp(-|bx|).
+@inline
+function softplusForward2(v: v128, beta: v128, th: v128): v128 {
+  const bx = f64x2.mul(beta, v);
+  const l = f64x2.div(log1pv(expMinusAbs(bx)), beta);
+  const low = v128.bitselect(f64x2.add(v, l), l, f64x2.gt(bx, f64x2.splat(0.0)));
+  return v128.bitselect(v, low, f64x2.gt(bx, th));
+}
+
+@inline
+function softplusForward4(x: usize, y: usize, beta: v128, th: v128): void {
+  const b = v128.load(x);
+  const r = join32(softplusForward2(low64(b), beta, th), softplusForward2(high64(b), beta, th));
+  v128.store(y, v128.bitselect(b, r, isNan4(b)));
+}
+
+/** softplus forward (see src/ops/softplus.ts) in float64, rounded once; a NaN x unchanged. */
+export function softplus_forward(x: usize, y: usize, n: i32, beta: f64, threshold: f64): void {
+  const bv = f64x2.splat(beta);
+  const th = f64x2.splat(threshold);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) softplusForward4(x + at, y + at, bv, th);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    softplusForward4(TAIL_A, TAIL_A, bv, th);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// bx > threshold ? dy : bx < -64 ? mulExp64(dy, bx) : dy * sigmoid64(bx).
+@inline
+function softplusGrad2(v: v128, d: v128, beta: v128, th: v128): v128 {
+  const bx = f64x2.mul(beta, v);
+  const e = expMinusAbs(bx);
+  const low = v128.bitselect(mulExp(d, bx, e), f64x2.mul(d, sigmoidOf(bx, e)), f64x2.lt(bx, f64x2.splat(-64.0)));
+  return v128.bitselect(d, low, f64x2.gt(bx, th));
+}
+
+@inline
+function softplusBackward4(x: usize, dy: usize, dx: usize, beta: v128, th: v128): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = join32(softplusGrad2(low64(b), low64(d), beta, th), softplusGrad2(high64(b), high64(d), beta, th));
+  v128.store(dx, nanFrom(r, b, d));
+}
+
+/** softplus backward from x (see src/ops/softplus.ts) in float64, rounded once. */
+export function softplus_backward(x: usize, dy: usize, dx: usize, n: i32, beta: f64, threshold: f64): void {
+  const bv = f64x2.splat(beta);
+  const th = f64x2.splat(threshold);
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) softplusBackward4(x + at, dy + at, dx + at, bv, th);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    softplusBackward4(TAIL_A, TAIL_B, TAIL_A, bv, th);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// gelu's tanh form (src/ops/gelu.ts): u = 2 BETA (x + KAPPA x^3) in the JS kernel's order of
+// operations, s = sigmoid(u) and 1 - s from one e = exp(-|u|).
+const GELU_BETA: f64 = 0.7978845608028654; // sqrt(2 / pi)
+const GELU_KAPPA: f64 = 0.044715;
+
+@inline
+function geluU(v: v128): v128 {
+  const cube = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(GELU_KAPPA), v), v), v);
+  return f64x2.mul(f64x2.splat(2.0 * GELU_BETA), f64x2.add(v, cube));
+}
+
+@inline
+function geluTanhForward2(v: v128): v128 {
+  const u = geluU(v);
+  return f64x2.mul(v, sigmoidOf(u, expMinusAbs(u)));
+}
+
+@inline
+function geluTanhForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(geluTanhForward2(low64(b)), geluTanhForward2(high64(b)));
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** gelu (approximate 'tanh') forward: x * sigmoid(u) in float64, rounded once; -Inf: -0; NaN kept. */
+export function gelu_tanh_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluTanhForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    geluTanhForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// gradTanh then scaleGrad: g = s (where s or 1 - s is 0) or s + 2 BETA x s (1 - s) (1 + 3 KAPPA
+// x^2); dy * g, with g = 0 at a finite x taken as -2^-1074.
+@inline
+function geluTanhGrad2(v: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const u = geluU(v);
+  const e = expMinusAbs(u);
+  const big = f64x2.div(one, f64x2.add(one, e));
+  const small = f64x2.div(e, f64x2.add(one, e));
+  const up = f64x2.ge(u, f64x2.splat(0.0));
+  const s = v128.bitselect(big, small, up);
+  const oms = v128.bitselect(small, big, up);
+  const poly = f64x2.add(one, f64x2.mul(f64x2.mul(f64x2.splat(3.0 * GELU_KAPPA), v), v));
+  const slope = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(2.0 * GELU_BETA), v), s), oms), poly);
+  const zero = f64x2.splat(0.0);
+  const g = v128.bitselect(s, f64x2.add(s, slope), v128.or(f64x2.eq(s, zero), f64x2.eq(oms, zero)));
+  return scaleGrad2(d, g, v);
+}
+
+@inline
+function geluTanhBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  v128.store(dx, nanFrom(join32(geluTanhGrad2(low64(b), low64(d)), geluTanhGrad2(high64(b), high64(d))), b, d));
+}
+
+/** gelu (approximate 'tanh') backward from x, as the JS kernel's gradTanh and scaleGrad, rounded once. */
+export function gelu_tanh_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluTanhBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    geluTanhBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// gelu's approximate 'none' (src/ops/gelu.ts): x Phi(x) and its gradient Phi(x) + x phi(x), Phi
+// from erfc as normalCdf does, erfc(t) (t >= 0) on four intervals, each a polynomial fitted by
+// scripts/fit-polynomials.py (relative errors at most 1.4e-17, 2.3e-17, 3.9e-17, 5.9e-17 and
+// 4.6e-17): 1 - t P(t^2) below 0.75; exp(-t t) G(t - c) up to 4, G(t) = exp(t^2) erfc(t) on
+// [0.75, 1.5), [1.5, 2.5), [2.5, 4) (one polynomial, its coefficients picked per lane); exp(-t t)
+// H(1 / t^2) / t up to 27, and 0 past it as in the JS kernel. exp(-t t) is the JS kernel's factor,
+// rounded as it rounds t t.
+
+// erf(t) / t in w = t^2 on [0, 0.5625], by Estrin's scheme.
+@inline
+function erfOverT(w: v128): v128 {
+  const e0_0 = f64x2.add(f64x2.splat(1.1283791670955126), f64x2.mul(w, f64x2.splat(-0.37612638903183715)));
+  const e0_1 = f64x2.add(f64x2.splat(0.11283791670952596), f64x2.mul(w, f64x2.splat(-0.026866170644428485)));
+  const e0_2 = f64x2.add(f64x2.splat(0.005223977615420539), f64x2.mul(w, f64x2.splat(-0.0008548326188759752)));
+  const e0_3 = f64x2.add(f64x2.splat(0.00012055289567541706), f64x2.mul(w, f64x2.splat(-1.4924196305569617e-05)));
+  const e0_4 = f64x2.add(f64x2.splat(1.643068417974155e-06), f64x2.mul(w, f64x2.splat(-1.5940066854661717e-07)));
+  const e0_5 = f64x2.splat(1.1472499701094691e-08);
+  const ep0 = f64x2.mul(w, w);
+  const e1_0 = f64x2.add(e0_0, f64x2.mul(ep0, e0_1));
+  const e1_1 = f64x2.add(e0_2, f64x2.mul(ep0, e0_3));
+  const e1_2 = f64x2.add(e0_4, f64x2.mul(ep0, e0_5));
+  const ep1 = f64x2.mul(ep0, ep0);
+  const e2_0 = f64x2.add(e1_0, f64x2.mul(ep1, e1_1));
+  const e2_1 = e1_2;
+  const ep2 = f64x2.mul(ep1, ep1);
+  const e3_0 = f64x2.add(e2_0, f64x2.mul(ep2, e2_1));
+  return e3_0;
+}
+
+// One of three coefficients by lane: a where m1, b where m2, else c.
+@inline
+function pick3(m1: v128, m2: v128, a: f64, b: f64, c: f64): v128 {
+  return v128.bitselect(f64x2.splat(a), v128.bitselect(f64x2.splat(b), f64x2.splat(c), m2), m1);
+}
+
+// G(t) = exp(t^2) erfc(t) for 0.75 <= t < 4 in s = t - c, the interval's coefficients by lane.
+@inline
+function erfcScaledMid(t: v128): v128 {
+  const m1 = f64x2.lt(t, f64x2.splat(1.5));
+  const m2 = f64x2.lt(t, f64x2.splat(2.5));
+  const s = f64x2.sub(t, pick3(m1, m2, 1.125, 2.0, 3.25));
+
+  const g0_0 = f64x2.add(pick3(m1, m2, 0.3956980795529959, 0.25539567631050575, 0.16633534842682188), f64x2.mul(s, pick3(m1, m2, -0.2380584881012718, -0.1067964618534896, -0.047199402321170376)));
+  const g0_1 = f64x2.add(pick3(m1, m2, 0.12788228043906544, 0.041802752603526915, 0.012937290883019195), f64x2.mul(s, pick3(m1, m2, -0.06279394840488244, -0.015460637764291092, -0.00343547130090778)));
+  const g0_2 = f64x2.add(pick3(m1, m2, 0.028619544241740444, 0.00544073853744156, 0.0008860045774956012), f64x2.mul(s, pick3(m1, m2, -0.012238784453136366, -0.0018316642757311742, -0.00022238256956078872)));
+  const g0_3 = f64x2.add(pick3(m1, m2, 0.004950303913267933, 0.000592469996313369, 5.4420409361290455e-05), f64x2.mul(s, pick3(m1, m2, -0.001905626444626002, -0.00018477836740122568, -1.300464037449519e-05)));
+  const g0_4 = f64x2.add(pick3(m1, m2, 0.0007016184676885983, 5.5728299853060465e-05, 3.038828163712848e-06), f64x2.mul(s, pick3(m1, m2, -0.0002480678877666664, -1.6293715542527493e-05, -6.952073077661102e-07)));
+  const g0_5 = f64x2.add(pick3(m1, m2, 8.450952807636283e-05, 4.628306339064563e-06, 1.5589558736215798e-07), f64x2.mul(s, pick3(m1, m2, -2.7817747442883267e-05, -1.2795531726707594e-06, -3.429274651638e-08)));
+  const g0_6 = f64x2.add(pick3(m1, m2, 8.859766404494316e-06, 3.4423946450209766e-07, 7.3764326362154734e-09), f64x2.mul(s, pick3(m1, m2, -2.7420274199510213e-06, -9.059144499761123e-08, -1.5661289730211835e-09)));
+  const g0_7 = f64x2.add(pick3(m1, m2, 8.658328736857381e-07, 2.4838591176738408e-08, 3.605109491407344e-10), f64x2.mul(s, pick3(m1, m2, -2.531970982024236e-07, -6.2369421691116115e-09, -7.384697115742467e-11)));
+  const gp0 = f64x2.mul(s, s);
+  const g1_0 = f64x2.add(g0_0, f64x2.mul(gp0, g0_1));
+  const g1_1 = f64x2.add(g0_2, f64x2.mul(gp0, g0_3));
+  const g1_2 = f64x2.add(g0_4, f64x2.mul(gp0, g0_5));
+  const g1_3 = f64x2.add(g0_6, f64x2.mul(gp0, g0_7));
+  const gp1 = f64x2.mul(gp0, gp0);
+  const g2_0 = f64x2.add(g1_0, f64x2.mul(gp1, g1_1));
+  const g2_1 = f64x2.add(g1_2, f64x2.mul(gp1, g1_3));
+  const gp2 = f64x2.mul(gp1, gp1);
+  const g3_0 = f64x2.add(g2_0, f64x2.mul(gp2, g2_1));
+  return g3_0;
+}
+
+// H(v) = t exp(t^2) erfc(t) in v = 1 / t^2 on [1/729, 1/16] (t from 4 to 27).
+@inline
+function erfcScaledFar(v: v128): v128 {
+  const h0_0 = f64x2.add(f64x2.splat(0.5641895835477561), f64x2.mul(v, f64x2.splat(-0.28209479177355784)));
+  const h0_1 = f64x2.add(f64x2.splat(0.4231421874759685), f64x2.mul(v, f64x2.splat(-1.0578554140724354)));
+  const h0_2 = f64x2.add(f64x2.splat(3.7024843766165954), f64x2.mul(v, f64x2.splat(-16.660102883320008)));
+  const h0_3 = f64x2.add(f64x2.splat(91.548747748835), f64x2.mul(v, f64x2.splat(-590.7317192710819)));
+  const h0_4 = f64x2.add(f64x2.splat(4267.4535243909895), f64x2.mul(v, f64x2.splat(-31897.930682427967)));
+  const h0_5 = f64x2.add(f64x2.splat(219853.7709911241), f64x2.mul(v, f64x2.splat(-1214955.622260758)));
+  const h0_6 = f64x2.add(f64x2.splat(4520088.802708885), f64x2.mul(v, f64x2.splat(-8192161.369243816)));
+  const hp0 = f64x2.mul(v, v);
+  const h1_0 = f64x2.add(h0_0, f64x2.mul(hp0, h0_1));
+  const h1_1 = f64x2.add(h0_2, f64x2.mul(hp0, h0_3));
+  const h1_2 = f64x2.add(h0_4, f64x2.mul(hp0, h0_5));
+  const h1_3 = h0_6;
+  const hp1 = f64x2.mul(hp0, hp0);
+  const h2_0 = f64x2.add(h1_0, f64x2.mul(hp1, h1_1));
+  const h2_1 = f64x2.add(h1_2, f64x2.mul(hp1, h1_3));
+  const hp2 = f64x2.mul(hp1, hp1);
+  const h3_0 = f64x2.add(h2_0, f64x2.mul(hp2, h2_1));
+  return h3_0;
+}
+
+const SQRT_HALF: f64 = 0.7071067811865476;
+const INV_SQRT_2PI: f64 = 0.3989422804014327;
+
+// erfc(t) for t >= 0 (a NaN t gives 0: its lane is set on the bits after).
+@inline
+function erfcv(t: v128): v128 {
+  const near = f64x2.sub(f64x2.splat(1.0), f64x2.mul(t, erfOverT(f64x2.mul(t, t))));
+  const e = exp2v(f64x2.mul(f64x2.neg(t), t));
+  const mid = f64x2.mul(e, erfcScaledMid(t));
+  const r = f64x2.div(f64x2.splat(1.0), t);
+  const far = f64x2.mul(f64x2.mul(e, erfcScaledFar(f64x2.mul(r, r))), r);
+  const v = v128.bitselect(near, v128.bitselect(mid, far, f64x2.lt(t, f64x2.splat(4.0))), f64x2.lt(t, f64x2.splat(0.75)));
+  return v128.and(v, f64x2.le(t, f64x2.splat(27.0)));
+}
+
+// normalCdf: x >= 0 ? 1 - 0.5 erfc(x / sqrt 2) : 0.5 erfc(-x / sqrt 2).
+@inline
+function normalCdf2(v: v128): v128 {
+  const half = f64x2.mul(f64x2.splat(0.5), erfcv(f64x2.mul(f64x2.abs(v), f64x2.splat(SQRT_HALF))));
+  return v128.bitselect(f64x2.sub(f64x2.splat(1.0), half), half, f64x2.ge(v, f64x2.splat(0.0)));
+}
+
+@inline
+function geluNoneForward2(v: v128): v128 {
+  return f64x2.mul(v, normalCdf2(v));
+}
+
+@inline
+function geluNoneForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(geluNoneForward2(low64(b)), geluNoneForward2(high64(b)));
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** gelu (approximate 'none') forward: x Phi(x) in float64, rounded once; -Inf: -0; a NaN x unchanged. */
+export function gelu_none_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluNoneForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    geluNoneForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// scaleGrad (src/ops/gelu.ts): dy * g, g = 0 at a finite x taken as -2^-1074.
+@inline
+function scaleGrad2(d: v128, g: v128, v: v128): v128 {
+  const finite = f64x2.lt(f64x2.abs(v), f64x2.splat(Infinity));
+  return f64x2.mul(d, v128.bitselect(f64x2.splat(-5e-324), g, v128.and(f64x2.eq(g, f64x2.splat(0.0)), finite)));
+}
+
+// gradNone: Phi(x) + (x / sqrt(2 pi)) exp(-x x / 2); 1 at +Inf, 0 at -Inf.
+@inline
+function geluNoneGrad2(v: v128, d: v128): v128 {
+  const density = f64x2.mul(f64x2.mul(v, f64x2.splat(INV_SQRT_2PI)), exp2v(f64x2.mul(f64x2.mul(f64x2.splat(-0.5), v), v)));
+  const g = f64x2.add(normalCdf2(v), density);
+  const limit = v128.and(f64x2.splat(1.0), f64x2.gt(v, f64x2.splat(0.0)));
+  return scaleGrad2(d, v128.bitselect(limit, g, f64x2.eq(f64x2.abs(v), f64x2.splat(Infinity))), v);
+}
+
+@inline
+function geluNoneBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  v128.store(dx, nanFrom(join32(geluNoneGrad2(low64(b), low64(d)), geluNoneGrad2(high64(b), high64(d))), b, d));
+}
+
+/** gelu (approximate 'none') backward from x, as the JS kernel's gradNone and scaleGrad, rounded once. */
+export function gelu_none_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) geluNoneBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    geluNoneBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
+
+// mish: e = exp(v), n = e (e + 2); y = v > 20 ? v : v * (n / (n + 2)) (-Inf: -0).
+@inline
+function mishForward2(v: v128): v128 {
+  const e = exp2v(v);
+  const nn = f64x2.mul(e, f64x2.add(e, f64x2.splat(2.0)));
+  const r = f64x2.mul(v, f64x2.div(nn, f64x2.add(nn, f64x2.splat(2.0))));
+  return v128.bitselect(v, r, f64x2.gt(v, f64x2.splat(20.0)));
+}
+
+@inline
+function mishForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(mishForward2(low64(b)), mishForward2(high64(b)));
+  const fixed = v128.bitselect(i32x4.splat(SIGN), r, i32x4.eq(b, i32x4.splat(MINUS_INF)));
+  v128.store(y, v128.bitselect(b, fixed, isNan4(b)));
+}
+
+/** mish forward (see src/ops/mish.ts) in float64, rounded once; -Inf: -0; a NaN x unchanged. */
+export function mish_forward(x: usize, y: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) mishForward4(x + at, y + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    mishForward4(TAIL_A, TAIL_A);
+    unstage(y + end, TAIL_A, n & 3);
+  }
+}
+
+// grad = n / m + ((v e) / (1 + e)) ((4 (n + 1)) / (m m)), m = n + 2; dy * grad, dy past 20, and
+// below -64 mulExp64(dy * (1 + v), v).
+@inline
+function mishGrad2(v: v128, d: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const e = exp2v(v);
+  const nn = f64x2.mul(e, f64x2.add(e, f64x2.splat(2.0)));
+  const m = f64x2.add(nn, f64x2.splat(2.0));
+  const t = f64x2.div(f64x2.mul(f64x2.splat(4.0), f64x2.add(nn, one)), f64x2.mul(m, m));
+  const grad = f64x2.add(f64x2.div(nn, m), f64x2.mul(f64x2.div(f64x2.mul(v, e), f64x2.add(one, e)), t));
+  const near = v128.bitselect(d, f64x2.mul(d, grad), f64x2.gt(v, f64x2.splat(20.0)));
+  const far = mulExp(f64x2.mul(d, f64x2.add(one, v)), v, e);
+  return v128.bitselect(far, near, f64x2.lt(v, f64x2.splat(-64.0)));
+}
+
+@inline
+function mishBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const r = nanFrom(join32(mishGrad2(low64(b), low64(d)), mishGrad2(high64(b), high64(d))), b, d);
+  // +Inf: dy (past 20); -Inf: +0.
+  const inf = i32x4.eq(v128.and(b, i32x4.splat(ABS)), i32x4.splat(INF));
+  v128.store(dx, v128.bitselect(v128.andnot(d, i32x4.shr_s(b, 31)), r, inf));
+}
+
+/** mish backward from x (see src/ops/mish.ts) in float64, rounded once. */
+export function mish_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const end = <usize>(n >> 2) << 4;
+  for (let at: usize = 0; at < end; at += 16) mishBackward4(x + at, dy + at, dx + at);
+  if (n & 3) {
+    stage(TAIL_A, x + end, n & 3);
+    stage(TAIL_B, dy + end, n & 3);
+    mishBackward4(TAIL_A, TAIL_B, TAIL_A);
+    unstage(dx + end, TAIL_A, n & 3);
+  }
+}
