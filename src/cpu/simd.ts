@@ -50,52 +50,65 @@ export interface SimdKernels {
  */
 export const HEAP_LIMIT_BYTES = 1024 * 1024 * 1024;
 
-/** An f32 tensor's storage in the heap: `data` is a view, made again after the memory grows. */
-export class HeapBlock {
-  readonly kind = 'cpu' as const;
-  #view: Float32Array;
+/** The typed arrays a heap block is seen through. */
+type HeapArray = Float32Array | Uint16Array;
+
+/**
+ * A block of the heap seen as `A`: the view is made again after the memory grows (growing it
+ * detaches old views, whose length drops to 0).
+ */
+abstract class HeapView<A extends HeapArray> {
+  #view: A;
 
   constructor(
     readonly heap: SimdHeap,
     readonly ptr: number,
     readonly length: number,
+    private readonly make: (buffer: ArrayBuffer, ptr: number, length: number) => A,
   ) {
-    this.#view = new Float32Array(heap.kernels.memory.buffer, ptr, length);
+    this.#view = make(heap.kernels.memory.buffer, ptr, length);
   }
 
   /** Bytes held. */
   get bytes(): number {
-    return 4 * this.length;
+    return this.#current().byteLength;
   }
 
-  /** The values. Growing the memory detaches old views (their length drops to 0): take a new one. */
-  get data(): Float32Array {
-    if (this.#view.length !== this.length) this.#view = new Float32Array(this.heap.kernels.memory.buffer, this.ptr, this.length);
+  #current(): A {
+    if (this.#view.length !== this.length) this.#view = this.make(this.heap.kernels.memory.buffer, this.ptr, this.length);
     return this.#view;
+  }
+
+  protected get view(): A {
+    return this.#current();
   }
 }
 
-/** An f16 tensor's storage in the heap: `bits` (the halves' bit patterns) is a view, as HeapBlock's. */
-export class HeapHalves {
+/** An f32 tensor's storage in the heap: `data` is a view of its values. */
+export class HeapBlock extends HeapView<Float32Array> {
+  readonly kind = 'cpu' as const;
+
+  constructor(heap: SimdHeap, ptr: number, length: number) {
+    super(heap, ptr, length, (buffer, at, n) => new Float32Array(buffer, at, n));
+  }
+
+  /** The values. */
+  get data(): Float32Array {
+    return this.view;
+  }
+}
+
+/** An f16 tensor's storage in the heap: `bits` is a view of the halves' bit patterns. */
+export class HeapHalves extends HeapView<Uint16Array> {
   readonly kind = 'cpu16' as const;
-  #view: Uint16Array;
 
-  constructor(
-    readonly heap: SimdHeap,
-    readonly ptr: number,
-    readonly length: number,
-  ) {
-    this.#view = new Uint16Array(heap.kernels.memory.buffer, ptr, length);
+  constructor(heap: SimdHeap, ptr: number, length: number) {
+    super(heap, ptr, length, (buffer, at, n) => new Uint16Array(buffer, at, n));
   }
 
-  /** Bytes held. */
-  get bytes(): number {
-    return 2 * this.length;
-  }
-
+  /** The halves' bit patterns. */
   get bits(): Uint16Array {
-    if (this.#view.length !== this.length) this.#view = new Uint16Array(this.heap.kernels.memory.buffer, this.ptr, this.length);
-    return this.#view;
+    return this.view;
   }
 }
 

@@ -55,16 +55,27 @@ function inputs(n: number, edges: readonly number[], seed: number): Float32Array
   return floatsFromBits(bits);
 }
 
+/** A CPU instance on each kernel set, made before the enclosing describe's tests and disposed after. */
+function withKernelSets(set: (simd: Activations, js: Activations) => void): void {
+  let made: Activations[] = [];
+  beforeAll(async () => {
+    made = [
+      await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' }),
+      await createActivations({ backend: 'cpu', cpuKernels: 'js' }),
+    ];
+    set(made[0]!, made[1]!);
+  });
+  afterAll(() => {
+    for (const a of made) a.dispose();
+  });
+}
+
 describe('CPU backend: WebAssembly SIMD kernels', () => {
   let simd: Activations;
   let js: Activations;
-  beforeAll(async () => {
-    simd = await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' });
-    js = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
-  });
-  afterAll(() => {
-    simd.dispose();
-    js.dispose();
+  withKernelSets((s, j) => {
+    simd = s;
+    js = j;
   });
 
   it("runs them by default in Node ('auto'), and says which kernels run", async () => {
@@ -317,13 +328,9 @@ function againstJs(label: string, got: Float32Array, want: Float32Array, inputs:
 describe('CPU backend: WebAssembly SIMD kernels of the exp family', () => {
   let simd: Activations;
   let js: Activations;
-  beforeAll(async () => {
-    simd = await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' });
-    js = await createActivations({ backend: 'cpu', cpuKernels: 'js' });
-  });
-  afterAll(() => {
-    simd.dispose();
-    js.dispose();
+  withKernelSets((s, j) => {
+    simd = s;
+    js = j;
   });
 
   /**
