@@ -4,7 +4,7 @@
 // have SIMD kernels read and write once, as a copy does.
 import type { Backend, Direction, ElementwiseKernel, FusedKernel, PerChannelKernel, Region, StorageType, UnitShape } from '../backend.js';
 import { ActivationsError, InvalidArgumentError, describe } from '../errors.js';
-import type { ElementwiseOp, GatedOp, GroupedOp, PerChannelOp, RowOp } from '../ops/define.js';
+import type { ElementwiseOp, GateKernels, GatedOp, GroupedOp, PerChannelOp, RowOp } from '../ops/define.js';
 import type { Gating } from '../ops/gated.js';
 import type { RowLayout } from '../ops/softmax.js';
 import type { Grouping } from '../ops/maxout.js';
@@ -278,8 +278,50 @@ export class CpuBackend implements Backend<CpuStorage> {
     g: Gating,
     attrs: readonly number[],
   ): void {
-    if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out), attrs);
-    else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out), attrs);
+    const count = g.outer * g.half * g.inner;
+    // Scratch for the gate first: a heap allocation may grow the memory, which detaches the
+    // views of x and the output taken below.
+    const scratch = this.#gateScratch(op.gate, count, direction === 'forward' ? 2 : 3);
+    try {
+      const gate = scratch && this.#gateKernels(op.gate, scratch);
+      if (direction === 'forward') op.cpu.forward(f32(io.x), g, f32(io.out), attrs, gate);
+      else op.cpu.backward(f32(io.x), f32(io.dy!), g, f32(io.out), attrs, gate);
+    } finally {
+      for (const block of scratch ?? []) this.#heap!.release(block);
+    }
+  }
+
+  /** `blocks` heap blocks of `count` for a gate with SIMD kernels, or undefined (JS kernels then). */
+  #gateScratch(gate: ElementwiseOp, count: number, blocks: number): HeapBlock[] | undefined {
+    const heap = this.#heap;
+    if (!heap || !gate.cpu.simd || count === 0) return undefined;
+    const made = Array.from({ length: blocks }, () => heap.allocate(count));
+    if (made.every((b) => b !== undefined)) return made;
+    for (const b of made) if (b) heap.release(b);
+    return undefined;
+  }
+
+  /**
+   * A gate's SIMD kernels on plain arrays through the scratch blocks (copied in and out), so that
+   * a gated unit's gate computes what forward(gate) does here.
+   */
+  #gateKernels(gate: ElementwiseOp, scratch: readonly HeapBlock[]): GateKernels {
+    const simd = gate.cpu.simd!;
+    const kernels = scratch[0]!.heap.kernels;
+    const [first, second, third] = scratch;
+    return {
+      forward(b, y, attrs) {
+        first!.data.set(b);
+        simd.forward(kernels, first!.ptr, second!.ptr, y.length, attrs);
+        y.set(second!.data.subarray(0, y.length));
+      },
+      backward(saved, dy, dx, attrs) {
+        first!.data.set(saved);
+        second!.data.set(dy);
+        simd.backward(kernels, first!.ptr, second!.ptr, third!.ptr, dx.length, attrs);
+        dx.set(third!.data.subarray(0, dx.length));
+      },
+    };
   }
 
   /** Nothing to compile on the CPU. */

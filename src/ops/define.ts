@@ -219,8 +219,8 @@ export interface GroupedOp {
  * y = a * gate(b), the gate being an elementwise op of the registry (its own kernels, so on the
  * GPU the same bits as forward(gate) on b). Its WGSL file declares gate_forward(b) and
  * gate_backward(b, g, dg) over the gate's file for shaders/gated.wgsl; the CPU twins run the
- * gate's JS kernels in the same order (forward(gate) on the CPU runs its SIMD kernels where it
- * has them: for the exp family within 1 ULP of those, NaN payloads aside).
+ * gate's kernels in the same order: the ones the CPU backend gives them (its SIMD kernels where
+ * the gate has them, as forward(gate) runs), the gate's JS kernels otherwise.
  */
 export interface GatedOp {
   readonly kind: 'gated';
@@ -232,10 +232,13 @@ export interface GatedOp {
   /** The elementwise op applied to b; its attributes are the gated op's (besides `axis`). */
   readonly gate: ElementwiseOp;
   readonly cpu: {
-    forward(x: Float32Array, g: Gating, y: Float32Array, attrs: readonly number[]): void;
-    backward(x: Float32Array, dy: Float32Array, g: Gating, dx: Float32Array, attrs: readonly number[]): void;
+    forward(x: Float32Array, g: Gating, y: Float32Array, attrs: readonly number[], gate?: GateKernels): void;
+    backward(x: Float32Array, dy: Float32Array, g: Gating, dx: Float32Array, attrs: readonly number[], gate?: GateKernels): void;
   };
 }
+
+/** The gate's forward and backward as a gated unit's CPU kernels call them (default: its JS kernels). */
+export type GateKernels = Pick<CpuKernels, 'forward' | 'backward'>;
 
 /**
  * A row-normalising op (softmax, logSoftmax) along an axis: its WGSL file declares row_value,

@@ -4,7 +4,7 @@
 // own WGSL on the GPU (shaders/gated.wgsl), so y for a = 1 is forward(gate, b) bit for bit.
 import { InvalidArgumentError } from '../errors.js';
 import { axisIndex, sizeOf } from './axis.js';
-import type { ElementwiseOp, GatedOp } from './define.js';
+import type { ElementwiseOp, GateKernels, GatedOp } from './define.js';
 
 /** x seen as [outer, 2 * half, inner] around the axis, and y's shape. */
 export interface Gating {
@@ -54,27 +54,28 @@ function halves(x: Float32Array, g: Gating, count: number): { a: Float32Array; b
 }
 
 /**
- * The CPU twins of shaders/gated.wgsl over a gate's JS kernels, in the GPU's order:
+ * The CPU twins of shaders/gated.wgsl over a gate's kernels (`run`, by default its JS kernels),
+ * in the GPU's order:
  *   forward   g = gate(b); y = a * g
  *   backward  g = gate(b); da = dy * g; db = gate'(b or g, dy * a)
  * each product an f32 rounding, as WGSL's (correctly rounded) multiply.
  */
 export function gatedKernels(gate: ElementwiseOp): GatedOp['cpu'] {
   return {
-    forward(x, g, y, attrs) {
+    forward(x, g, y, attrs, run: GateKernels = gate.cpu) {
       const { a, b } = halves(x, g, y.length);
       const gb = new Float32Array(y.length);
-      gate.cpu.forward(b, gb, attrs);
+      run.forward(b, gb, attrs);
       for (let o = 0; o < y.length; o++) y[o] = a[o]! * gb[o]!;
     },
-    backward(x, dy, g, dx, attrs) {
+    backward(x, dy, g, dx, attrs, run: GateKernels = gate.cpu) {
       const { a, b, at } = halves(x, g, dy.length);
       const gb = new Float32Array(dy.length);
-      gate.cpu.forward(b, gb, attrs);
+      run.forward(b, gb, attrs);
       const dg = new Float32Array(dy.length);
       for (let o = 0; o < dy.length; o++) dg[o] = dy[o]! * a[o]!;
       const db = new Float32Array(dy.length);
-      gate.cpu.backward(gate.backwardFrom === 'y' ? gb : b, dg, db, attrs);
+      run.backward(gate.backwardFrom === 'y' ? gb : b, dg, db, attrs);
       const step = g.half * g.inner;
       for (let o = 0; o < dy.length; o++) {
         dx[at[o]!] = dy[o]! * gb[o]!;

@@ -391,6 +391,33 @@ describe('CPU backend: WebAssembly SIMD kernels of the exp family', () => {
       for (const spy of spies) spy.mockRestore();
     }
   });
+
+  it("run the gated units' gates too: the JS kernels stay out, and with a = 1 y is forward(gate, b) bit for bit", async () => {
+    const gates = { glu: 'sigmoid', reglu: 'relu', geglu: 'gelu', swiglu: 'silu' } as const;
+    const kernels = Object.values(gates).map((op) => getOp(op).cpu);
+    const spies = kernels.flatMap((k) => [vi.spyOn(k, 'forward'), vi.spyOn(k, 'backward')]);
+    try {
+      const b = inputs(4001, [-3, 0, 3, 30], 77);
+      const x = simd.tensor(
+        Float32Array.from({ length: 2 * b.length }, (_, i) => (i < b.length ? 1 : b[i - b.length]!)),
+        [2, b.length],
+      );
+      const dy = simd.tensor(randomFloats(b.length, 78, 3), [1, b.length]);
+      for (const [unit, gate] of Object.entries(gates) as [keyof typeof gates, (typeof gates)[keyof typeof gates]][]) {
+        const y = simd.forward(unit, x, { axis: 0 });
+        const dx = simd.backward(unit, { x, dy }, { axis: 0 });
+        const want = simd.forward(gate, simd.tensor(b));
+        // 1 * g quiets a signalling NaN g (as the GPU's multiply does); every other value is g's.
+        const quieted = bitsOf(await want.read()).map((bits) => ((bits & 0x7fffffff) > 0x7f800000 ? (bits | 0x400000) >>> 0 : bits));
+        expectBits(`${unit} with a = 1 against forward(${gate}, b)`, await y.read(), quieted, { x: b });
+        for (const t of [y, dx, want]) t.dispose();
+      }
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      for (const t of [x, dy]) t.dispose();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
 });
 
 /** The first few indices where got and want differ, with the input there (an empty list when none do). */
