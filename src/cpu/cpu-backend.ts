@@ -144,14 +144,7 @@ export class CpuBackend implements Backend<CpuStorage> {
           : operands.slice(0, -1).map((o) => o.storage)
     ) as CpuF32[];
     const direction = kernel === 'forward' || kernel === 'forward_inplace' ? 'forward' : 'backward';
-    const simd = op.cpu.simd;
-    if (simd && out instanceof HeapBlock && inputs.every((s) => s instanceof HeapBlock)) {
-      const [a, b] = inputs.map((s) => s.ptr);
-      if (direction === 'forward') simd.forward(out.heap.kernels, a!, out.ptr, out.length, attrs);
-      else simd.backward(out.heap.kernels, a!, b!, out.ptr, out.length, attrs);
-      return;
-    }
-    runJs(op, direction, inputs.map(f32), out.data, attrs);
+    runOp(op, direction, inputs, out, attrs);
   }
 
   elementwiseHalf(
@@ -216,9 +209,7 @@ export class CpuBackend implements Backend<CpuStorage> {
       const b = f32(io.bias);
       const z = f32(zs);
       for (let i = 0; i < length; i++) z[i] = x[i]! + b[Math.floor(i / shape.inner) % shape.channels]!;
-      const simd = op.cpu.simd;
-      if (simd && zs instanceof HeapBlock && io.y instanceof HeapBlock) simd.forward(io.y.heap.kernels, zs.ptr, io.y.ptr, length, attrs);
-      else runJs(op, 'forward', [z], f32(io.y), attrs);
+      runOp(op, 'forward', [zs as CpuF32], io.y as CpuF32, attrs);
       if (kernel === 'fused_forward_mask') maskOf(op, f32(zs), words(io.mask!), attrs);
     } finally {
       if (scratch) this.release(scratch);
@@ -306,20 +297,18 @@ export class CpuBackend implements Backend<CpuStorage> {
    * a gated unit's gate computes what forward(gate) does here.
    */
   #gateKernels(gate: ElementwiseOp, scratch: readonly HeapBlock[]): GateKernels {
-    const simd = gate.cpu.simd!;
-    const kernels = scratch[0]!.heap.kernels;
-    const [first, second, third] = scratch;
+    const [first, second, third] = scratch as [HeapBlock, HeapBlock, HeapBlock?];
     return {
       forward(b, y, attrs) {
-        first!.data.set(b);
-        simd.forward(kernels, first!.ptr, second!.ptr, y.length, attrs);
-        y.set(second!.data.subarray(0, y.length));
+        first.data.set(b);
+        runOp(gate, 'forward', [first], second, attrs);
+        y.set(second.data);
       },
       backward(saved, dy, dx, attrs) {
-        first!.data.set(saved);
-        second!.data.set(dy);
-        simd.backward(kernels, first!.ptr, second!.ptr, third!.ptr, dx.length, attrs);
-        dx.set(third!.data.subarray(0, dx.length));
+        first.data.set(saved);
+        second.data.set(dy);
+        runOp(gate, 'backward', [first, second], third!, attrs);
+        dx.set(third!.data);
       },
     };
   }
@@ -380,15 +369,18 @@ function region(storage: CpuStorage, length: number): Region<CpuStorage> {
 }
 
 /** An op's JS kernel over arrays: inputs [x] forward, [saved, dy] backward. */
-function runJs(
-  op: ElementwiseOp,
-  direction: Direction,
-  inputs: readonly Float32Array[],
-  out: Float32Array,
-  attrs: readonly number[],
-): void {
-  if (direction === 'forward') op.cpu.forward(inputs[0]!, out, attrs);
-  else op.cpu.backward(inputs[0]!, inputs[1]!, out, attrs);
+/**
+ * The op's kernels over whole f32 storages (x, or saved and dy, into out): its SIMD twins where
+ * it has them and every operand is a heap block, its JS kernels otherwise.
+ */
+function runOp(op: ElementwiseOp, direction: Direction, inputs: readonly CpuF32[], out: CpuF32, attrs: readonly number[]): void {
+  const simd = op.cpu.simd;
+  if (simd && out instanceof HeapBlock && inputs.every((s) => s instanceof HeapBlock)) {
+    const [a, b] = inputs.map((s) => s.ptr);
+    if (direction === 'forward') simd.forward(out.heap.kernels, a!, out.ptr, out.length, attrs);
+    else simd.backward(out.heap.kernels, a!, b!, out.ptr, out.length, attrs);
+  } else if (direction === 'forward') op.cpu.forward(f32(inputs[0]!), f32(out), attrs);
+  else op.cpu.backward(f32(inputs[0]!), f32(inputs[1]!), f32(out), attrs);
 }
 
 /** The CPU twin of the mask kernels: bit i (word i >> 5, bit i & 31) is op.mask.keep(z[i]). */
