@@ -16,6 +16,11 @@ import { BufferPool, TENSOR_USAGE } from './pool.js';
 import { GpuQueue } from './queue.js';
 import { checkView } from './views.js';
 
+/** The binding numbers of the uniforms (params, shape): never a caller's buffer. */
+const UNIFORM_SLOTS: ReadonlySet<number> = new Set(
+  (Object.keys(BINDING) as BindingName[]).filter((b) => BINDING_TYPE[b] === 'uniform').map((b) => BINDING[b]),
+);
+
 /** What a dispatch binds: a whole buffer, or a range of one. */
 type Bound = GPUBuffer | GPUBufferBinding;
 
@@ -196,7 +201,7 @@ export class GpuBackend implements Backend<GPUBuffer> {
     });
     const attrBits = attrSlots(op, attrs);
     const roles: readonly BindingName[] = parts.length === 2 ? ['input', 'out'] : ['input', 'dy', 'out'];
-    // Entries first (they tell the queue which buffers the pass binds), bind groups in the pass.
+    // Entries first (the queue is told whether they bind a buffer not ours alone), bind groups in the pass.
     const dispatches = plan.map(({ d, start, size, at }) => {
       const last = at.length - 1;
       const params = this.#cache.params([d.count, at[0]!, last === 2 ? at[1]! : 0, at[last]!, ...attrBits]);
@@ -206,7 +211,8 @@ export class GpuBackend implements Backend<GPUBuffer> {
       });
       return { d, entries: this.#entries(name, bound) };
     });
-    this.#queue.encode(`${op.name}.f32.${name}`, encoder, (pass) => {
+    const foreign = dispatches.some(({ entries }) => this.#foreign(entries));
+    this.#queue.encode(`${op.name}.f32.${name}`, encoder, foreign, (pass) => {
       for (const { d, entries } of dispatches) {
         pass.setPipeline(this.#cache.pipeline(name, op, this.limits.workgroupSize, d.width));
         pass.setBindGroup(0, this.#cache.bindGroup(name, entries, out.storage));
@@ -286,7 +292,8 @@ export class GpuBackend implements Backend<GPUBuffer> {
       };
       chunks.push({ count, entries: this.#entries(kernel, bound) });
     }
-    this.#queue.encode(`${op.name}.f32.${kernel}`, encoder, (pass) => {
+    const foreign = chunks.some(({ entries }) => this.#foreign(entries));
+    this.#queue.encode(`${op.name}.f32.${kernel}`, encoder, foreign, (pass) => {
       pass.setPipeline(pipeline);
       for (const { count, entries } of chunks) {
         pass.setBindGroup(0, this.#cache.bindGroup(kernel, entries, out));
@@ -475,24 +482,25 @@ export class GpuBackend implements Backend<GPUBuffer> {
     const pipeline = this.#cache.pipeline(name, op, this.limits.workgroupSize);
     const entries = this.#entries(name, bound);
     const lanes = 'workgroupSize' in spec ? spec.workgroupSize : this.limits.workgroupSize;
-    this.#queue.encode(label, encoder, (pass) => {
+    this.#queue.encode(label, encoder, this.#foreign(entries), (pass) => {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries }));
       this.#grid(pass, Math.ceil(items / spec.perInvocation), lanes);
     });
   }
 
-  /**
-   * A kernel's bind group entries, in the order of its bindings in the table; each storage buffer
-   * is shown to the queue (bind), so make them before encode().
-   */
+  /** A kernel's bind group entries, in the order of its bindings in the table. */
   #entries(name: KernelName, bound: Partial<Record<BindingName, Bound>>): GPUBindGroupEntry[] {
     return KERNELS[name].bindings.map((b) => {
       const value = bound[b];
       if (value === undefined) throw new Error(`kernel ${name}: operand '${b}' is not bound`);
-      if (BINDING_TYPE[b] !== 'uniform') this.#queue.bind('buffer' in value ? value.buffer : value);
       return { binding: BINDING[b], resource: 'buffer' in value ? value : { buffer: value } };
     });
+  }
+
+  /** Whether entries bind a storage buffer that is not ours alone (a caller's, an exposed tensor's). */
+  #foreign(entries: readonly GPUBindGroupEntry[]): boolean {
+    return entries.some((e) => !UNIFORM_SLOTS.has(e.binding) && !this.#queue.ours((e.resource as GPUBufferBinding).buffer));
   }
 
   /** Dispatches enough workgroups of `lanes` for `invocations`, as a 1-D or 2-D grid. */

@@ -41,8 +41,6 @@ export class GpuQueue {
   #batch: Batch | undefined;
   /** Buffers we made (createBuffer) and have not handed out: ops on these alone may stay pending. */
   readonly #own = new WeakSet<GPUBuffer>();
-  /** Set by bind() when the op being encoded binds a buffer not in #own. */
-  #foreign = false;
   /** Error scopes of our own submits and allocations not yet looked at. */
   #scopes: Promise<GpuOperationError | undefined>[] = [];
   /**
@@ -105,12 +103,11 @@ export class GpuQueue {
   }
 
   /**
-   * Marks a buffer the next encode() binds as storage: one we did not make, or one handed out to
-   * the caller (expose), makes that op go out before its call returns (see encode). Call it
-   * before encode(), for every storage buffer the pass will bind.
+   * Whether a buffer is ours alone: made by createBuffer and not handed out (expose). A pass
+   * binding any other as storage is `foreign` to encode().
    */
-  bind(buffer: GPUBuffer): void {
-    if (!this.#own.has(buffer)) this.#foreign = true;
+  ours(buffer: GPUBuffer): boolean {
+    return this.#own.has(buffer);
   }
 
   /**
@@ -126,8 +123,8 @@ export class GpuQueue {
   /**
    * One compute pass (`body` makes its bind groups and dispatches). Into the caller's encoder,
    * after submitting what is pending (the caller submits their encoder whenever they like, and
-   * it may read what that work writes). Where it binds a buffer that is not ours alone (bind():
-   * a caller's view, an exposed tensor), outside a batch: submitted before the call returns,
+   * it may read what that work writes). Where it binds a buffer that is not ours alone
+   * (`foreign`: a caller's view, an exposed tensor), outside a batch: submitted before the call returns,
    * after what is pending, in an encoder of its own inside a validation scope (a destroyed
    * buffer of the caller's fails there, and the caller's next writeBuffer or submit must come
    * after it). Otherwise into the pending encoder: in a batch, submitted when it ends (or every
@@ -136,9 +133,7 @@ export class GpuQueue {
    * model's chain of small ops on our tensors thus costs one submit and one error scope, not
    * one each.
    */
-  encode(label: string, encoder: GPUCommandEncoder | undefined, body: (pass: GPUComputePassEncoder) => void): void {
-    const foreign = this.#foreign;
-    this.#foreign = false;
+  encode(label: string, encoder: GPUCommandEncoder | undefined, foreign: boolean, body: (pass: GPUComputePassEncoder) => void): void {
     if (encoder) {
       this.submitPending();
       const pass = encoder.beginComputePass({ label });
@@ -165,10 +160,7 @@ export class GpuQueue {
   /** Copies `bytes` from `source` at `offset` to the start of `target`, in `encoder` or as encode() places a pass. */
   copy(source: GPUBuffer, offset: number, target: GPUBuffer, bytes: number, encoder?: GPUCommandEncoder): void {
     if (bytes === 0) return;
-    this.bind(source);
-    this.bind(target);
-    const foreign = this.#foreign;
-    this.#foreign = false;
+    const foreign = !this.ours(source) || !this.ours(target);
     if (encoder) {
       this.submitPending();
       encoder.copyBufferToBuffer(source, offset, target, 0, bytes);
@@ -250,7 +242,6 @@ export class GpuQueue {
   /** Submits what the pending work encoded so far (one error scope), then releases what it freed. */
   #flush(): void {
     const batch = this.#batch;
-    this.#foreign = false;
     if (!batch) return;
     const { encoder, pass, freed } = batch;
     batch.encoder = undefined;
