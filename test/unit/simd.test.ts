@@ -219,6 +219,9 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     { shape: [1002], pieces: 2 },
     { shape: [7, 12], pieces: 3 },
     { shape: [5, 9], pieces: 9 },
+    { shape: [3, 44], pieces: 4 }, // 33 groups of neighbours: 8 transposed steps and a tail
+    { shape: [2, 7, 15], pieces: 5 }, // 42 groups, gathered four at a time, and a tail of 2
+    { shape: [10, 3], pieces: 1 },
     { shape: [4, 6, 13], pieces: 2, axis: 1 }, // groups 13 apart: 3 vectors and a tail
     { shape: [3, 8, 4], pieces: 4, axis: 1 },
     { shape: [2, 5, 2], pieces: 5, axis: 1 },

@@ -757,8 +757,134 @@ function takesLead(c: i32, best: i32): bool {
  * out (x's shape) and +0 to the others'.
  */
 export function maxout(x: usize, dy: usize, out: usize, units: i32, pieces: i32, inner: i32, backward: bool): void {
+  // Groups of neighbours (pieces along the last axis): four groups a vector, their pieces moved
+  // into lanes by shuffles (2 and 4 pieces) or gathered, then the same lead rule.
+  let u = 0;
+  if (inner == 1) {
+    if (pieces == 2) u = maxoutPairs(x, dy, out, units, backward);
+    else if (pieces == 4) u = maxoutQuads(x, dy, out, units, backward);
+    else u = maxoutGathered(x, dy, out, units, pieces, backward);
+  }
+  maxoutStrided(x, dy, out, u, units, pieces, inner, backward);
+}
+
+/** Groups of 2 neighbours, four groups a step; returns the first group not done. */
+function maxoutPairs(x: usize, dy: usize, out: usize, units: i32, backward: bool): i32 {
+  let u = 0;
+  for (; u + 4 <= units; u += 4) {
+    const at = x + (<usize>u << 3);
+    const v0 = v128.load(at);
+    const v1 = v128.load(at, 16);
+    const first = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+    const second = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+    const lead = takesLead4(second, first);
+    if (!backward) v128.store(out + (<usize>u << 2), v128.bitselect(second, first, lead));
+    else {
+      const d = v128.load(dy + (<usize>u << 2));
+      const d0 = v128.andnot(d, lead);
+      const d1 = v128.and(d, lead);
+      const o = out + (<usize>u << 3);
+      v128.store(o, i32x4.shuffle(d0, d1, 0, 4, 1, 5));
+      v128.store(o, i32x4.shuffle(d0, d1, 2, 6, 3, 7), 16);
+    }
+  }
+  return u;
+}
+
+/** Groups of 4 neighbours, four groups a step (a 4x4 transpose each way); returns the first group not done. */
+function maxoutQuads(x: usize, dy: usize, out: usize, units: i32, backward: bool): i32 {
+  let u = 0;
+  for (; u + 4 <= units; u += 4) {
+    const at = x + (<usize>u << 4);
+    const r0 = v128.load(at);
+    const r1 = v128.load(at, 16);
+    const r2 = v128.load(at, 32);
+    const r3 = v128.load(at, 48);
+    const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+    const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+    const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    let best = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+    let win = i32x4.splat(0);
+    const c1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+    let lead = takesLead4(c1, best);
+    best = v128.bitselect(c1, best, lead);
+    win = v128.bitselect(i32x4.splat(1), win, lead);
+    const c2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+    lead = takesLead4(c2, best);
+    best = v128.bitselect(c2, best, lead);
+    win = v128.bitselect(i32x4.splat(2), win, lead);
+    const c3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+    lead = takesLead4(c3, best);
+    best = v128.bitselect(c3, best, lead);
+    win = v128.bitselect(i32x4.splat(3), win, lead);
+    if (!backward) v128.store(out + (<usize>u << 2), best);
+    else {
+      const d = v128.load(dy + (<usize>u << 2));
+      // Piece p's gradients for the four groups, transposed back to the groups' order.
+      const d0 = v128.and(d, i32x4.eq(win, i32x4.splat(0)));
+      const d1 = v128.and(d, i32x4.eq(win, i32x4.splat(1)));
+      const d2 = v128.and(d, i32x4.eq(win, i32x4.splat(2)));
+      const d3 = v128.and(d, i32x4.eq(win, i32x4.splat(3)));
+      const s0 = i32x4.shuffle(d0, d1, 0, 4, 1, 5);
+      const s1 = i32x4.shuffle(d0, d1, 2, 6, 3, 7);
+      const s2 = i32x4.shuffle(d2, d3, 0, 4, 1, 5);
+      const s3 = i32x4.shuffle(d2, d3, 2, 6, 3, 7);
+      const o = out + (<usize>u << 4);
+      v128.store(o, i32x4.shuffle(s0, s2, 0, 1, 4, 5));
+      v128.store(o, i32x4.shuffle(s0, s2, 2, 3, 6, 7), 16);
+      v128.store(o, i32x4.shuffle(s1, s3, 0, 1, 4, 5), 32);
+      v128.store(o, i32x4.shuffle(s1, s3, 2, 3, 6, 7), 48);
+    }
+  }
+  return u;
+}
+
+/** Piece p of four groups of `pieces` neighbours from `at` (the first group's start), one lane a group. */
+@inline
+function gather4(at: usize, groupBytes: usize, p: i32): v128 {
+  const a = at + (<usize>p << 2);
+  let v = v128.load32_zero(a);
+  v = v128.load32_lane(a + groupBytes, v, 1);
+  v = v128.load32_lane(a + groupBytes * 2, v, 2);
+  return v128.load32_lane(a + groupBytes * 3, v, 3);
+}
+
+/** Groups of any other number of neighbours, four a step, each piece gathered into lanes; returns the first group not done. */
+function maxoutGathered(x: usize, dy: usize, out: usize, units: i32, pieces: i32, backward: bool): i32 {
+  const groupBytes = <usize>pieces << 2;
+  let u = 0;
+  for (; u + 4 <= units; u += 4) {
+    const at = x + <usize>u * groupBytes;
+    let best = gather4(at, groupBytes, 0);
+    let win = i32x4.splat(0);
+    for (let p = 1; p < pieces; p++) {
+      const c = gather4(at, groupBytes, p);
+      const lead = takesLead4(c, best);
+      best = v128.bitselect(c, best, lead);
+      win = v128.bitselect(i32x4.splat(p), win, lead);
+    }
+    if (!backward) v128.store(out + (<usize>u << 2), best);
+    else {
+      const d = v128.load(dy + (<usize>u << 2));
+      const o = out + <usize>u * groupBytes;
+      for (let p = 0; p < pieces; p++) {
+        const g = v128.and(d, i32x4.eq(win, i32x4.splat(p)));
+        const q = o + (<usize>p << 2);
+        v128.store32_lane(q, g, 0);
+        v128.store32_lane(q + groupBytes, g, 1);
+        v128.store32_lane(q + groupBytes * 2, g, 2);
+        v128.store32_lane(q + groupBytes * 3, g, 3);
+      }
+    }
+  }
+  return u;
+}
+
+/** Groups `from` to `units` of pieces `inner` apart: across inner four at a time, then one by one. */
+function maxoutStrided(x: usize, dy: usize, out: usize, from: i32, units: i32, pieces: i32, inner: i32, backward: bool): void {
   const stride = <usize>inner << 2;
-  for (let u = 0; u < units; u++) {
+  for (let u = from; u < units; u++) {
     const base = x + ((<usize>u * <usize>pieces * <usize>inner) << 2);
     const outBase = backward ? out + (base - x) : out + ((<usize>u * <usize>inner) << 2);
     const dyBase = dy + ((<usize>u * <usize>inner) << 2);
