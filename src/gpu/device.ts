@@ -52,6 +52,21 @@ function loadNodeGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
+/**
+ * What to do about a missing adapter, for the runtime at hand. Deno is asked first: it has a
+ * `process` of Node's too.
+ */
+function noAdapterHint(): string {
+  // Deno's wgpu finds Vulkan (Linux), Metal or DX12 drivers itself, and GL as a last resort.
+  if ((globalThis as { Deno?: unknown }).Deno !== undefined) {
+    return " (Deno's WebGPU found no GPU driver: install one (on Linux a Vulkan driver, e.g. Mesa's mesa-vulkan-drivers), or set VK_ICD_FILENAMES to a driver's ICD file)";
+  }
+  // Node's Dawn finds Vulkan drivers through the loader.
+  if (isNode()) return ' (no Vulkan driver found: install one, or set VK_ICD_FILENAMES to a driver such as SwiftShader)';
+  // A browser (or its workers) decides for itself.
+  return ' (WebGPU may be disabled or blocklisted for this GPU, or the runtime has no adapter; in Chromium see chrome://gpu)';
+}
+
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
@@ -105,11 +120,7 @@ export async function requestDevice(options: AcquireOptions): Promise<AcquiredDe
     throw new WebGPUUnavailableError(`requestAdapter() failed (${message(e)})`, { cause: e });
   }
   if (!adapter) {
-    // Node's Dawn finds Vulkan drivers through the loader; a browser (or its workers) decides for itself.
-    const hint = isNode()
-      ? ' (no Vulkan driver found: install one, or set VK_ICD_FILENAMES to a driver such as SwiftShader)'
-      : ' (WebGPU may be disabled or blocklisted for this GPU, or the runtime has no adapter; in Chromium see chrome://gpu)';
-    throw new WebGPUUnavailableError(`requestAdapter() returned null: no WebGPU adapter is available${hint}`);
+    throw new WebGPUUnavailableError(`requestAdapter() returned null: no WebGPU adapter is available${noAdapterHint()}`);
   }
   let device: GPUDevice;
   const request = adapter.requestDevice({

@@ -1,7 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { casesFor } from '../conformance/all.js';
-import type { BrowserReport } from '../browser/report.js';
-import { denoMissing, runDenoSuite } from '../helpers/deno.js';
+import { denoMissing, runDenoSuite, type DenoReport } from '../helpers/deno.js';
 import { describeIfAvailable } from '../helpers/requirements.js';
 
 // The conformance suite on a second WebGPU implementation: Deno's wgpu (its own shader compiler,
@@ -9,7 +8,7 @@ import { describeIfAvailable } from '../helpers/requirements.js';
 const cases = casesFor('webgpu');
 
 describeIfAvailable('conformance in Deno (wgpu on lavapipe)', denoMissing(), () => {
-  let report: BrowserReport | undefined;
+  let report: DenoReport | undefined;
   beforeAll(async () => {
     report = await runDenoSuite((line) => console.log(`[deno] ${line}`));
   });
@@ -18,6 +17,12 @@ describeIfAvailable('conformance in Deno (wgpu on lavapipe)', denoMissing(), () 
     expect(report?.fatal).toBeUndefined();
     expect(report?.backend).toBe('webgpu');
     expect(report?.results.length).toBe(cases.length);
+  });
+  it('tells a Deno user without an adapter what to install or set, not what Chromium or Node would', () => {
+    expect(report?.noAdapterReason).toMatch(
+      /^requestAdapter\(\) returned null: no WebGPU adapter is available \(Deno's WebGPU found no GPU driver: .*VK_ICD_FILENAMES.*\)$/,
+    );
+    expect(report?.noAdapterReason).not.toMatch(/chrome:\/\/gpu|SwiftShader/);
   });
   for (const c of cases) {
     it(c.name, () => {

@@ -23,7 +23,10 @@ export function denoMissing(): string | undefined {
 }
 
 /** Bundles test/deno/suite.ts with Vite, runs it under Deno on lavapipe, returns its report. */
-export async function runDenoSuite(log: (line: string) => void): Promise<BrowserReport> {
+/** The suite's report, and the fallback reason Deno gave for a GPU with no adapter (null: none given). */
+export type DenoReport = BrowserReport & { readonly noAdapterReason?: string | null | undefined };
+
+export async function runDenoSuite(log: (line: string) => void): Promise<DenoReport> {
   const outDir = resolve(root, 'test/.generated/deno');
   await build({
     configFile: false,
@@ -47,6 +50,7 @@ export async function runDenoSuite(log: (line: string) => void): Promise<Browser
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let report: BrowserReport | undefined;
+    let noAdapterReason: string | null | undefined;
     let pending = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       pending += chunk;
@@ -54,6 +58,7 @@ export async function runDenoSuite(log: (line: string) => void): Promise<Browser
       pending = lines.pop()!;
       for (const line of lines) {
         if (line.startsWith('@@report ')) report = JSON.parse(line.slice('@@report '.length)) as BrowserReport;
+        else if (line.startsWith('@@noAdapter ')) noAdapterReason = JSON.parse(line.slice('@@noAdapter '.length)) as string | null;
         else log(line);
       }
     });
@@ -63,7 +68,7 @@ export async function runDenoSuite(log: (line: string) => void): Promise<Browser
     child.on('error', reject);
     child.on('close', (code) => {
       if (pending.startsWith('@@report ')) report = JSON.parse(pending.slice('@@report '.length)) as BrowserReport;
-      if (report) resolvePromise(report);
+      if (report) resolvePromise({ ...report, noAdapterReason });
       else reject(new Error(`deno exited with code ${code} and no report`));
     });
   });
