@@ -269,6 +269,7 @@ export class CpuBackend implements Backend<CpuStorage> {
     g: Gating,
     attrs: readonly number[],
   ): void {
+    if (this.#gatedInHeap(op, direction, io, g, attrs)) return;
     const count = g.outer * g.half * g.inner;
     // Scratch for the gate first: a heap allocation may grow the memory, which detaches the
     // views of x and the output taken below.
@@ -280,6 +281,63 @@ export class CpuBackend implements Backend<CpuStorage> {
     } finally {
       for (const block of scratch ?? []) this.#heap!.release(block);
     }
+  }
+
+  /**
+   * A gated unit on heap blocks with a SIMD gate, run in place on them: for each outer index, a
+   * and b are runs of half * inner neighbours in x, so the gate's kernels and the products (`mul`)
+   * take them where they lie, with no gathering or copies (the JS kernels' values: the gate's
+   * SIMD kernels and IEEE's f32 products). Runs shorter than GATED_RUN_MIN would cost a call
+   * each; those, and storage off the heap, take the gathering path. Whether it ran.
+   */
+  #gatedInHeap(
+    op: GatedOp,
+    direction: Direction,
+    io: { readonly x: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
+    g: Gating,
+    attrs: readonly number[],
+  ): boolean {
+    const simd = op.gate.cpu.simd;
+    const run = g.half * g.inner;
+    const { x, dy, out } = io;
+    if (!simd || run < GATED_RUN_MIN || !(x instanceof HeapBlock) || !(out instanceof HeapBlock)) return false;
+    const k = x.heap.kernels;
+    if (direction === 'forward') {
+      for (let o = 0; o < g.outer; o++) {
+        const a = x.ptr + o * 8 * run;
+        const y = out.ptr + o * 4 * run;
+        simd.forward(k, a + 4 * run, y, run, attrs);
+        k.mul(a, y, y, run);
+      }
+      return true;
+    }
+    if (!(dy instanceof HeapBlock)) return false;
+    // Scratch for the gate's value and dy * a, one run each, reused along the outer index.
+    const heap = this.#heap!;
+    const gb = heap.allocate(run);
+    const dg = gb && heap.allocate(run);
+    if (!gb || !dg) {
+      if (gb) heap.release(gb);
+      return false;
+    }
+    try {
+      for (let o = 0; o < g.outer; o++) {
+        const a = x.ptr + o * 8 * run;
+        const b = a + 4 * run;
+        const d = dy.ptr + o * 4 * run;
+        const da = out.ptr + o * 8 * run;
+        simd.forward(k, b, gb.ptr, run, attrs);
+        k.mul(d, a, dg.ptr, run);
+        // db = the gate's gradient at b for dy * a, then da = dy * gate(b): da last, as it may
+        // be where a was (dx in place of x).
+        simd.backward(k, op.gate.backwardFrom === 'y' ? gb.ptr : b, dg.ptr, da + 4 * run, run, attrs);
+        k.mul(d, gb.ptr, da, run);
+      }
+    } finally {
+      heap.release(dg);
+      heap.release(gb);
+    }
+    return true;
   }
 
   /** `blocks` heap blocks of `count` for a gate with SIMD kernels, or undefined (JS kernels then). */
@@ -362,6 +420,9 @@ export class CpuBackend implements Backend<CpuStorage> {
     }
   }
 }
+
+/** The shortest run of a gated unit's halves (half * inner) that its heap path takes: below, a call a run costs more than gathering. */
+const GATED_RUN_MIN = 16;
 
 /** A whole storage as a region. */
 function region(storage: CpuStorage, length: number): Region<CpuStorage> {

@@ -26,6 +26,7 @@ export interface SimdKernels {
   prelu_backward(x: number, alpha: number, dy: number, dx: number, terms: number, n: number, channels: number, inner: number): void;
   tree_sums(values: number, rows: number, len: number, out: number): void;
   maxout(x: number, dy: number, out: number, units: number, pieces: number, inner: number, backward: boolean): void;
+  mul(a: number, b: number, out: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
   sigmoid_backward(y: number, dy: number, dx: number, n: number): void;
   tanh_forward(x: number, y: number, n: number): void;

@@ -1685,3 +1685,42 @@ export function mish_backward(x: usize, dy: usize, dx: usize, n: i32): void {
     unstage(dx + end, TAIL_A, n & 3);
   }
 }
+
+// The gated units' products (src/ops/gated.ts): out = a * b as the JS kernels' product gives it.
+// Their float64 product of two f32s is exact, so its one rounding to f32 is IEEE's f32 product; a
+// NaN operand comes back quieted (a's if both are), as the engine's multiply and the GPU's give
+// it; Inf * 0 gives 0x7fc00000. In place (out = a or b) is fine.
+@inline
+function quietMul4(a: v128, b: v128): v128 {
+  const quiet = i32x4.splat(0x400000);
+  const p = f32x4.mul(a, b);
+  const r = v128.bitselect(i32x4.splat(QUIET_NAN), p, isNan4(p));
+  return v128.bitselect(v128.or(a, quiet), v128.bitselect(v128.or(b, quiet), r, isNan4(b)), isNan4(a));
+}
+
+@inline
+function quietMul(a: i32, b: i32): i32 {
+  if (isNan(a)) return a | 0x400000;
+  if (isNan(b)) return b | 0x400000;
+  const p = reinterpret<i32>(reinterpret<f32>(a) * reinterpret<f32>(b));
+  return isNan(p) ? QUIET_NAN : p;
+}
+
+export function mul(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    const p = quietMul4(v128.load(a + at), v128.load(b + at));
+    const q = quietMul4(v128.load(a + at, 16), v128.load(b + at, 16));
+    v128.store(out + at, p);
+    v128.store(out + at, q, 16);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(out + at, quietMul4(v128.load(a + at), v128.load(b + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(out + at, quietMul(load<i32>(a + at), load<i32>(b + at)));
+  }
+}
