@@ -27,6 +27,10 @@ export interface SimdKernels {
   tree_sums(values: number, rows: number, len: number, out: number): void;
   maxout(x: number, dy: number, out: number, units: number, pieces: number, inner: number, backward: boolean): void;
   mul(a: number, b: number, out: number, n: number): void;
+  softsign_forward(x: number, y: number, n: number): void;
+  softsign_backward(x: number, dy: number, dx: number, n: number): void;
+  linear_forward(x: number, y: number, n: number, alpha: number, beta: number): void;
+  linear_backward(dy: number, dx: number, n: number, alpha: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
   sigmoid_backward(y: number, dy: number, dx: number, n: number): void;
   tanh_forward(x: number, y: number, n: number): void;

@@ -19,6 +19,10 @@ export const linear = defineOp({
   backwardIgnoresSaved: true,
   accuracy: { kind: 'ulp', forward: 2, backward: 0 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n, [alpha, beta]) => k.linear_forward(x, y, n, alpha!, beta!),
+      backward: (k, _x, dy, dx, n, [alpha]) => k.linear_backward(dy, dx, n, alpha!),
+    },
     // In float64 alpha * x is exact (24 + 24 bits); the sum rounds once there, then to f32.
     forward(x, y, [alpha, beta]) {
       const a = alpha!;

@@ -11,6 +11,10 @@ export const softsign = defineOp({
   backwardFrom: 'x',
   accuracy: { kind: 'ulp', forward: 3, backward: 6 },
   cpu: {
+    simd: {
+      forward: (k, x, y, n) => k.softsign_forward(x, y, n),
+      backward: (k, x, dy, dx, n) => k.softsign_backward(x, dy, dx, n),
+    },
     // In float64, then rounded once to f32.
     forward(x, y) {
       for (let i = 0; i < x.length; i++) {

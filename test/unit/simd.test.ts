@@ -298,6 +298,11 @@ const EXP_CASES: readonly { op: string; attrs: Record<string, number | string>; 
   { op: 'gelu', attrs: {}, edges: [0, 1.06066017, -2.12132034, 3.53553391, -5.65685425, -38.1837662, -38.6] }, // erfc's intervals
   { op: 'gelu', attrs: { approximate: 'tanh' }, edges: [0, -5.4, -18, -3e12] },
   { op: 'mish', attrs: {}, edges: [20, -64, -745.2, 0] },
+  // Not of the exp family, but float64 steps too (measured: equal to the JS kernels).
+  { op: 'softsign', attrs: {}, edges: [0, 1, -1, 3.4e38] },
+  { op: 'linear', attrs: {}, edges: [] },
+  { op: 'linear', attrs: { alpha: -2.5, beta: 0.75 }, edges: [0.3] },
+  { op: 'linear', attrs: { alpha: 0, beta: 3e38 }, edges: [] }, // Inf * 0, and sums past the f32 range
 ];
 
 /**
@@ -371,17 +376,21 @@ describe('CPU backend: WebAssembly SIMD kernels of the exp family', () => {
         total += 2 * n;
       }
       // Bit for bit but where float64 values straddle an f32 rounding boundary: measured none.
-      expect(differ).toBeLessThanOrEqual(total * 1e-5);
+      // softsign and linear repeat IEEE operations (no polynomials): the same bits, NaN payloads aside.
+      if (op === 'softsign' || op === 'linear') expect(differ).toBe(0);
+      else expect(differ).toBeLessThanOrEqual(total * 1e-5);
     });
   }
 
   it('leave the JS kernels out', () => {
-    const kernels = ['sigmoid', 'tanh', 'silu', 'elu', 'selu', 'celu', 'softplus', 'gelu', 'mish'].map((op) => getOp(op).cpu);
+    const kernels = ['sigmoid', 'tanh', 'silu', 'elu', 'selu', 'celu', 'softplus', 'gelu', 'mish', 'softsign', 'linear'].map(
+      (op) => getOp(op).cpu,
+    );
     const spies = kernels.flatMap((k) => [vi.spyOn(k, 'forward'), vi.spyOn(k, 'backward')]);
     try {
       const x = simd.tensor(new Float32Array([-3, -1, -0, 0.5, 2, 30, -70]));
       const outs: Tensor<Dtype>[] = [];
-      for (const op of ['sigmoid', 'tanh', 'silu', 'elu', 'selu', 'celu', 'softplus', 'mish'] as const) {
+      for (const op of ['sigmoid', 'tanh', 'silu', 'elu', 'selu', 'celu', 'softplus', 'mish', 'softsign', 'linear'] as const) {
         const y = simd.forward(op, x);
         outs.push(y, simd.backward(op, getOp(op).backwardFrom === 'y' ? { y, dy: x } : { x, dy: x }));
       }

@@ -1724,3 +1724,137 @@ export function mul(a: usize, b: usize, out: usize, n: i32): void {
     store<i32>(out + at, quietMul(load<i32>(a + at), load<i32>(b + at)));
   }
 }
+
+// softsign (src/ops/softsign.ts), its JS kernels' float64 steps on two lanes each: x / (1 + |x|),
+// ±1 at ±Inf; backward dy / ((1 + |x|) * (1 + |x|)). NaN lanes on the bits: forward keeps x's,
+// backward takes dy's, else x's without its sign (as the JS kernel's |x| carries it), quieted;
+// Inf / Inf gives 0x7fc00000.
+const INF_BITS: i32 = 0x7f800000;
+const ONE_BITS: i32 = 0x3f800000;
+const QUIET_BIT: i32 = 0x400000;
+
+@inline
+function softsignValue2(v: v128): v128 {
+  return f64x2.div(v, f64x2.add(f64x2.splat(1.0), f64x2.abs(v)));
+}
+
+@inline
+function softsignForward4(x: usize, y: usize): void {
+  const b = v128.load(x);
+  const r = join32(softsignValue2(low64(b)), softsignValue2(high64(b)));
+  const inf = i32x4.eq(v128.and(b, i32x4.splat(~SIGN)), i32x4.splat(INF_BITS));
+  const ones = v128.or(v128.and(b, i32x4.splat(SIGN)), i32x4.splat(ONE_BITS));
+  v128.store(y, v128.bitselect(b, v128.bitselect(ones, r, inf), isNan4(b)));
+}
+
+@inline
+function softsignForward1(b: i32): i32 {
+  if (isNan(b)) return b;
+  if ((b & ~SIGN) == INF_BITS) return (b & SIGN) | ONE_BITS;
+  const v = <f64>reinterpret<f32>(b);
+  return reinterpret<i32>(<f32>(v / (1.0 + Math.abs(v))));
+}
+
+export function softsign_forward(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    softsignForward4(x + at, y + at);
+    softsignForward4(x + at + 16, y + at + 16);
+  }
+  for (; i + 4 <= n; i += 4) softsignForward4(x + (<usize>i << 2), y + (<usize>i << 2));
+  for (; i < n; i++) store<i32>(y + (<usize>i << 2), softsignForward1(load<i32>(x + (<usize>i << 2))));
+}
+
+@inline
+function softsignSlope2(v: v128, d: v128): v128 {
+  const s = f64x2.add(f64x2.splat(1.0), f64x2.abs(v));
+  return f64x2.div(d, f64x2.mul(s, s));
+}
+
+@inline
+function softsignBackward4(x: usize, dy: usize, dx: usize): void {
+  const b = v128.load(x);
+  const g = v128.load(dy);
+  const r = join32(softsignSlope2(low64(b), low64(g)), softsignSlope2(high64(b), high64(g)));
+  const quiet = i32x4.splat(QUIET_BIT);
+  const fromX = v128.or(v128.and(b, i32x4.splat(~SIGN)), quiet);
+  const nan = v128.bitselect(i32x4.splat(QUIET_NAN), r, isNan4(r));
+  v128.store(dx, v128.bitselect(v128.or(g, quiet), v128.bitselect(fromX, nan, isNan4(b)), isNan4(g)));
+}
+
+@inline
+function softsignBackward1(b: i32, g: i32): i32 {
+  if (isNan(g)) return g | QUIET_BIT;
+  if (isNan(b)) return (b & ~SIGN) | QUIET_BIT;
+  const s = 1.0 + Math.abs(<f64>reinterpret<f32>(b));
+  const r = reinterpret<i32>(<f32>(<f64>reinterpret<f32>(g) / (s * s)));
+  return isNan(r) ? QUIET_NAN : r;
+}
+
+export function softsign_backward(x: usize, dy: usize, dx: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    softsignBackward4(x + at, dy + at, dx + at);
+    softsignBackward4(x + at + 16, dy + at + 16, dx + at + 16);
+  }
+  for (; i + 4 <= n; i += 4) softsignBackward4(x + (<usize>i << 2), dy + (<usize>i << 2), dx + (<usize>i << 2));
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(dx + at, softsignBackward1(load<i32>(x + at), load<i32>(dy + at)));
+  }
+}
+
+// linear (src/ops/linear.ts): forward alpha * x + beta in float64 (the product exact), rounded
+// once to f32, on two lanes each; a NaN x is kept, any other NaN (Inf - Inf, Inf * 0) is
+// 0x7fc00000. Backward dy * alpha as exactMulBits, every lane (it reads no x).
+@inline
+function linearValue2(v: v128, a: v128, c: v128): v128 {
+  return f64x2.add(f64x2.mul(a, v), c);
+}
+
+@inline
+function linearForward4(x: usize, y: usize, a: v128, c: v128): void {
+  const b = v128.load(x);
+  const r = join32(linearValue2(low64(b), a, c), linearValue2(high64(b), a, c));
+  v128.store(y, v128.bitselect(b, v128.bitselect(i32x4.splat(QUIET_NAN), r, isNan4(r)), isNan4(b)));
+}
+
+export function linear_forward(x: usize, y: usize, n: i32, alpha: f64, beta: f64): void {
+  const a = f64x2.splat(alpha);
+  const c = f64x2.splat(beta);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    linearForward4(x + at, y + at, a, c);
+    linearForward4(x + at + 16, y + at + 16, a, c);
+  }
+  for (; i + 4 <= n; i += 4) linearForward4(x + (<usize>i << 2), y + (<usize>i << 2), a, c);
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const b = load<i32>(x + at);
+    const r = reinterpret<i32>(<f32>(alpha * <f64>reinterpret<f32>(b) + beta));
+    store<i32>(y + at, isNan(b) ? b : isNan(r) ? QUIET_NAN : r);
+  }
+}
+
+export function linear_backward(dy: usize, dx: usize, n: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    const p = scaled4(v128.load(dy + at), av);
+    const q = scaled4(v128.load(dy + at, 16), av);
+    v128.store(dx + at, p);
+    v128.store(dx + at, q, 16);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dx + at, scaled4(v128.load(dy + at), av));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<i32>(dx + at, scaled(load<i32>(dy + at), alpha));
+  }
+}
