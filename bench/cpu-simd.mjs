@@ -3,12 +3,12 @@
 // backend (XNNPACK, SIMD) computing the same, timed round-robin (one batch of each contender per
 // round, so a load that drifts on this shared machine falls on all of them alike).
 //
-//   elementwise ops (hardsigmoid, hardswish)   forwardInto / backwardInto on tensors made beforehand
+//   elementwise ops (hardsigmoid, hardswish, softsign, linear alpha 1.5 beta 0.25)   forwardInto / backwardInto on tensors made beforehand
 //   f16 (hardswish on halves)                  forward + dispose: widen, the f32 kernel, round once
 //   prelu ([1024, 1024], slopes along the last axis), maxout    the allocating calls + dispose
 //   the exp family (sigmoid, tanh, silu, elu, selu, celu, softplus, gelu tanh, mish)   as elementwise
 //
-// tfjs has no hardsigmoid, hardswish or maxout op and no f16: its rows compose the same from its
+// tfjs has no hardsigmoid, hardswish, softsign, linear or maxout op and no f16: its rows compose the same from its
 // ops (each note says how), as tfjs-layers and a tfjs user would; no tfjs row where it cannot.
 import { batchFor, benchData, benchHalves, measure } from './timing.mjs';
 
@@ -82,13 +82,27 @@ export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
           .dispose(),
       backwardNote: 'where(less(x, -3), 0, where(greater(x, 3), dy, mul(dy, div(add(x, 1.5), 3))))',
     },
+    softsign: {
+      forward: () => tf.tidy(() => tf.div(tx, tf.add(1, tf.abs(tx)))).dispose(),
+      forwardNote: 'div(x, add(1, abs(x))) (tfjs has no softsign op)',
+      backward: () => tf.tidy(() => tf.div(tdy, tf.square(tf.add(1, tf.abs(tx))))).dispose(),
+      backwardNote: 'div(dy, square(add(1, abs(x))))',
+    },
+    linear: {
+      attrs: { alpha: 1.5, beta: 0.25 },
+      forward: () => tf.tidy(() => tf.add(tf.mul(tx, 1.5), 0.25)).dispose(),
+      forwardNote: 'add(mul(x, 1.5), 0.25) (tfjs has no linear op)',
+      backward: () => tf.tidy(() => tf.mul(tdy, 1.5)).dispose(),
+      backwardNote: 'mul(dy, 1.5)',
+    },
   };
   for (const [op, tfjs] of Object.entries(elementwise)) {
     const f = `cpu ${op} forward`;
+    const attrs = tfjs.attrs ?? {};
     await roundRobin(
       [
-        { name: f, bytes: 8 * N, run: () => simd.forwardInto(op, { x: s.x, y: s.y }) },
-        { name: `${f} (js kernels)`, bytes: 8 * N, run: () => js.forwardInto(op, { x: j.x, y: j.y }), against: f },
+        { name: f, bytes: 8 * N, run: () => simd.forwardInto(op, { x: s.x, y: s.y }, attrs) },
+        { name: `${f} (js kernels)`, bytes: 8 * N, run: () => js.forwardInto(op, { x: j.x, y: j.y }, attrs), against: f },
         ...tfRow(`tfjs-wasm ${op}`, 8 * N, tfjs.forward, f, tfjs.forwardNote),
       ],
       { reps, add },
@@ -96,8 +110,8 @@ export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
     const b = `cpu ${op} backward (from x)`;
     await roundRobin(
       [
-        { name: b, bytes: 12 * N, run: () => simd.backwardInto(op, { x: s.x, dy: s.dy, dx: s.y }) },
-        { name: `${b} (js kernels)`, bytes: 12 * N, run: () => js.backwardInto(op, { x: j.x, dy: j.dy, dx: j.y }), against: b },
+        { name: b, bytes: 12 * N, run: () => simd.backwardInto(op, { x: s.x, dy: s.dy, dx: s.y }, attrs) },
+        { name: `${b} (js kernels)`, bytes: 12 * N, run: () => js.backwardInto(op, { x: j.x, dy: j.dy, dx: j.y }, attrs), against: b },
         ...tfRow(`tfjs-wasm ${op} gradient`, 12 * N, tfjs.backward, b, tfjs.backwardNote),
       ],
       { reps, add },
