@@ -11,14 +11,16 @@ import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { treeSumBits } from '../numerics/exact.js';
 import { f32ToHalves, halvesToF32 } from '../numerics/half.js';
-import { HeapBlock, HeapHalves, createSimdHeap, type SimdHeap } from './simd.js';
+import { HeapBlock, HeapHalves, HeapWords, createSimdHeap, type SimdHeap } from './simd.js';
 
 /** f32 elements: a block of the SIMD heap, or a plain array. */
 export type CpuF32 = HeapBlock | { readonly kind: 'cpu'; readonly data: Float32Array };
 /** f16 elements (their bits): a block of the SIMD heap, or a plain array. */
 export type CpuF16 = HeapHalves | { readonly kind: 'cpu16'; readonly bits: Uint16Array };
-/** What the CPU backend keeps: f32 elements, f16 bits, or u32 words (masks, counts). */
-export type CpuStorage = CpuF32 | CpuF16 | { readonly kind: 'words'; readonly words: Uint32Array };
+/** u32 words (masks, counts): a block of the SIMD heap, or a plain array. */
+export type CpuWords = HeapWords | { readonly kind: 'words'; readonly words: Uint32Array };
+/** What the CPU backend keeps: f32 elements, f16 bits, or u32 words. */
+export type CpuStorage = CpuF32 | CpuF16 | CpuWords;
 
 /** The CPU kernels asked for: 'auto' (SIMD where the runtime has it), 'wasm-simd' (or an error), 'js'. */
 export type CpuKernelsMode = 'auto' | 'wasm-simd' | 'js';
@@ -72,7 +74,7 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   allocate(length: number, type: StorageType): CpuStorage {
     if (type === 'f16') return this.#heap?.allocateHalves(length) ?? { kind: 'cpu16', bits: new Uint16Array(length) };
-    if (type === 'u32') return { kind: 'words', words: new Uint32Array(length) };
+    if (type === 'u32') return this.#heap?.allocateWords(length) ?? { kind: 'words', words: new Uint32Array(length) };
     return this.#heap?.allocate(length) ?? { kind: 'cpu', data: new Float32Array(length) };
   }
 
@@ -97,7 +99,7 @@ export class CpuBackend implements Backend<CpuStorage> {
   }
 
   release(storage: CpuStorage): void {
-    if (storage instanceof HeapBlock || storage instanceof HeapHalves) storage.heap.release(storage);
+    if (storage instanceof HeapBlock || storage instanceof HeapHalves || storage instanceof HeapWords) storage.heap.release(storage);
   }
 
   copy(from: Region<CpuStorage>, to: CpuStorage): void {
