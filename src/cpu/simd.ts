@@ -47,6 +47,12 @@ export interface SimdKernels {
   gelu_none_backward(x: number, dy: number, dx: number, n: number): void;
   mish_forward(x: number, y: number, n: number): void;
   mish_backward(x: number, dy: number, dx: number, n: number): void;
+  mask_inside(x: number, words: number, n: number, lo: number, hi: number, nan: boolean): void;
+  gate_mask(x: number, y: number, words: number, n: number, lo: number, hi: number, nan: boolean): void;
+  leaky_mask(x: number, y: number, words: number, n: number, alphaBits: number): void;
+  masked_select(words: number, dy: number, dx: number, n: number): void;
+  masked_scaled(words: number, dy: number, dx: number, n: number, alphaBits: number): void;
+  prelu_backward_mask(words: number, alpha: number, dy: number, dx: number, n: number, channels: number, inner: number): void;
 }
 
 /**
