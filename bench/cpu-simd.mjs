@@ -7,6 +7,7 @@
 //   f16 (hardswish on halves)                  forward + dispose: widen, the f32 kernel, round once
 //   prelu ([1024, 1024], slopes along the last axis), maxout    the allocating calls + dispose
 //   the exp family (sigmoid, tanh, silu, elu, selu, celu, softplus, gelu tanh, mish)   as elementwise
+//   the training layer's mask (relu, leakyRelu, relu6)   layer.forward (y + mask) + dispose; layer.backward
 //
 // tfjs has no hardsigmoid, hardswish, softsign, linear or maxout op and no f16: its rows compose the same from its
 // ops (each note says how), as tfjs-layers and a tfjs user would; no tfjs row where it cannot.
@@ -15,8 +16,9 @@ import { batchFor, benchData, benchHalves, measure } from './timing.mjs';
 const N = 2 ** 20;
 
 /**
- * Times `contenders` ({ name, run(), against?, note?, bytes }) round-robin over `reps` rounds
- * and adds one row each: add(name, n, bytes, time, against, note).
+ * Times `contenders` ({ name, run(j), setup?(batch), against?, note?, bytes }) round-robin over
+ * `reps` rounds and adds one row each: add(name, n, bytes, time, against, note). run(j) is the
+ * batch's j-th call; setup, if given, runs untimed before each batch.
  */
 async function roundRobin(contenders, { reps, add }) {
   const batch = batchFor(N);
@@ -24,9 +26,9 @@ async function roundRobin(contenders, { reps, add }) {
   for (let round = 0; round < reps; round++) {
     for (const [i, c] of contenders.entries()) {
       const loop = async (k) => {
-        for (let j = 0; j < k; j++) c.run();
+        for (let j = 0; j < k; j++) c.run(j);
       };
-      const t = await measure(loop, { batch, reps: 1, warmup: round === 0 ? 2 : 0 });
+      const t = await measure(loop, { batch, reps: 1, warmup: round === 0 ? 2 : 0, setup: c.setup });
       times[i].push(t.median);
     }
   }
@@ -40,6 +42,57 @@ async function roundRobin(contenders, { reps, add }) {
       c.against,
       c.note,
     );
+  }
+}
+
+/**
+ * The training layer's 1-bit mask on the CPU (acts.layer(op) for relu, leakyRelu, relu6): forward
+ * writes y and the mask words, backward dx from the mask and dy; the SIMD instance against the JS
+ * one, on x and dy (`{ s, j }`: each instance's tensors of 2^20). Each timed backward reads a mask
+ * of its own, from a layer that ran forward untimed before the batch.
+ */
+export async function maskLayerRows({ simd, js, x, dy, reps, add }) {
+  const acts = { s: simd, j: js };
+  for (const op of ['relu', 'leakyRelu', 'relu6']) {
+    const layer = { s: simd.layer(op), j: js.layer(op) };
+    const f = `cpu ${op} layer forward (y + mask)`;
+    const bytes = 8 * N + N / 8;
+    await roundRobin(
+      [
+        { name: f, bytes, run: () => layer.s.forward(x.s).dispose() },
+        { name: `${f} (js kernels)`, bytes, run: () => layer.j.forward(x.j).dispose(), against: f },
+      ],
+      { reps, add },
+    );
+    layer.s.dispose();
+    layer.j.dispose();
+    // Layers that ran forward, one per call of the batch.
+    const primed = (t) => {
+      let made = [];
+      return {
+        setup(batch) {
+          for (const l of made) l.dispose();
+          made = Array.from({ length: batch }, () => {
+            const l = acts[t].layer(op);
+            l.forward(x[t]).dispose();
+            return l;
+          });
+        },
+        run: (j) => made[j].backward(dy[t]).dispose(),
+        dispose: () => made.forEach((l) => l.dispose()),
+      };
+    };
+    const ready = { s: primed('s'), j: primed('j') };
+    const b = `cpu ${op} layer backward (from the mask)`;
+    await roundRobin(
+      [
+        { name: b, bytes, setup: ready.s.setup, run: ready.s.run },
+        { name: `${b} (js kernels)`, bytes, setup: ready.j.setup, run: ready.j.run, against: b },
+      ],
+      { reps, add },
+    );
+    ready.s.dispose();
+    ready.j.dispose();
   }
 }
 
@@ -395,6 +448,9 @@ export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
     log(`cpu-simd: ${label} done`);
   }
   ty?.dispose();
+
+  await maskLayerRows({ simd, js, x: { s: s.x, j: j.x }, dy: { s: s.dy, j: j.dy }, reps, add });
+  log('cpu-simd: mask layers done');
 
   for (const t of made) t.dispose();
   for (const t of [tx, tdy, ta, tx2, tdy2]) t?.dispose();

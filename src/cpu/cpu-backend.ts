@@ -11,14 +11,16 @@ import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
 import { treeSumBits } from '../numerics/exact.js';
 import { f32ToHalves, halvesToF32 } from '../numerics/half.js';
-import { HeapBlock, HeapHalves, createSimdHeap, type SimdHeap } from './simd.js';
+import { HeapBlock, HeapHalves, HeapWords, createSimdHeap, type SimdHeap } from './simd.js';
 
 /** f32 elements: a block of the SIMD heap, or a plain array. */
 export type CpuF32 = HeapBlock | { readonly kind: 'cpu'; readonly data: Float32Array };
 /** f16 elements (their bits): a block of the SIMD heap, or a plain array. */
 export type CpuF16 = HeapHalves | { readonly kind: 'cpu16'; readonly bits: Uint16Array };
-/** What the CPU backend keeps: f32 elements, f16 bits, or u32 words (masks, counts). */
-export type CpuStorage = CpuF32 | CpuF16 | { readonly kind: 'words'; readonly words: Uint32Array };
+/** u32 words (masks, counts): a block of the SIMD heap, or a plain array. */
+export type CpuWords = HeapWords | { readonly kind: 'words'; readonly words: Uint32Array };
+/** What the CPU backend keeps: f32 elements, f16 bits, or u32 words. */
+export type CpuStorage = CpuF32 | CpuF16 | CpuWords;
 
 /** The CPU kernels asked for: 'auto' (SIMD where the runtime has it), 'wasm-simd' (or an error), 'js'. */
 export type CpuKernelsMode = 'auto' | 'wasm-simd' | 'js';
@@ -72,7 +74,7 @@ export class CpuBackend implements Backend<CpuStorage> {
 
   allocate(length: number, type: StorageType): CpuStorage {
     if (type === 'f16') return this.#heap?.allocateHalves(length) ?? { kind: 'cpu16', bits: new Uint16Array(length) };
-    if (type === 'u32') return { kind: 'words', words: new Uint32Array(length) };
+    if (type === 'u32') return this.#heap?.allocateWords(length) ?? { kind: 'words', words: new Uint32Array(length) };
     return this.#heap?.allocate(length) ?? { kind: 'cpu', data: new Float32Array(length) };
   }
 
@@ -97,7 +99,7 @@ export class CpuBackend implements Backend<CpuStorage> {
   }
 
   release(storage: CpuStorage): void {
-    if (storage instanceof HeapBlock || storage instanceof HeapHalves) storage.heap.release(storage);
+    if (storage instanceof HeapBlock || storage instanceof HeapHalves || storage instanceof HeapWords) storage.heap.release(storage);
   }
 
   copy(from: Region<CpuStorage>, to: CpuStorage): void {
@@ -180,11 +182,14 @@ export class CpuBackend implements Backend<CpuStorage> {
   }
 
   forwardMask(op: ElementwiseOp, x: CpuStorage, y: CpuStorage, mask: CpuStorage, length: number, attrs: readonly number[]): void {
-    this.elementwise(op, 'forward', [region(x, length), region(y, length)], attrs);
-    maskOf(op, f32(x), words(mask), attrs);
+    forwardAndMask(op, x as CpuF32, y as CpuF32, mask as CpuWords, attrs);
   }
 
   backwardMask(op: ElementwiseOp, mask: CpuStorage, dy: CpuStorage, dx: CpuStorage, length: number, attrs: readonly number[]): void {
+    const simd = op.mask!.simd;
+    if (simd && mask instanceof HeapWords && dy instanceof HeapBlock && dx instanceof HeapBlock) {
+      return simd.backward(dx.heap.kernels, mask.ptr, dy.ptr, dx.ptr, dx.length, attrs);
+    }
     const m = words(mask);
     const g = u32(f32(dy));
     const out = u32(f32(dx));
@@ -200,8 +205,9 @@ export class CpuBackend implements Backend<CpuStorage> {
     attrs: readonly number[],
   ): void {
     // z = x + b into the kept z or a scratch block (taken first: growing the memory detaches
-    // views), then the op's forward on it as forward runs it: SIMD where it has kernels and both
-    // are in the heap, so the fused and unfused paths give the same bits, NaNs included.
+    // views), then the op's forward on it as forward runs it (with the mask, as forwardMask):
+    // SIMD where it has kernels and the operands are in the heap, so the fused and unfused paths
+    // give the same bits, NaNs included.
     const scratch = io.z ? undefined : this.allocate(length, 'f32');
     const zs = (io.z ?? scratch)!;
     try {
@@ -209,8 +215,8 @@ export class CpuBackend implements Backend<CpuStorage> {
       const b = f32(io.bias);
       const z = f32(zs);
       for (let i = 0; i < length; i++) z[i] = x[i]! + b[Math.floor(i / shape.inner) % shape.channels]!;
-      runOp(op, 'forward', [zs as CpuF32], io.y as CpuF32, attrs);
-      if (kernel === 'fused_forward_mask') maskOf(op, f32(zs), words(io.mask!), attrs);
+      if (kernel === 'fused_forward_mask') forwardAndMask(op, zs as CpuF32, io.y as CpuF32, io.mask as CpuWords, attrs);
+      else runOp(op, 'forward', [zs as CpuF32], io.y as CpuF32, attrs);
     } finally {
       if (scratch) this.release(scratch);
     }
@@ -231,11 +237,20 @@ export class CpuBackend implements Backend<CpuStorage> {
     b: Broadcast,
   ): void {
     const simd = op.cpu.simd;
-    const { x, param, dy, out: o, terms } = io;
-    if (simd && simd.fits(b) && o instanceof HeapBlock && param instanceof HeapBlock && x instanceof HeapBlock) {
-      if (kernel === 'forward') return simd.forward(o.heap.kernels, x.ptr, param.ptr, o.ptr, o.length, b);
-      if (kernel === 'backward' && dy instanceof HeapBlock && terms instanceof HeapBlock) {
-        return simd.backward(o.heap.kernels, x.ptr, param.ptr, dy.ptr, o.ptr, terms.ptr, o.length, b);
+    const { x, param, dy, out: o, terms, mask } = io;
+    if (simd && simd.fits(b) && o instanceof HeapBlock && param instanceof HeapBlock) {
+      const k = o.heap.kernels;
+      if (x instanceof HeapBlock) {
+        if (kernel === 'forward') return simd.forward(k, x.ptr, param.ptr, o.ptr, o.length, b);
+        if (kernel === 'backward' && dy instanceof HeapBlock && terms instanceof HeapBlock) {
+          return simd.backward(k, x.ptr, param.ptr, dy.ptr, o.ptr, terms.ptr, o.length, b);
+        }
+        if (kernel === 'forward_mask' && mask instanceof HeapWords) {
+          return simd.forwardMask(k, x.ptr, param.ptr, o.ptr, mask.ptr, o.length, b);
+        }
+      }
+      if (kernel === 'backward_mask' && dy instanceof HeapBlock && mask instanceof HeapWords) {
+        return simd.backwardMask(k, mask.ptr, param.ptr, dy.ptr, o.ptr, o.length, b);
       }
     }
     const p = f32(io.param);
@@ -444,9 +459,19 @@ function runOp(op: ElementwiseOp, direction: Direction, inputs: readonly CpuF32[
   else op.cpu.backward(f32(inputs[0]!), f32(inputs[1]!), f32(out), attrs);
 }
 
-/** The CPU twin of the mask kernels: bit i (word i >> 5, bit i & 31) is op.mask.keep(z[i]). */
-function maskOf(op: ElementwiseOp, z: Float32Array, mask: Uint32Array, attrs: readonly number[]): void {
-  const zb = u32(z);
-  mask.fill(0);
-  for (let i = 0; i < z.length; i++) if (op.mask!.keep(zb[i]!, attrs)) mask[i >>> 5]! |= 1 << (i & 31);
+/**
+ * y = op(x) and the mask the layer keeps: bit i (word i >> 5, bit i & 31) is op.mask.keep(x[i]),
+ * the bits past x's length 0. The op's SIMD mask kernels where it has them and all three are in
+ * the heap; else its forward as runOp chooses, then the mask in JS.
+ */
+function forwardAndMask(op: ElementwiseOp, x: CpuF32, y: CpuF32, mask: CpuWords, attrs: readonly number[]): void {
+  const simd = op.mask!.simd;
+  if (simd && x instanceof HeapBlock && y instanceof HeapBlock && mask instanceof HeapWords) {
+    return simd.forward(y.heap.kernels, x.ptr, y.ptr, mask.ptr, y.length, attrs);
+  }
+  runOp(op, 'forward', [x], y, attrs);
+  const xb = u32(x.data);
+  const m = mask.words;
+  m.fill(0);
+  for (let i = 0; i < xb.length; i++) if (op.mask!.keep(xb[i]!, attrs)) m[i >>> 5]! |= 1 << (i & 31);
 }

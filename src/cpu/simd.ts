@@ -47,6 +47,12 @@ export interface SimdKernels {
   gelu_none_backward(x: number, dy: number, dx: number, n: number): void;
   mish_forward(x: number, y: number, n: number): void;
   mish_backward(x: number, dy: number, dx: number, n: number): void;
+  mask_inside(x: number, words: number, n: number, lo: number, hi: number, nan: boolean): void;
+  gate_mask(x: number, y: number, words: number, n: number, lo: number, hi: number, nan: boolean): void;
+  leaky_mask(x: number, y: number, words: number, n: number, alphaBits: number): void;
+  masked_select(words: number, dy: number, dx: number, n: number): void;
+  masked_scaled(words: number, dy: number, dx: number, n: number, alphaBits: number): void;
+  prelu_backward_mask(words: number, alpha: number, dy: number, dx: number, n: number, channels: number, inner: number): void;
 }
 
 /**
@@ -56,7 +62,7 @@ export interface SimdKernels {
 export const HEAP_LIMIT_BYTES = 1024 * 1024 * 1024;
 
 /** The typed arrays a heap block is seen through. */
-type HeapArray = Float32Array | Uint16Array;
+type HeapArray = Float32Array | Uint16Array | Uint32Array;
 
 /**
  * A block of the heap seen as `A`: the view is made again after the memory grows (growing it
@@ -117,6 +123,23 @@ export class HeapHalves extends HeapView<Uint16Array> {
   }
 }
 
+/**
+ * u32 words in the heap (a training layer's 1-bit mask, bit i in word i >> 5, or counts): `words`
+ * is a view of them, so the mask kernels write and read them in place.
+ */
+export class HeapWords extends HeapView<Uint32Array> {
+  readonly kind = 'words' as const;
+
+  constructor(heap: SimdHeap, ptr: number, length: number) {
+    super(heap, ptr, length, (buffer, at, n) => new Uint32Array(buffer, at, n));
+  }
+
+  /** The words. */
+  get words(): Uint32Array {
+    return this.view;
+  }
+}
+
 /** One CPU instance's heap: its own instance of the kernels module, and the blocks it holds. */
 export class SimdHeap {
   #bytes = 0;
@@ -146,7 +169,13 @@ export class SimdHeap {
     return ptr === undefined ? undefined : new HeapHalves(this, ptr, length);
   }
 
-  release(block: HeapBlock | HeapHalves): void {
+  /** A block of `length` u32 words, or undefined (then a plain Uint32Array), as {@link allocate}. */
+  allocateWords(length: number): HeapWords | undefined {
+    const ptr = this.#take(4 * length);
+    return ptr === undefined ? undefined : new HeapWords(this, ptr, length);
+  }
+
+  release(block: HeapBlock | HeapHalves | HeapWords): void {
     this.kernels.free(block.ptr);
     this.#bytes -= block.bytes;
   }

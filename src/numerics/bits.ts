@@ -16,6 +16,9 @@ export function orderedKey(b: number): number {
   return b >>> 31 ? -(b & 0x7fffffff) : b;
 }
 
+/** Above the ordered key of every f32 that is not a NaN: an upper bound that bounds nothing. */
+export const NO_UPPER_KEY = 0x7fffffff;
+
 const scratch = new Float32Array(1);
 const scratchBits = new Uint32Array(scratch.buffer);
 

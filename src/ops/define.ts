@@ -99,6 +99,15 @@ export interface OpDefinition<A extends string = string> {
   readonly mask?: {
     keep(xBits: number, attrs: readonly number[]): boolean;
     backward(keep: boolean, dyBits: number, attrs: readonly number[]): number;
+    /**
+     * The WebAssembly SIMD twins over whole arrays (byte addresses in the kernels' memory; the mask
+     * as u32 words, bit i in word i >> 5, bits past n 0), the same bits: forward writes y, as the
+     * op's forward, and the mask of keep; backward dx from the mask and dy.
+     */
+    readonly simd?: {
+      forward(k: SimdKernels, x: number, y: number, words: number, n: number, attrs: readonly number[]): void;
+      backward(k: SimdKernels, words: number, dy: number, dx: number, n: number, attrs: readonly number[]): void;
+    };
   };
 }
 
@@ -183,13 +192,18 @@ export interface PerChannelOp {
     /** Writes dx and each element's term of the parameter's gradient (rows of b.perParam, one per parameter). */
     backward(x: Float32Array, param: Float32Array, dy: Float32Array, b: Broadcast, dx: Float32Array, terms: Float32Array): void;
     /**
-     * The WebAssembly SIMD twins of forward and backward (byte addresses in the kernels' memory),
-     * for the broadcasts they take (`fits`); the same bits. Others run the JS kernels.
+     * The WebAssembly SIMD twins of forward, backward and the frozen-slope mask kernels (byte
+     * addresses in the kernels' memory), for the broadcasts they take (`fits`); the same bits.
+     * Others run the JS kernels.
      */
     readonly simd?: {
       fits(b: Broadcast): boolean;
       forward(k: SimdKernels, x: number, param: number, y: number, n: number, b: Broadcast): void;
       backward(k: SimdKernels, x: number, param: number, dy: number, dx: number, terms: number, n: number, b: Broadcast): void;
+      /** forwardMask's twin: y, and the mask as u32 words at `words`. */
+      forwardMask(k: SimdKernels, x: number, param: number, y: number, words: number, n: number, b: Broadcast): void;
+      /** backwardMask's twin. */
+      backwardMask(k: SimdKernels, words: number, param: number, dy: number, dx: number, n: number, b: Broadcast): void;
     };
   };
 }

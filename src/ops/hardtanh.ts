@@ -20,6 +20,13 @@ export const hardtanh = defineOp({
   mask: {
     keep: (b, [min, max]) => exactInside(b, f32Bits(min!), f32Bits(max!)),
     backward: (keep, d) => (keep ? d : 0),
+    simd: {
+      forward(k, x, y, words, n, [min, max]) {
+        k.mask_inside(x, words, n, orderedKey(f32Bits(min!)), orderedKey(f32Bits(max!)), true);
+        k.clamp(x, y, n, f32Bits(min!), f32Bits(max!));
+      },
+      backward: (k, words, dy, dx, n) => k.masked_select(words, dy, dx, n),
+    },
   },
   cpu: {
     simd: {

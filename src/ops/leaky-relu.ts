@@ -19,6 +19,10 @@ export const leakyRelu = defineOp({
   mask: {
     keep: (b) => !isNanBits(b) && (b | 0) > 0,
     backward: (keep, d, [alpha]) => (keep ? d : exactMulBits(f32FromBits(d), d, alpha!, f32Bits(alpha!))),
+    simd: {
+      forward: (k, x, y, words, n, [alpha]) => k.leaky_mask(x, y, words, n, f32Bits(alpha!)),
+      backward: (k, words, dy, dx, n, [alpha]) => k.masked_scaled(words, dy, dx, n, f32Bits(alpha!)),
+    },
   },
   cpu: {
     simd: {

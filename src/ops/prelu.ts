@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/prelu.wgsl?raw';
-import { bits, isNanBits } from '../numerics/bits.js';
+import { bits, isNanBits, NO_UPPER_KEY } from '../numerics/bits.js';
 import { exactMulBits } from '../numerics/exact.js';
 import { InvalidArgumentError, ShapeMismatchError, describe } from '../errors.js';
 import type { PerChannelOp } from './define.js';
@@ -174,6 +174,16 @@ export const prelu: PerChannelOp = {
       backward(k, x, alpha, dy, dx, terms, n, b) {
         const { channels, inner } = slopeLayout(b)!;
         k.prelu_backward(x, alpha, dy, dx, terms, n, channels, inner);
+      },
+      // The mask of x > 0 (a NaN is not, as forwardMask's positive()) first: y may be x.
+      forwardMask(k, x, alpha, y, words, n, b) {
+        const { channels, inner } = slopeLayout(b)!;
+        k.mask_inside(x, words, n, 0, NO_UPPER_KEY, false);
+        k.prelu_forward(x, alpha, y, n, channels, inner);
+      },
+      backwardMask(k, words, alpha, dy, dx, n, b) {
+        const { channels, inner } = slopeLayout(b)!;
+        k.prelu_backward_mask(words, alpha, dy, dx, n, channels, inner);
       },
     },
     forward(x, alpha, b, y) {

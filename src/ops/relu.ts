@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/relu.wgsl?raw';
-import { bits, isNanBits } from '../numerics/bits.js';
+import { bits, isNanBits, NO_UPPER_KEY } from '../numerics/bits.js';
 import { defineOp } from './define.js';
 
 /** ReLU: y = x > 0 ? x : 0 (NaN stays NaN); dx = x > 0 ? dy : 0 (dy at NaN inputs). */
@@ -14,6 +14,10 @@ export const relu = defineOp({
   mask: {
     keep: (b) => isNanBits(b) || (b | 0) > 0,
     backward: (keep, dy) => (keep ? dy : 0),
+    simd: {
+      forward: (k, x, y, words, n) => k.gate_mask(x, y, words, n, 0, NO_UPPER_KEY, true),
+      backward: (k, words, dy, dx, n) => k.masked_select(words, dy, dx, n),
+    },
   },
   cpu: {
     simd: {

@@ -19,6 +19,13 @@ export const relu6 = defineOp({
   mask: {
     keep: (b) => exactInside(b, ZERO, SIX),
     backward: (keep, d) => (keep ? d : 0),
+    simd: {
+      forward(k, x, y, words, n) {
+        k.mask_inside(x, words, n, orderedKey(ZERO), orderedKey(SIX), true);
+        k.clamp(x, y, n, ZERO, SIX);
+      },
+      backward: (k, words, dy, dx, n) => k.masked_select(words, dy, dx, n),
+    },
   },
   cpu: {
     simd: {

@@ -1,5 +1,5 @@
 import wgsl from '../../shaders/activations/thresholded-relu.wgsl?raw';
-import { bits, f32Bits, isNanBits, orderedKey } from '../numerics/bits.js';
+import { bits, f32Bits, isNanBits, NO_UPPER_KEY, orderedKey } from '../numerics/bits.js';
 import { defineOp } from './define.js';
 
 /** Thresholded ReLU: y = x > theta ? x : 0, dx = x > theta ? dy : 0; NaN stays NaN. */
@@ -14,6 +14,10 @@ export const thresholdedRelu = defineOp({
   mask: {
     keep: (b, [theta]) => isNanBits(b) || orderedKey(b) > orderedKey(f32Bits(theta!)),
     backward: (keep, dy) => (keep ? dy : 0),
+    simd: {
+      forward: (k, x, y, words, n, [theta]) => k.gate_mask(x, y, words, n, orderedKey(f32Bits(theta!)), NO_UPPER_KEY, true),
+      backward: (k, words, dy, dx, n) => k.masked_select(words, dy, dx, n),
+    },
   },
   cpu: {
     simd: {

@@ -5,11 +5,13 @@
 // vector and the tail), over special values, values at the attributes' edges and random bit patterns.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivations, type Activations, type Dtype, type Tensor } from '../../src/index.js';
-import { createCpuBackend, type CpuBackend } from '../../src/cpu/cpu-backend.js';
-import { createSimdHeap } from '../../src/cpu/simd.js';
+import { createCpuBackend, type CpuBackend, type CpuStorage } from '../../src/cpu/cpu-backend.js';
+import { HeapWords, createSimdHeap } from '../../src/cpu/simd.js';
+import { NO_UPPER_KEY, orderedKey } from '../../src/numerics/bits.js';
 import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import { maxout } from '../../src/ops/maxout.js';
-import { prelu } from '../../src/ops/prelu.js';
+import { prelu, preluBroadcast } from '../../src/ops/prelu.js';
+import { resolveAttrs } from '../../src/ops/define.js';
 import { getOp, lookupOp } from '../../src/ops/registry.js';
 import { expectBits } from '../helpers/compare.js';
 import { SPECIAL_BITS, bitsOf, floatsFromBits, hex, randomFloats, toBits, uniformFloats, ulpDistance } from '../helpers/float.js';
@@ -272,6 +274,314 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     const g = await softsign.read();
     const reference = js.forward('relu', js.tensor(g));
     expectBits('relu(softsign(x))', await fast.read(), bitsOf(await reference.read()), { g });
+  });
+});
+
+// The training layer's 1-bit masks: forward writes y and the mask words (bit i in word i >> 5),
+// backward dx from the mask and dy. The SIMD kernels (gate_mask, leaky_mask, mask_inside beside
+// clamp and prelu_forward; masked_select, masked_scaled, prelu_backward_mask) against the JS loops
+// over op.mask.keep / op.mask.backward and PReLU's forwardMask / backwardMask, on the backends
+// themselves (so the words can be read) and through the layers.
+const MASK_CASES: readonly { op: string; attrs: Record<string, number>; edges: readonly number[] }[] = [
+  { op: 'relu', attrs: {}, edges: [0] }, // NaN kept
+  { op: 'leakyRelu', attrs: {}, edges: [0] }, // NaN not kept: alpha * dy there
+  { op: 'leakyRelu', attrs: { alpha: 0 }, edges: [] }, // ±Inf dy off the mask: Inf * 0 = 0x7fc00000
+  { op: 'leakyRelu', attrs: { alpha: -2 }, edges: [] },
+  { op: 'leakyRelu', attrs: { alpha: 1e-30 }, edges: [] }, // subnormal products, kept
+  { op: 'leakyRelu', attrs: { alpha: 3e38 }, edges: [] }, // overflow to ±Inf
+  { op: 'relu6', attrs: {}, edges: [0, 6] },
+  { op: 'hardtanh', attrs: {}, edges: [-1, 1] },
+  { op: 'hardtanh', attrs: { min: 0.5, max: 0.75 }, edges: [0.5, 0.75] },
+  { op: 'hardtanh', attrs: { min: -3, max: -2 }, edges: [-3, -2] },
+  { op: 'clamp', attrs: {}, edges: [] }, // ±Inf bounds: only ±Inf itself is off the mask
+  { op: 'clamp', attrs: { minValue: -0, maxValue: 0 }, edges: [0] }, // nothing inside but NaN
+  { op: 'clip', attrs: { min: 2, max: -1 }, edges: [2, -1] }, // min > max
+  { op: 'thresholdedRelu', attrs: {}, edges: [1] },
+  { op: 'thresholdedRelu', attrs: { theta: -2.5 }, edges: [-2.5] },
+  { op: 'thresholdedRelu', attrs: { theta: 0 }, edges: [0] },
+];
+
+// Whole words, a lone element, the tail of a word (31, 33, 63), a word and a vector (36), long
+// odd runs.
+const MASK_LENGTHS = [0, 1, 2, 3, 4, 5, 8, 31, 32, 33, 36, 63, 64, 65, 100, 1003, 4099];
+
+/** Where the first few words differ (an empty list when none do). */
+function wordMismatches(label: string, got: Uint32Array, want: Uint32Array): string[] {
+  if (got.length !== want.length) return [`${label}: ${got.length} words, expected ${want.length}`];
+  const out: string[] = [];
+  for (let i = 0; i < got.length && out.length < 8; i++) {
+    if (got[i] !== want[i]) out.push(`${label} word ${i}: got ${hex(got[i]!)}, expected ${hex(want[i]!)}`);
+  }
+  return out;
+}
+
+/** Random mask words, every bit (those past n too) set or not. */
+function randomWords(count: number, seed: number): Uint32Array {
+  return bitsOf(randomFloats(count, seed, 8)).map((b, i) => (b * 2654435761 + i) >>> 0);
+}
+
+describe("CPU backend: the training layer's mask kernels in WebAssembly SIMD", () => {
+  let simd: CpuBackend;
+  let js: CpuBackend;
+  beforeAll(async () => {
+    simd = await createCpuBackend('wasm-simd');
+    js = await createCpuBackend('js');
+  });
+  afterAll(() => {
+    simd.dispose();
+    js.dispose();
+  });
+
+  /** u32 words on a backend, set to `fill` (a new heap block's contents are whatever was there). */
+  function wordsOn(backend: CpuBackend, values: Uint32Array): CpuStorage {
+    const w = backend.allocate(values.length, 'u32');
+    (w as { words: Uint32Array }).words.set(values);
+    return w;
+  }
+
+  /** forwardMask then backwardMask from its own mask and from `other` words, read back. */
+  async function run(backend: CpuBackend, op: string, attrs: readonly number[], x: Float32Array, dy: Float32Array, other: Uint32Array) {
+    const def = getOp(op);
+    const n = x.length;
+    const count = Math.ceil(n / 32);
+    const tx = backend.upload(x);
+    const tdy = backend.upload(dy);
+    const y = backend.allocate(n, 'f32');
+    const mask = wordsOn(backend, new Uint32Array(count).fill(0xffffffff)); // every bit past n must come back 0
+    const inHeap = mask instanceof HeapWords;
+    backend.forwardMask(def, tx, y, mask, n, attrs);
+    const dx = backend.allocate(n, 'f32');
+    backend.backwardMask(def, mask, tdy, dx, n, attrs);
+    const given = wordsOn(backend, other);
+    const dx2 = backend.allocate(n, 'f32');
+    backend.backwardMask(def, given, tdy, dx2, n, attrs);
+    const out = {
+      y: await backend.read(y, n, 'f32'),
+      words: await backend.read(mask, count, 'u32'),
+      dx: await backend.read(dx, n, 'f32'),
+      dx2: await backend.read(dx2, n, 'f32'),
+      inHeap,
+    };
+    for (const t of [tx, tdy, y, mask, dx, given, dx2]) backend.release(t);
+    return out;
+  }
+
+  for (const { op, attrs, edges } of MASK_CASES) {
+    it(`${op} ${JSON.stringify(attrs)}: mask words, y and dx (from its mask and from random words) equal the JS kernels bit for bit at every length`, async () => {
+      const def = getOp(op);
+      const values = resolveAttrs(def, attrs);
+      const keep = vi.spyOn(def.mask!, 'keep');
+      const backward = vi.spyOn(def.mask!, 'backward');
+      try {
+        for (const n of MASK_LENGTHS) {
+          const x = inputs(n, edges, n);
+          const dy = inputs(n, [], n + 101);
+          const other = randomWords(Math.ceil(n / 32), n + 5);
+          const label = `${op} ${JSON.stringify(attrs)} n=${n}`;
+          const fast = await run(simd, op, values, x, dy, other);
+          // The SIMD kernels ran (operands in the heap; n = 0 needs no block): no JS keep or backward.
+          expect(fast.inHeap, `${label}: mask in the heap`).toBe(n > 0);
+          expect(keep).not.toHaveBeenCalled();
+          expect(backward).not.toHaveBeenCalled();
+          const reference = await run(js, op, values, x, dy, other);
+          expect(wordMismatches(`${label} mask`, fast.words, reference.words)).toEqual([]);
+          expectBits(`${label} forward`, fast.y, bitsOf(reference.y), { x });
+          expectBits(`${label} backward from the mask`, fast.dx, bitsOf(reference.dx), { x, dy });
+          expectBits(`${label} backward from random words`, fast.dx2, bitsOf(reference.dx2), { dy });
+          keep.mockClear();
+          backward.mockClear();
+        }
+      } finally {
+        keep.mockRestore();
+        backward.mockRestore();
+      }
+    });
+  }
+
+  for (const { x: xShape, alpha: aShape, axis } of [
+    { x: [1003], alpha: [1] },
+    { x: [7, 13], alpha: [13] }, // runs of 13 that start anywhere in a word
+    { x: [5, 16], alpha: [16] },
+    { x: [3, 3], alpha: [3] },
+    { x: [31], alpha: [31] },
+    { x: [2, 5, 3, 7], alpha: [5], axis: 1 }, // runs of 21
+    { x: [2, 6, 8], alpha: [6], axis: 1 },
+    { x: [3, 4, 1, 5], alpha: [4, 1, 1] },
+    { x: [2, 3, 4, 5], alpha: [3, 1, 5] }, // no SIMD layout: the JS kernels on both
+  ] as { x: number[]; alpha: number[]; axis?: number }[]) {
+    it(`prelu with frozen slopes, x [${xShape.join(', ')}] alpha [${aShape.join(', ')}]${axis === undefined ? '' : ` axis ${axis}`}: mask words, y and dx equal the JS kernels bit for bit`, async () => {
+      const n = xShape.reduce((p, q) => p * q, 1);
+      const slopes = aShape.reduce((p, q) => p * q, 1);
+      const x = inputs(n, [0], n);
+      const dy = inputs(n, [], n + 7);
+      const alpha = inputs(slopes, [0.25, -2], slopes + 3);
+      const other = randomWords(Math.ceil(n / 32), n);
+      const b = preluBroadcast(xShape, aShape, axis);
+      const results = [];
+      const forwardMask = vi.spyOn(prelu.cpu, 'forwardMask');
+      const backwardMask = vi.spyOn(prelu.cpu, 'backwardMask');
+      try {
+        for (const backend of [simd, js]) {
+          const tx = backend.upload(x);
+          const ta = backend.upload(alpha);
+          const tdy = backend.upload(dy);
+          const y = backend.allocate(n, 'f32');
+          const mask = wordsOn(backend, new Uint32Array(Math.ceil(n / 32)).fill(0xffffffff));
+          const given = wordsOn(backend, other);
+          const dx = backend.allocate(n, 'f32');
+          const dx2 = backend.allocate(n, 'f32');
+          backend.perChannel(prelu, 'forward_mask', { x: tx, param: ta, out: y, mask }, n, b);
+          backend.perChannel(prelu, 'backward_mask', { param: ta, dy: tdy, out: dx, mask }, n, b);
+          backend.perChannel(prelu, 'backward_mask', { param: ta, dy: tdy, out: dx2, mask: given }, n, b);
+          results.push({
+            y: await backend.read(y, n, 'f32'),
+            words: await backend.read(mask, Math.ceil(n / 32), 'u32'),
+            dx: await backend.read(dx, n, 'f32'),
+            dx2: await backend.read(dx2, n, 'f32'),
+          });
+          for (const t of [tx, ta, tdy, y, mask, given, dx, dx2]) backend.release(t);
+          // The SIMD instance runs the JS kernels only where the layout has no SIMD kernels.
+          if (backend === simd) expect(forwardMask.mock.calls.length).toBe(prelu.cpu.simd!.fits(b) ? 0 : 1);
+        }
+      } finally {
+        forwardMask.mockRestore();
+        backwardMask.mockRestore();
+      }
+      const [fast, reference] = results;
+      expect(wordMismatches('prelu mask', fast!.words, reference!.words)).toEqual([]);
+      expectBits('prelu forward', fast!.y, bitsOf(reference!.y), { x });
+      expectBits('prelu dx from the mask', fast!.dx, bitsOf(reference!.dx), { x, dy });
+      expectBits('prelu dx from random words', fast!.dx2, bitsOf(reference!.dx2), { dy });
+    });
+  }
+
+  it('mask_inside: bit i is x[i] is NaN ? nan : lo < key(x[i]) < hi, for bounds at, between and past every key (±Inf, ±0, the i32 extremes)', async () => {
+    const heap = await createSimdHeap(1 << 20);
+    const n = 1003;
+    const x = heap.allocate(n)!;
+    const words = heap.allocateWords(Math.ceil(n / 32))!;
+    const xs = inputs(n, [0, 1, -1], 9);
+    x.data.set(xs);
+    const xb = bitsOf(xs);
+    const key = (b: number) => orderedKey(b);
+    const INF_KEY = 0x7f800000;
+    const bounds = [
+      -(2 ** 31),
+      -INF_KEY - 5,
+      -INF_KEY - 1,
+      -INF_KEY,
+      key(toBits(-1)),
+      -1,
+      0,
+      1,
+      key(toBits(1)),
+      INF_KEY,
+      INF_KEY + 1,
+      NO_UPPER_KEY,
+    ];
+    for (const lo of bounds) {
+      for (const hi of bounds) {
+        for (const nan of [true, false]) {
+          words.words.fill(0xffffffff);
+          heap.kernels.mask_inside(x.ptr, words.ptr, n, lo, hi, nan);
+          const want = new Uint32Array(words.length);
+          for (let i = 0; i < n; i++) {
+            const b = xb[i]!;
+            if ((b & 0x7fffffff) > 0x7f800000 ? nan : key(b) > lo && key(b) < hi) want[i >>> 5]! |= 1 << (i & 31);
+          }
+          expect(wordMismatches(`mask_inside lo ${lo} hi ${hi} nan ${nan}`, words.words, want)).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('write nothing at length 0', async () => {
+    const heap = await createSimdHeap(1 << 20);
+    const [x, dy, out, alpha] = [1, 2, 3, 4].map(() => heap.allocate(8)!);
+    const words = heap.allocateWords(2)!;
+    out!.data.set(inputs(8, [], 1));
+    words.words.set([0xaaaaaaaa, 0x55555555]);
+    const before = { out: bitsOf(out!.data).slice(), words: words.words.slice() };
+    const k = heap.kernels;
+    k.mask_inside(x!.ptr, words.ptr, 0, 0, NO_UPPER_KEY, true);
+    k.gate_mask(x!.ptr, out!.ptr, words.ptr, 0, 0, NO_UPPER_KEY, true);
+    k.leaky_mask(x!.ptr, out!.ptr, words.ptr, 0, toBits(0.5));
+    k.masked_select(words.ptr, dy!.ptr, out!.ptr, 0);
+    k.masked_scaled(words.ptr, dy!.ptr, out!.ptr, 0, toBits(0.5));
+    k.prelu_backward_mask(words.ptr, alpha!.ptr, dy!.ptr, out!.ptr, 0, 1, 1);
+    expect(words.words).toEqual(before.words);
+    expect(bitsOf(out!.data)).toEqual(before.out);
+  });
+
+  it('run under the layers (forward/backward, forwardBias/backwardBias, frozen PReLU) with the JS kernels left out and the same bits', async () => {
+    const acts = {
+      simd: await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' }),
+      js: await createActivations({ backend: 'cpu', cpuKernels: 'js' }),
+    };
+    const spies = [
+      ...['relu', 'leakyRelu', 'relu6', 'hardtanh', 'thresholdedRelu'].flatMap((op) => [
+        vi.spyOn(getOp(op).mask!, 'keep'),
+        vi.spyOn(getOp(op).mask!, 'backward'),
+      ]),
+      vi.spyOn(prelu.cpu, 'forwardMask'),
+      vi.spyOn(prelu.cpu, 'backwardMask'),
+    ];
+    try {
+      const shape = [37, 29]; // 1073 elements: words, a vector tail and an element tail
+      const x = inputs(37 * 29, [0, 1, 6], 3);
+      const dy = inputs(37 * 29, [], 4);
+      const bias = inputs(29, [0], 5);
+      const alpha = inputs(29, [0.25], 6);
+      for (const op of ['relu', 'leakyRelu', 'relu6', 'hardtanh', 'thresholdedRelu', 'prelu'] as const) {
+        const out = [];
+        for (const a of [acts.simd, acts.js]) {
+          const tx = a.tensor(x, shape);
+          const tdy = a.tensor(dy, shape);
+          const tb = a.tensor(bias);
+          const ta = a.tensor(alpha);
+          const got: Record<string, Float32Array> = {};
+          if (op === 'prelu') {
+            const layer = a.layer('prelu', { alpha: ta }, { learnAlpha: false });
+            const y = layer.forward(tx);
+            const dx = layer.backward(tdy);
+            Object.assign(got, { y: await y.read(), dx: await dx.read() });
+            for (const t of [layer, y, dx]) t.dispose();
+          } else {
+            const layer = a.layer(op);
+            expect(layer.keeps).toBe('mask');
+            const y = layer.forward(tx);
+            const dx = layer.backward(tdy);
+            const yb = layer.forwardBias(tx, tb);
+            const { dx: dxb, db } = layer.backwardBias(tdy);
+            Object.assign(got, { y: await y.read(), dx: await dx.read(), yb: await yb.read(), dxb: await dxb.read(), db: await db.read() });
+            for (const t of [layer, y, dx, yb, dxb, db]) t.dispose();
+          }
+          out.push(got);
+          for (const t of [tx, tdy, tb, ta]) t.dispose();
+        }
+        for (const key of Object.keys(out[1]!)) expectBits(`${op} layer ${key}`, out[0]![key]!, bitsOf(out[1]![key]!), { x });
+      }
+      // The JS instance ran the JS mask kernels (the spies see calls); the SIMD one none of them.
+      expect(spies.some((s) => s.mock.calls.length > 0)).toBe(true);
+      for (const spy of spies) spy.mockClear();
+      for (const op of ['relu', 'leakyRelu', 'relu6', 'hardtanh', 'thresholdedRelu'] as const) {
+        const layer = acts.simd.layer(op);
+        const tx = acts.simd.tensor(x, shape);
+        const y = layer.forward(tx);
+        const dx = layer.backward(acts.simd.tensor(dy, shape));
+        const yb = layer.forwardBias(tx, acts.simd.tensor(bias));
+        const { dx: dxb, db } = layer.backwardBias(acts.simd.tensor(dy, shape));
+        for (const t of [layer, tx, y, dx, yb, dxb, db]) t.dispose();
+      }
+      const frozen = acts.simd.layer('prelu', { alpha: acts.simd.tensor(alpha) }, { learnAlpha: false });
+      frozen.backward(frozen.forward(acts.simd.tensor(x, shape))).dispose();
+      frozen.dispose();
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      acts.simd.dispose();
+      acts.js.dispose();
+    }
   });
 });
 

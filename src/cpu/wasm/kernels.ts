@@ -1858,3 +1858,237 @@ export function linear_backward(dy: usize, dx: usize, n: i32, alpha: f32): void 
     store<i32>(dx + at, scaled(load<i32>(dy + at), alpha));
   }
 }
+
+// The training layer's 1-bit masks (src/ops/define.ts, OpDefinition.mask; PReLU's frozen-slope
+// layer): bit i of the mask is bit i & 31 of word i >> 5. Forward writes all ceil(n / 32) words,
+// the bits past n 0, each full word from eight v128s of x (their lane masks narrowed to 16 bytes,
+// two i8x16.bitmask), and for relu, thresholdedRelu and leakyRelu y in the same pass; backward
+// reads a word back into eight lane masks (the word splatted, each lane testing its own bit). The
+// last n % 32 elements go one at a time.
+
+// Vector k of BIT_LANES (16 bytes from BIT_LANES + 16k) holds bit 4k + j in lane j.
+const BIT_LANES = memory.data<i32>([
+  1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200, 0x400, 0x800, 0x1000, 0x2000, 0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000,
+  0x100000, 0x200000, 0x400000, 0x800000, 0x1000000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000, 0x80000000,
+], 16);
+
+// Ordered keys as four lanes compare them here: key(b) for b >= +0, key(b) - 1 below (b ^ ABS
+// there: three operations, not four), so -0 comes just below +0, at -1. NaNs fall outside every
+// other key: above key(+Inf) or below key(-Inf) - 1. Bounds are moved to match (lowKey, highKey),
+// after clamping them to key(-Inf) - 1 and key(+Inf) + 1 (which leaves every test of a key that
+// is not a NaN's as it was, and no NaN inside).
+@inline
+function shiftedKey4(b: v128, absv: v128): v128 {
+  return v128.xor(b, v128.and(i32x4.shr_s(b, 31), absv));
+}
+
+// key > lo, for shiftedKey4's keys: -0 (at -1) passes wherever +0 does (lo < 0).
+@inline
+function lowKey(lo: i32): i32 {
+  const bound = max(lo, -INF - 1);
+  return bound < 0 ? bound - 1 : bound;
+}
+
+// key < hi, for shiftedKey4's keys: -0 (at -1) passes wherever +0 does (hi > 0).
+@inline
+function highKey(hi: i32): i32 {
+  const bound = min(max(hi, -INF), INF + 1);
+  return bound <= 0 ? bound - 1 : bound;
+}
+
+// scaled with alpha given as its bits.
+@inline
+function scaledBits(b: i32, alphaBits: i32): i32 {
+  return scaled(b, reinterpret<f32>(alphaBits));
+}
+
+// The forward of four elements b into y given their keep lanes: with `scaled`, b where kept, else
+// alpha * b as scaled4 (leakyRelu, whose alpha is never a NaN, so that this is exactMulBits: a NaN
+// b is not kept and gives its own bits); without, b where kept, else +0 (relu, thresholdedRelu).
+// Nothing where y is 0.
+@inline
+function keptForward4(b: v128, keep: v128, y: usize, av: v128, scaled: bool): void {
+  if (y == 0) return;
+  v128.store(y, scaled ? v128.bitselect(b, scaled4(b, av), keep) : v128.and(b, keep));
+}
+
+// keep = x is NaN ? nan : lo < key(x) < hi on four lanes, lov and hiv from lowKey and highKey,
+// which a NaN's key fails: no test for NaN at all unless NaNs are kept.
+@inline
+function keep4(b: v128, lov: v128, hiv: v128, absv: v128, infv: v128, nan: bool): v128 {
+  const key = shiftedKey4(b, absv);
+  const inside = v128.and(i32x4.gt_s(key, lov), i32x4.lt_s(key, hiv));
+  return nan ? v128.or(inside, i32x4.gt_s(v128.and(b, absv), infv)) : inside;
+}
+
+// Eight elements at x (y as keptForward4): their keep lanes (0 or -1) narrowed with saturation to
+// eight i16 lanes of 0 or -1, in element order.
+@inline
+function keep8(x: usize, y: usize, lov: v128, hiv: v128, absv: v128, infv: v128, nan: bool, av: v128, scaled: bool): v128 {
+  const b0 = v128.load(x);
+  const m0 = keep4(b0, lov, hiv, absv, infv, nan);
+  keptForward4(b0, m0, y, av, scaled);
+  const b1 = v128.load(x, 16);
+  const m1 = keep4(b1, lov, hiv, absv, infv, nan);
+  keptForward4(b1, m1, y ? y + 16 : 0, av, scaled);
+  return i16x8.narrow_i32x4_s(m0, m1);
+}
+
+// The mask words of n elements of x, and y as keptForward4 unless y is 0 (see mask_inside), `nan`
+// a constant where it is inlined. A word is four keep8s narrowed again to 16 bytes twice, then two
+// i8x16.bitmask. Every vector constant is made once, before the loop.
+@inline
+function maskWords(x: usize, y: usize, words: usize, n: i32, lo: i32, hi: i32, nan: bool, alphaBits: i32, scaled: bool): void {
+  const lov = i32x4.splat(lowKey(lo));
+  const hiv = i32x4.splat(highKey(hi));
+  const absv = i32x4.splat(ABS);
+  const infv = i32x4.splat(INF);
+  const av = i32x4.splat(alphaBits);
+  const full = n >> 5;
+  for (let w = 0; w < full; w++) {
+    const at = <usize>w << 7;
+    const xa = x + at;
+    const ya = y ? y + at : 0;
+    const q0 = keep8(xa, ya, lov, hiv, absv, infv, nan, av, scaled);
+    const q1 = keep8(xa + 32, ya ? ya + 32 : 0, lov, hiv, absv, infv, nan, av, scaled);
+    const low = i8x16.narrow_i16x8_s(q0, q1);
+    const q2 = keep8(xa + 64, ya ? ya + 64 : 0, lov, hiv, absv, infv, nan, av, scaled);
+    const q3 = keep8(xa + 96, ya ? ya + 96 : 0, lov, hiv, absv, infv, nan, av, scaled);
+    const high = i8x16.narrow_i16x8_s(q2, q3);
+    store<i32>(words + (<usize>w << 2), i8x16.bitmask(low) | (i8x16.bitmask(high) << 16));
+  }
+  if (n & 31) {
+    let word = 0;
+    for (let i = full << 5; i < n; i++) {
+      const at = <usize>i << 2;
+      const b = load<i32>(x + at);
+      const key = keyOf(b);
+      const kept = isNan(b) ? nan : key > lo && key < hi;
+      if (kept) word |= 1 << (i & 31);
+      if (y) store<i32>(y + at, kept ? b : scaled ? scaledBits(b, alphaBits) : 0);
+    }
+    store<i32>(words + (<usize>full << 2), word);
+  }
+}
+
+/**
+ * The mask of x: bit i set where x[i] is NaN ? nan : lo < key(x[i]) < hi, lo and hi ordered keys
+ * (hi = 0x7fffffff, past every key that is not a NaN's, for no upper bound): relu6 and hardtanh
+ * (their bounds' keys, NaN kept) and PReLU (lo = 0, NaN not kept), beside their forward kernels.
+ */
+export function mask_inside(x: usize, words: usize, n: i32, lo: i32, hi: i32, nan: bool): void {
+  if (nan) maskWords(x, 0, words, n, lo, hi, true, 0, false);
+  else maskWords(x, 0, words, n, lo, hi, false, 0, false);
+}
+
+/**
+ * y = keep ? x : +0 and the mask of keep (as mask_inside's) in one pass: relu (lo = 0, NaN kept:
+ * relu_forward's y) and thresholdedRelu (lo = theta's key, NaN kept).
+ */
+export function gate_mask(x: usize, y: usize, words: usize, n: i32, lo: i32, hi: i32, nan: bool): void {
+  if (nan) maskWords(x, y, words, n, lo, hi, true, 0, false);
+  else maskWords(x, y, words, n, lo, hi, false, 0, false);
+}
+
+/**
+ * leakyRelu's forward (y = x > 0 or NaN ? x : alpha * x, as exactMulBits; alphaBits: alpha's f32
+ * bits) and the mask of x > 0 (a NaN is not kept) in one pass.
+ */
+export function leaky_mask(x: usize, y: usize, words: usize, n: i32, alphaBits: i32): void {
+  maskWords(x, y, words, n, 0, 0x7fffffff, false, alphaBits, true);
+}
+
+// Vector k of a word (splatted) as lane masks: lane j all ones where bit 4k + j is set.
+@inline
+function maskedLanes(word: v128, k: usize): v128 {
+  const bit = v128.load(BIT_LANES + (k << 4));
+  return i32x4.eq(v128.and(word, bit), bit);
+}
+
+/** dx = mask bit i ? dy : +0 (relu, relu6, hardtanh, thresholdedRelu). */
+export function masked_select(words: usize, dy: usize, dx: usize, n: i32): void {
+  const full = n >> 5;
+  for (let w = 0; w < full; w++) {
+    const word = i32x4.splat(load<i32>(words + (<usize>w << 2)));
+    const at = <usize>w << 7;
+    for (let k: usize = 0; k < 8; k++) v128.store(dx + at + (k << 4), v128.and(v128.load(dy + at + (k << 4)), maskedLanes(word, k)));
+  }
+  if (n & 31) {
+    const word = load<i32>(words + (<usize>full << 2));
+    for (let i = full << 5; i < n; i++) {
+      const at = <usize>i << 2;
+      store<i32>(dx + at, (word >>> (i & 31)) & 1 ? load<i32>(dy + at) : 0);
+    }
+  }
+}
+
+/**
+ * dx = mask bit i ? dy : alpha * dy, the product as scaled4 (leakyRelu; alphaBits: alpha's f32
+ * bits, never a NaN's, so that this is exactMulBits).
+ */
+export function masked_scaled(words: usize, dy: usize, dx: usize, n: i32, alphaBits: i32): void {
+  const av = i32x4.splat(alphaBits);
+  const full = n >> 5;
+  for (let w = 0; w < full; w++) {
+    const word = i32x4.splat(load<i32>(words + (<usize>w << 2)));
+    const at = <usize>w << 7;
+    for (let k: usize = 0; k < 8; k++) {
+      const d = v128.load(dy + at + (k << 4));
+      v128.store(dx + at + (k << 4), v128.bitselect(d, scaled4(d, av), maskedLanes(word, k)));
+    }
+  }
+  if (n & 31) {
+    const word = load<i32>(words + (<usize>full << 2));
+    for (let i = full << 5; i < n; i++) {
+      const at = <usize>i << 2;
+      const d = load<i32>(dy + at);
+      store<i32>(dx + at, (word >>> (i & 31)) & 1 ? d : scaledBits(d, alphaBits));
+    }
+  }
+}
+
+// The mask bits of elements i to i + 3 (any i, the four may straddle two words) as lane masks.
+@inline
+function maskNibble(words: usize, i: i32): v128 {
+  const shift = i & 31;
+  let bits = load<u32>(words + (<usize>(i >>> 5) << 2)) >>> shift;
+  if (shift > 28) bits |= load<u32>(words + (<usize>((i >>> 5) + 1) << 2)) << (32 - shift);
+  const bit = v128.load(BIT_LANES);
+  return i32x4.eq(v128.and(i32x4.splat(bits), bit), bit);
+}
+
+// A run of len elements from element `first` (PReLU's slopes as preluForwardRun).
+@inline
+function preluMaskedRun(words: usize, first: i32, alpha: usize, dy: usize, dx: usize, len: i32, step: usize): void {
+  const one = i32x4.splat(load<i32>(alpha));
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const at = <usize>i << 2;
+    const d = v128.load(dy + at);
+    v128.store(dx + at, v128.bitselect(d, exactMul4(d, step ? v128.load(alpha + at) : one), maskNibble(words, first + i)));
+  }
+  for (; i < len; i++) {
+    const at = <usize>i << 2;
+    const e = first + i;
+    const d = load<i32>(dy + at);
+    const kept = (load<u32>(words + (<usize>(e >>> 5) << 2)) >>> (e & 31)) & 1;
+    store<i32>(dx + at, kept ? d : exactMul(d, load<i32>(alpha + (step ? at : 0))));
+  }
+}
+
+/**
+ * PReLU's frozen-slope backward: dx = mask bit i ? dy : alpha * dy (as exactMulBits), the slope
+ * of element i (i / inner) % channels, as prelu_forward.
+ */
+export function prelu_backward_mask(words: usize, alpha: usize, dy: usize, dx: usize, n: i32, channels: i32, inner: i32): void {
+  if (inner == 1) {
+    for (let o = 0; o < n; o += channels) preluMaskedRun(words, o, alpha, dy + (<usize>o << 2), dx + (<usize>o << 2), channels, 4);
+    return;
+  }
+  const runs = n / inner;
+  for (let r = 0; r < runs; r++) {
+    const first = r * inner;
+    const at = <usize>first << 2;
+    preluMaskedRun(words, first, alpha + (<usize>(r % channels) << 2), dy + at, dx + at, inner, 0);
+  }
+}
