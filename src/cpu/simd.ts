@@ -47,6 +47,8 @@ export interface SimdKernels {
   gelu_none_backward(x: number, dy: number, dx: number, n: number): void;
   mish_forward(x: number, y: number, n: number): void;
   mish_backward(x: number, dy: number, dx: number, n: number): void;
+  softmax_forward(x: number, y: number, outer: number, len: number, inner: number, log: boolean): void;
+  softmax_backward(y: number, dy: number, dx: number, outer: number, len: number, inner: number, log: boolean): void;
 }
 
 /**
