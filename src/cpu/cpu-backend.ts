@@ -397,6 +397,12 @@ export class CpuBackend implements Backend<CpuStorage> {
     io: { readonly input: CpuStorage; readonly dy?: CpuStorage; readonly out: CpuStorage },
     layout: RowLayout,
   ): void {
+    const simd = op.cpu.simd;
+    const { input, dy, out } = io;
+    if (simd && input instanceof HeapBlock && out instanceof HeapBlock) {
+      if (direction === 'forward') return simd.forward(out.heap.kernels, input.ptr, out.ptr, layout);
+      if (dy instanceof HeapBlock) return simd.backward(out.heap.kernels, input.ptr, dy.ptr, out.ptr, layout);
+    }
     if (direction === 'forward') op.cpu.forward(f32(io.input), layout, f32(io.out));
     else op.cpu.backward(f32(io.input), f32(io.dy!), layout, f32(io.out));
   }

@@ -53,6 +53,8 @@ export interface SimdKernels {
   masked_select(words: number, dy: number, dx: number, n: number): void;
   masked_scaled(words: number, dy: number, dx: number, n: number, alphaBits: number): void;
   prelu_backward_mask(words: number, alpha: number, dy: number, dx: number, n: number, channels: number, inner: number): void;
+  softmax_forward(x: number, y: number, outer: number, len: number, inner: number, log: boolean): void;
+  softmax_backward(y: number, dy: number, dx: number, outer: number, len: number, inner: number, log: boolean): void;
 }
 
 /**

@@ -272,6 +272,11 @@ export interface RowOp {
     forward(x: Float32Array, layout: RowLayout, y: Float32Array): void;
     /** dx from y (the forward's output) and dy. */
     backward(y: Float32Array, dy: Float32Array, layout: RowLayout, dx: Float32Array): void;
+    /** The WebAssembly SIMD twins (byte addresses in the kernels' memory); the same bits. */
+    readonly simd?: {
+      forward(k: SimdKernels, x: number, y: number, layout: RowLayout): void;
+      backward(k: SimdKernels, y: number, dy: number, dx: number, layout: RowLayout): void;
+    };
   };
 }
 

@@ -78,6 +78,17 @@ function rowOffset(x: number, m: number): DetSum {
   return Number.isFinite(t.hi) ? t : { hi: t.hi, lo: 0 };
 }
 
+/**
+ * The WebAssembly SIMD twins of rowKernels (src/cpu/wasm/softmax.ts): the same operations in the
+ * same order, so the same bits; `log` picks logSoftmax's functions.
+ */
+function rowSimd(log: boolean): NonNullable<RowOp['cpu']['simd']> {
+  return {
+    forward: (k, x, y, l) => k.softmax_forward(x, y, l.rows / l.inner, l.len, l.inner, log),
+    backward: (k, y, dy, dx, l) => k.softmax_backward(y, dy, dx, l.rows / l.inner, l.len, l.inner, log),
+  };
+}
+
 /** The CPU twins of shaders/softmax.wgsl's two kernels over an op's functions. */
 function rowKernels(fns: RowFunctions): RowOp['cpu'] {
   return {
@@ -142,12 +153,15 @@ export const softmax: RowOp = {
   wgsl: softmaxWgsl,
   wgslPath: 'shaders/activations/softmax.wgsl',
   accuracy: { forward: 3, backward: 3 },
-  cpu: rowKernels({
-    rowValue: (s) => detDiv(1, s.hi),
-    rowOutput: (_hi, _lo, e, v) => f(e * v),
-    gradTerm: (y, dy) => f(dy * y),
-    rowGrad: (y, dy, total) => f(y * f(dy - total)),
-  }),
+  cpu: {
+    ...rowKernels({
+      rowValue: (s) => detDiv(1, s.hi),
+      rowOutput: (_hi, _lo, e, v) => f(e * v),
+      gradTerm: (y, dy) => f(dy * y),
+      rowGrad: (y, dy, total) => f(y * f(dy - total)),
+    }),
+    simd: rowSimd(false),
+  },
 };
 
 /** logSoftmax along an axis: y = (x - max) - log sum exp(x - max); dx = dy - exp(y) * sum(dy), from y. */
@@ -158,10 +172,13 @@ export const logSoftmax: RowOp = {
   wgsl: logSoftmaxWgsl,
   wgslPath: 'shaders/activations/log-softmax.wgsl',
   accuracy: { forward: 3, backward: 3 },
-  cpu: rowKernels({
-    rowValue: (s) => f(detLog(s.hi) + f(s.lo * detDiv(1, s.hi))),
-    rowOutput: (hi, lo, _e, v) => f(f(hi - v) + lo),
-    gradTerm: (_y, dy) => dy,
-    rowGrad: (y, dy, total) => f(dy - f(detExp(y) * total)),
-  }),
+  cpu: {
+    ...rowKernels({
+      rowValue: (s) => f(detLog(s.hi) + f(s.lo * detDiv(1, s.hi))),
+      rowOutput: (hi, lo, _e, v) => f(f(hi - v) + lo),
+      gradTerm: (_y, dy) => dy,
+      rowGrad: (y, dy, total) => f(dy - f(detExp(y) * total)),
+    }),
+    simd: rowSimd(true),
+  },
 };

@@ -10,11 +10,23 @@ import { HeapWords, createSimdHeap } from '../../src/cpu/simd.js';
 import { NO_UPPER_KEY, orderedKey } from '../../src/numerics/bits.js';
 import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import { maxout } from '../../src/ops/maxout.js';
+import { logSoftmax, softmax } from '../../src/ops/softmax.js';
 import { prelu, preluBroadcast } from '../../src/ops/prelu.js';
 import { resolveAttrs } from '../../src/ops/define.js';
 import { getOp, lookupOp } from '../../src/ops/registry.js';
 import { expectBits } from '../helpers/compare.js';
-import { SPECIAL_BITS, bitsOf, floatsFromBits, hex, randomFloats, toBits, uniformFloats, ulpDistance } from '../helpers/float.js';
+import {
+  SPECIAL_BITS,
+  bitsOf,
+  floatsFromBits,
+  fromBits,
+  hex,
+  randomFloats,
+  rng,
+  toBits,
+  uniformFloats,
+  ulpDistance,
+} from '../helpers/float.js';
 
 const CASES: readonly { op: string; attrs: Record<string, number>; edges: readonly number[] }[] = [
   { op: 'relu', attrs: {}, edges: [] },
@@ -785,6 +797,218 @@ describe('CPU backend: WebAssembly SIMD kernels of the exp family', () => {
       else expect(differ).toBeLessThanOrEqual(total * 1e-5);
     });
   }
+});
+
+// softmax and logSoftmax: the SIMD kernels (src/cpu/wasm/softmax.ts) repeat the JS kernels' f32
+// operations in the same order, row sums included, so every bit agrees; NaN outputs are always
+// 0x7fc00000. Rows along the last axis and along an inner axis (four rows side by side), forward
+// and backward, every row length through the sums' lane counts (1 to 64 lanes, partial vectors).
+const ROW_LENGTHS = [1, 2, 3, 4, 5, 7, 31, 63, 64, 65, 100, 127, 128, 129, 1000, 4096];
+const ROW_KINDS = 16;
+/** Values near zero and the bottom of the range: ±0, subnormals, the smallest normal, 1e-7, -Inf. */
+const SMALL_BITS = [0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x807fffff, 0x00800000, 0x33d6bf95, 0xff800000];
+
+/** x for row r of `len` elements (its kind r % ROW_KINDS). */
+function softmaxRow(len: number, r: number): Float32Array {
+  const seed = len * 131 + r;
+  const next = rng(seed);
+  const pick = () => Math.floor(next() * len);
+  switch (r % ROW_KINDS) {
+    case 1: {
+      // Small values, specials near zero and -Inf, and the maximum three times.
+      const row = uniformFloats(len, seed, 3);
+      for (let j = 0; j < len; j += 3) row[j] = fromBits(SMALL_BITS[(j / 3 + r) % SMALL_BITS.length]!);
+      for (const j of [pick(), pick(), len - 1]) row[j] = 5;
+      return row;
+    }
+    case 2:
+      // Magnitudes up to 3e38 of both signs: x - max overflows to -Inf.
+      return Float32Array.from({ length: len }, () => (next() < 0.5 ? -1 : 1) * 10 ** (next() * 76 - 38) * 3);
+    case 3: {
+      // Max 0, the rest down to -120: exp underflows to subnormals and 0; -104 and its neighbours.
+      const row = uniformFloats(len, seed, 60).map((v) => v - 60);
+      const edges = [-104, fromBits(toBits(-104) + 1), fromBits(toBits(-104) - 1), -103.97, -87.3];
+      for (let j = 1; j < len; j += 4) row[j] = edges[(j >> 2) % edges.length]!;
+      row[pick()] = 0;
+      return row;
+    }
+    case 4: {
+      const row = uniformFloats(len, seed, 20);
+      row.set(floatsFromBits([[0x7fc00000, 0x7fc00001, 0xffc12345, 0x7f800001][r % 4]!]), r % 2 ? len - 1 : pick());
+      return row;
+    }
+    case 5: {
+      const row = uniformFloats(len, seed, 20);
+      row[pick()] = Infinity;
+      return row;
+    }
+    case 6:
+      return new Float32Array(len).fill(-Infinity);
+    case 7:
+      return Float32Array.from({ length: len }, (_, j) => (j % 3 === 1 ? 0 : -0));
+    case 8:
+      return new Float32Array(len).fill(-0);
+    case 9:
+      // Arbitrary bit patterns, every exponent, made finite.
+      return floatsFromBits(bitsOf(randomFloats(len, seed, 8)).map((b) => ((b & 0x7f800000) === 0x7f800000 ? b & 0xff7fffff : b)));
+    case 10:
+      // Past exp's limits, for y in logSoftmax's backward: exp(y) overflows above 89.
+      return uniformFloats(len, seed, 110).map((v) => v - 10);
+    case 11:
+    case 12: {
+      // One term of 1, the rest below 2^-36: the sum's hi is 1, so logSoftmax's value is its lo,
+      // whose roundings show the order of the sum (and y at the maximum is -lo).
+      const row = uniformFloats(len, seed, 7.5).map((v) => v - 32.5);
+      row[pick()] = 0;
+      return row;
+    }
+    default:
+      return uniformFloats(len, seed, 20);
+  }
+}
+
+/** Row r's arbitrary y for backward (its own kind, shifted) and its dy: r % 5 picks ordinary values, specials near zero, a NaN, ±Inf, or magnitudes near 3e38. */
+function gradRows(len: number, r: number): { y: Float32Array; dy: Float32Array } {
+  const seed = len * 37 + r + 5;
+  const next = rng(seed);
+  if (r % ROW_KINDS >= 13) {
+    // The sum's order made visible: y = 1 and dy small but for +2e38 twice and -2e38 twice at
+    // random places, so two of one sign meeting first overflow and the order decides finite,
+    // ±Inf or NaN.
+    const dy = uniformFloats(len, seed, 1);
+    for (const v of [2e38, 2e38, -2e38, -2e38]) dy[Math.floor(next() * len)] = v;
+    return { y: new Float32Array(len).fill(1), dy };
+  }
+  const dy = uniformFloats(len, seed, 2);
+  const at = Math.floor(next() * len);
+  switch (r % 5) {
+    case 1:
+      for (let j = 0; j < len; j += 2) dy[j] = fromBits(SMALL_BITS[(j / 2 + r) % (SMALL_BITS.length - 1)]!);
+      break;
+    case 2:
+      dy.set(floatsFromBits([0xffc12345]), at);
+      break;
+    case 3:
+      dy[at] = r % 2 ? Infinity : -Infinity;
+      break;
+    case 4:
+      for (let j = 0; j < len; j++) dy[j] = (next() < 0.5 ? -3e38 : 3e38) * next();
+      break;
+  }
+  return { y: softmaxRow(len, r + 3), dy };
+}
+
+/** rows.length = outer * inner rows laid out as [outer, len, inner]: row o * inner + i's element k at (o * len + k) * inner + i. */
+function layRows(rows: readonly Float32Array[], len: number, inner: number): Float32Array {
+  const out = new Float32Array(rows.length * len);
+  const outBits = bitsOf(out);
+  rows.forEach((row, r) => {
+    const o = Math.floor(r / inner);
+    const i = r % inner;
+    const b = bitsOf(row);
+    for (let k = 0; k < len; k++) outBits[(o * len + k) * inner + i] = b[k]!;
+  });
+  return out;
+}
+
+/** x, an arbitrary y and dy for `count` rows of len laid out with `inner`. */
+function softmaxCase(count: number, len: number, inner: number): { x: Float32Array; y2: Float32Array; dy: Float32Array } {
+  const lay = (rows: readonly Float32Array[]) => layRows(rows, len, inner);
+  const grads = Array.from({ length: count }, (_, r) => gradRows(len, r));
+  return {
+    x: lay(Array.from({ length: count }, (_, r) => softmaxRow(len, r))),
+    y2: lay(grads.map((g) => g.y)),
+    dy: lay(grads.map((g) => g.dy)),
+  };
+}
+
+describe('CPU backend: WebAssembly SIMD softmax and logSoftmax', () => {
+  let simd: Activations;
+  let js: Activations;
+  withKernelSets((s, j) => {
+    simd = s;
+    js = j;
+  });
+
+  /**
+   * Forward on x, then backward twice: from the JS forward's y (what training feeds it) and from
+   * arbitrary y, both with the same dy. All on both kernel sets, compared bit for bit.
+   */
+  async function compareRows(
+    op: 'softmax' | 'logSoftmax',
+    shape: number[],
+    axis: number,
+    x: Float32Array,
+    y2: Float32Array,
+    dy: Float32Array,
+  ) {
+    const results: { y: Float32Array; dx: Float32Array; dx2: Float32Array }[] = [];
+    let y1: Float32Array = new Float32Array(0);
+    for (const acts of [js, simd]) {
+      const tx = acts.tensor(x, shape);
+      const y = acts.forward(op, tx, { axis });
+      if (acts === js) y1 = await y.read();
+      const ty1 = acts.tensor(y1, shape);
+      const ty2 = acts.tensor(y2, shape);
+      const tdy = acts.tensor(dy, shape);
+      const dx = acts.backward(op, { y: ty1, dy: tdy }, { axis });
+      const dx2 = acts.backward(op, { y: ty2, dy: tdy }, { axis });
+      results.push({ y: await y.read(), dx: await dx.read(), dx2: await dx2.read() });
+      for (const t of [tx, y, ty1, ty2, tdy, dx, dx2]) t.dispose();
+    }
+    const [reference, fast] = results as [(typeof results)[0], (typeof results)[0]];
+    const label = `${op} [${shape.join(', ')}] axis ${axis}`;
+    expectBits(`${label} forward`, fast.y, bitsOf(reference.y), { x });
+    expectBits(`${label} backward from its y`, fast.dx, bitsOf(reference.dx), { y: y1, dy });
+    expectBits(`${label} backward from other y`, fast.dx2, bitsOf(reference.dx2), { y: y2, dy });
+  }
+
+  for (const op of ['softmax', 'logSoftmax'] as const) {
+    it(`${op} along the last axis: forward and backward equal the JS kernels bit for bit, rows of 1 to 4096`, async () => {
+      for (const len of ROW_LENGTHS) {
+        const { x, y2, dy } = softmaxCase(ROW_KINDS, len, 1);
+        await compareRows(op, [ROW_KINDS, len], -1, x, y2, dy);
+      }
+    });
+
+    it(`${op} along an inner axis (four rows a vector, a partial group): bit for bit`, async () => {
+      for (const len of [1, 3, 7, 64, 65, 100]) {
+        // Groups of four and a partial one (inner 5, 13), whole groups (4), partial only (2, 3).
+        for (const [outer, inner] of [
+          [4, 5],
+          [4, 4],
+          [1, 3],
+          [2, 2],
+          [2, 13],
+        ] as const) {
+          const { x, y2, dy } = softmaxCase(outer * inner, len, inner);
+          await compareRows(op, [outer, len, inner], 1, x, y2, dy);
+        }
+      }
+    });
+  }
+
+  it('leave the JS kernels out, along the last axis and an inner one', () => {
+    const spies = [softmax.cpu, logSoftmax.cpu].flatMap((kernels) => [vi.spyOn(kernels, 'forward'), vi.spyOn(kernels, 'backward')]);
+    try {
+      for (const axis of [-1, 0]) {
+        const x = simd.tensor(uniformFloats(24, 1, 3), [6, 4]);
+        for (const op of ['softmax', 'logSoftmax'] as const) {
+          const y = simd.forward(op, x, { axis });
+          simd.backward(op, { y, dy: x }, { axis }).dispose();
+          y.dispose();
+        }
+        x.dispose();
+      }
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      const x = js.tensor(uniformFloats(8, 2, 3), [2, 4]);
+      js.forward('softmax', x).dispose();
+      expect(spies[0]).toHaveBeenCalledTimes(1);
+      x.dispose();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
 });
 
 /** The first few indices where got and want differ, with the input there (an empty list when none do). */

@@ -11,6 +11,9 @@ const ABS: i32 = 0x7fffffff;
 const INF: i32 = 0x7f800000;
 const QUIET_NAN: i32 = 0x7fc00000;
 
+// softmax and logSoftmax, in their own file.
+export { softmax_forward, softmax_backward } from './softmax';
+
 /** Blocks for tensors: AssemblyScript's TLSF allocator, 16-byte aligned. */
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);
