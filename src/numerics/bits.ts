@@ -30,5 +30,7 @@ export function f32FromBits(b: number): number {
 
 /** The bits of an f32 value. */
 export function f32Bits(value: number): number {
-  return new Uint32Array(Float32Array.of(value).buffer)[0]!;
+  // Through the shared scratch: the JS mask kernels call this once an element.
+  scratch[0] = value;
+  return scratchBits[0]!;
 }
