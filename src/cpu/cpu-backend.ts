@@ -9,6 +9,7 @@ import type { Gating } from '../ops/gated.js';
 import type { RowLayout } from '../ops/softmax.js';
 import type { Grouping } from '../ops/maxout.js';
 import type { Broadcast } from '../ops/prelu.js';
+import { isNanBits } from '../numerics/bits.js';
 import { treeSumBits } from '../numerics/exact.js';
 import { f32ToHalves, halvesToF32 } from '../numerics/half.js';
 import { HeapBlock, HeapHalves, HeapWords, createSimdHeap, type SimdHeap } from './simd.js';
@@ -211,10 +212,10 @@ export class CpuBackend implements Backend<CpuStorage> {
     const scratch = io.z ? undefined : this.allocate(length, 'f32');
     const zs = (io.z ?? scratch)!;
     try {
-      const x = f32(io.x);
-      const b = f32(io.bias);
-      const z = f32(zs);
-      for (let i = 0; i < length; i++) z[i] = x[i]! + b[Math.floor(i / shape.inner) % shape.channels]!;
+      const { x, bias } = io;
+      if (x instanceof HeapBlock && bias instanceof HeapBlock && zs instanceof HeapBlock) {
+        x.heap.kernels.bias_add(x.ptr, bias.ptr, zs.ptr, length, shape.channels, shape.inner);
+      } else biasAdd(f32(x), f32(bias), f32(zs), length, shape);
       if (kernel === 'fused_forward_mask') forwardAndMask(op, zs as CpuF32, io.y as CpuF32, io.mask as CpuWords, attrs);
       else runOp(op, 'forward', [zs as CpuF32], io.y as CpuF32, attrs);
     } finally {
@@ -420,6 +421,11 @@ export class CpuBackend implements Backend<CpuStorage> {
         return { sums, pending: [] };
       }
     }
+    if (input instanceof HeapBlock && sums instanceof HeapBlock && len > 0 && inner > 0 && len % inner === 0) {
+      // Strided rows (a layer's bias gradient): four rows a vector, in one pass.
+      input.heap.kernels.strided_tree_sums(input.ptr, rows, len, inner, sums.ptr);
+      return { sums, pending: [] };
+    }
     const values = u32(f32(input));
     const out = u32(f32(sums));
     for (let r = 0; r < rows; r++) {
@@ -444,6 +450,25 @@ export class CpuBackend implements Backend<CpuStorage> {
 
 /** The shortest run of a gated unit's halves (half * inner) that its heap path takes: below, a call a run costs more than gathering. */
 const GATED_RUN_MIN = 16;
+
+/**
+ * z = x + b[(i / inner) % channels], the twin of the SIMD bias_add: each sum IEEE's f32 sum (the
+ * float64 sum of two f32s, rounded once); a NaN operand quieted (x's first), any other NaN
+ * (Inf - Inf) 0x7fc00000, so that the bits do not depend on the engine's NaN.
+ */
+function biasAdd(x: Float32Array, b: Float32Array, z: Float32Array, length: number, shape: UnitShape): void {
+  const xb = u32(x);
+  const bb = u32(b);
+  const zb = u32(z);
+  for (let i = 0; i < length; i++) {
+    const c = Math.floor(i / shape.inner) % shape.channels;
+    const s = x[i]! + b[c]!;
+    if (s === s) z[i] = s;
+    else if (isNanBits(xb[i]!)) zb[i] = (xb[i]! | 0x400000) >>> 0;
+    else if (isNanBits(bb[c]!)) zb[i] = (bb[c]! | 0x400000) >>> 0;
+    else zb[i] = 0x7fc00000;
+  }
+}
 
 /** A whole storage as a region. */
 function region(storage: CpuStorage, length: number): Region<CpuStorage> {

@@ -25,8 +25,10 @@ export interface SimdKernels {
   prelu_forward(x: number, alpha: number, y: number, n: number, channels: number, inner: number): void;
   prelu_backward(x: number, alpha: number, dy: number, dx: number, terms: number, n: number, channels: number, inner: number): void;
   tree_sums(values: number, rows: number, len: number, out: number): void;
+  strided_tree_sums(values: number, rows: number, len: number, inner: number, out: number): void;
   maxout(x: number, dy: number, out: number, units: number, pieces: number, inner: number, backward: boolean): void;
   mul(a: number, b: number, out: number, n: number): void;
+  bias_add(x: number, b: number, z: number, n: number, channels: number, inner: number): void;
   softsign_forward(x: number, y: number, n: number): void;
   softsign_backward(x: number, dy: number, dx: number, n: number): void;
   linear_forward(x: number, y: number, n: number, alpha: number, beta: number): void;

@@ -8,6 +8,7 @@ import { createActivations, type Activations, type Dtype, type Tensor } from '..
 import { createCpuBackend, type CpuBackend, type CpuStorage } from '../../src/cpu/cpu-backend.js';
 import { HeapWords, createSimdHeap } from '../../src/cpu/simd.js';
 import { NO_UPPER_KEY, orderedKey } from '../../src/numerics/bits.js';
+import { treeSumBits } from '../../src/numerics/exact.js';
 import { f32ToHalfBits, halfToF32Bits } from '../../src/numerics/half.js';
 import { maxout } from '../../src/ops/maxout.js';
 import { logSoftmax, softmax } from '../../src/ops/softmax.js';
@@ -525,6 +526,51 @@ describe("CPU backend: the training layer's mask kernels in WebAssembly SIMD", (
     expect(bitsOf(out!.data)).toEqual(before.out);
   });
 
+  it("add the fused bias as the definition says on both kernel sets: IEEE's f32 sum, a NaN operand quieted (x's first), Inf - Inf 0x7fc00000", async () => {
+    const sets = [
+      await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' }),
+      await createActivations({ backend: 'cpu', cpuKernels: 'js' }),
+    ];
+    try {
+      // Runs of channels (last axis: 29 with a tail, 3 under a vector), runs of inner (NCHW), one channel.
+      const layouts = [
+        { shape: [37, 29], axis: -1 },
+        { shape: [400, 3], axis: -1 },
+        { shape: [2, 3, 5, 7], axis: 1 },
+        { shape: [1003], axis: 0 },
+      ];
+      for (const { shape, axis } of layouts) {
+        const n = shape.reduce((p, q) => p * q, 1);
+        const at = axis < 0 ? axis + shape.length : axis;
+        const channels = shape[at]!;
+        const inner = shape.slice(at + 1).reduce((p, q) => p * q, 1);
+        const x = inputs(n, [1, -1], n);
+        const bias = inputs(channels, [-1, Infinity], channels + 1);
+        const xb = bitsOf(x);
+        const bb = bitsOf(bias);
+        // linear (alpha 1, beta 0) passes z on: 1 * z + 0 in float64, so -0 gives +0; NaNs keep their bits.
+        const want = Uint32Array.from(xb, (xv, i) => {
+          const c = Math.floor(i / inner) % channels;
+          const nan = (v: number) => (v & 0x7fffffff) > 0x7f800000;
+          if (nan(xv)) return (xv | 0x400000) >>> 0;
+          if (nan(bb[c]!)) return (bb[c]! | 0x400000) >>> 0;
+          const z = Math.fround(x[i]! + bias[c]!);
+          return Number.isNaN(z) ? 0x7fc00000 : toBits(z === 0 ? 0 : z);
+        });
+        for (const acts of sets) {
+          const layer = acts.layer('linear', {}, { axis });
+          const tx = acts.tensor(x, shape);
+          const tb = acts.tensor(bias);
+          const y = layer.forwardBias(tx, tb);
+          expectBits(`${acts.cpuKernels} forwardBias [${shape.join(', ')}] axis ${axis}`, await y.read(), want, { x });
+          for (const t of [layer, tx, tb, y]) t.dispose();
+        }
+      }
+    } finally {
+      for (const acts of sets) acts.dispose();
+    }
+  });
+
   it('run under the layers (forward/backward, forwardBias/backwardBias, frozen PReLU) with the JS kernels left out and the same bits', async () => {
     const acts = {
       simd: await createActivations({ backend: 'cpu', cpuKernels: 'wasm-simd' }),
@@ -1020,6 +1066,50 @@ function mismatches(got: ArrayLike<number>, want: ArrayLike<number>, input: Arra
   }
   return out;
 }
+
+describe("CPU backend: a layer's bias-gradient sums (strided rows) in WebAssembly SIMD", () => {
+  // rows (channels) x len = outer * inner values: row r's value k at ((k / inner) * rows + r) * inner + k % inner.
+  const LAYOUTS: readonly { rows: number; outer: number; inner: number }[] = [
+    { rows: 29, outer: 37, inner: 1 }, // [batch, units]: seven groups of four and one that overlaps
+    { rows: 3, outer: 1000, inner: 1 }, // fewer rows than a vector
+    { rows: 1, outer: 5, inner: 1 },
+    { rows: 4, outer: 1, inner: 1 }, // len 1: the padding's add
+    { rows: 6, outer: 2, inner: 35 }, // NCHW, gathered inner apart
+    { rows: 64, outer: 3, inner: 16 },
+    { rows: 5, outer: 7, inner: 3 }, // len 21: partials of 16, 4 and 1 left
+    { rows: 8, outer: 4096, inner: 1 }, // len 4096: a power of two
+  ];
+  for (const { rows, outer, inner } of LAYOUTS) {
+    it(`rows ${rows}, outer ${outer}, inner ${inner}: the JS tree sum's bits, row by row`, async () => {
+      const backend = await createCpuBackend('wasm-simd');
+      const len = outer * inner;
+      // Specials (NaN payloads, infinities, ±0, subnormals), ±2^100 whose grouping decides
+      // overflow and cancellation, and random values.
+      const x = inputs(rows * len, [2 ** 100, -(2 ** 100), 3e38], rows + len);
+      const xb = bitsOf(x);
+      const want = Uint32Array.from({ length: rows }, (_, r) =>
+        treeSumBits(len, (k) => xb[(Math.floor(k / inner) * rows + r) * inner + (k % inner)]!),
+      );
+      const input = backend.upload(x);
+      const { sums } = backend.rowSums(input, rows, len, inner);
+      const got = new Float32Array(await backend.read(sums, rows, 'f32'));
+      backend.release(input);
+      backend.release(sums);
+      expectBits(`rows ${rows} len ${len} inner ${inner}`, got, want, {});
+      // The same without specials: finite sums whose rounding depends on the tree's grouping.
+      const finite = Float32Array.from({ length: rows * len }, (_, i) => ((i * 2654435761) % 1000) * (i % 3 === 0 ? 1e7 : 1e-3) - 300);
+      const fb = bitsOf(finite);
+      const want2 = Uint32Array.from({ length: rows }, (_, r) =>
+        treeSumBits(len, (k) => fb[(Math.floor(k / inner) * rows + r) * inner + (k % inner)]!),
+      );
+      const input2 = backend.upload(finite);
+      const second = backend.rowSums(input2, rows, len, inner).sums;
+      expectBits(`finite rows ${rows} len ${len} inner ${inner}`, new Float32Array(await backend.read(second, rows, 'f32')), want2, {});
+      backend.release(input2);
+      backend.release(second);
+    });
+  }
+});
 
 describe('CPU backend: f16 conversions in WebAssembly SIMD', () => {
   let simd: CpuBackend;

@@ -2095,3 +2095,121 @@ export function prelu_backward_mask(words: usize, alpha: usize, dy: usize, dx: u
     preluMaskedRun(words, first, alpha + (<usize>(r % channels) << 2), dy + at, dx + at, inner, 0);
   }
 }
+
+// The fused bias of the training layer (CpuBackend.fused): z = x + b[(i / inner) % channels], as
+// prelu_forward lays out its slopes. IEEE's f32 sum (the JS loop's float64 sum of two f32s rounds
+// once to it); a NaN operand comes back quieted (x's if both are), any other NaN (Inf - Inf) is
+// 0x7fc00000, as the JS loop writes them.
+@inline
+function biasAdd4(a: v128, b: v128): v128 {
+  const quiet = i32x4.splat(QUIET_BIT);
+  const s = f32x4.add(a, b);
+  const r = v128.bitselect(i32x4.splat(QUIET_NAN), s, isNan4(s));
+  return v128.bitselect(v128.or(a, quiet), v128.bitselect(v128.or(b, quiet), r, isNan4(b)), isNan4(a));
+}
+
+@inline
+function biasAdd1(a: i32, b: i32): i32 {
+  if (isNan(a)) return a | QUIET_BIT;
+  if (isNan(b)) return b | QUIET_BIT;
+  const s = reinterpret<i32>(reinterpret<f32>(a) + reinterpret<f32>(b));
+  return isNan(s) ? QUIET_NAN : s;
+}
+
+// A run of len elements: one bias (step 0) or biases alongside (step 4 bytes an element).
+@inline
+function biasAddRun(x: usize, b: usize, z: usize, len: i32, step: usize): void {
+  const one = i32x4.splat(load<i32>(b));
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(z + at, biasAdd4(v128.load(x + at), step ? v128.load(b + at) : one));
+  }
+  for (; i < len; i++) {
+    const at = <usize>i << 2;
+    store<i32>(z + at, biasAdd1(load<i32>(x + at), load<i32>(b + (step ? at : 0))));
+  }
+}
+
+export function bias_add(x: usize, b: usize, z: usize, n: i32, channels: i32, inner: i32): void {
+  if (inner == 1) {
+    for (let o = 0; o < n; o += channels) biasAddRun(x + (<usize>o << 2), b, z + (<usize>o << 2), channels, 4);
+    return;
+  }
+  const runs = n / inner;
+  for (let r = 0; r < runs; r++) {
+    const at = (<usize>r * <usize>inner) << 2;
+    biasAddRun(x + at, b + (<usize>(r % channels) << 2), z + at, inner, 0);
+  }
+}
+
+// The same tree sums for rows laid out as a layer's bias gradient reads them: row r's value k is
+// at ((k / inner) * rows + r) * inner + k % inner (rows = channels, len = outer * inner), four rows
+// a vector (neighbours in memory when inner = 1, gathered inner apart otherwise). In one pass, not
+// level by level: value k goes onto a stack of partial sums, and while k has its level's bit set
+// the partial below is added on its left (a binary counter), so each sum adds the same two halves
+// of the padded tree as treeSumRow; at the end the partials left (len's set bits) are added from
+// the smallest up, each on the left. The padding's adds of -0 change no value that is not a NaN,
+// and a NaN becomes 0x7fc00000 at its first add either way; len 1 adds the padding, as the tree.
+const SUM_STACK = memory.data(33 * 16, 16);
+
+@inline
+function gatherRows(at: usize, stride: usize, contiguous: bool): v128 {
+  if (contiguous) return v128.load(at);
+  let v = v128.load32_zero(at);
+  v = v128.load32_lane(at + stride, v, 1);
+  v = v128.load32_lane(at + stride * 2, v, 2);
+  return v128.load32_lane(at + stride * 3, v, 3);
+}
+
+/** Tree sums of `rows` strided rows of len = outer * inner values into out (see above). */
+export function strided_tree_sums(values: usize, rows: i32, len: i32, inner: i32, out: usize): void {
+  const outer = len / inner;
+  const stride = <usize>inner << 2;
+  for (let r = 0; r < rows; r += 4) {
+    // A last group of fewer than four rows repeats its last row in the spare lanes.
+    const first = r + 4 <= rows ? r : rows - 4;
+    const whole = first >= 0;
+    const base = values + ((<usize>(whole ? first : 0) * <usize>inner) << 2);
+    let k = 0;
+    for (let o = 0; o < outer; o++) {
+      const row = base + ((<usize>o * <usize>rows * <usize>inner) << 2);
+      for (let i = 0; i < inner; i++) {
+        let carry = whole ? gatherRows(row + (<usize>i << 2), stride, inner == 1) : gatherFew(row + (<usize>i << 2), stride, rows);
+        let level: usize = 0;
+        for (let c = k; c & 1; c >>= 1) {
+          carry = exactAdd4(v128.load(SUM_STACK + (level << 4)), carry);
+          level++;
+        }
+        v128.store(SUM_STACK + (level << 4), carry);
+        k++;
+      }
+    }
+    let sum = i32x4.splat(0);
+    let started = false;
+    for (let level: usize = 0; level < 32; level++) {
+      if (((len >> <i32>level) & 1) == 0) continue;
+      const partial = v128.load(SUM_STACK + (level << 4));
+      sum = started ? exactAdd4(partial, sum) : partial;
+      started = true;
+    }
+    if (len == 1) sum = exactAdd4(sum, i32x4.splat(<i32>0x80000000));
+    if (whole) v128.store(out + (<usize>first << 2), sum);
+    else for (let j = 0; j < rows; j++) store<i32>(out + (<usize>j << 2), extractLane(sum, j));
+    if (!whole || first != r) break;
+  }
+}
+
+// Fewer than four rows in all: lane j reads row min(j, rows - 1).
+@inline
+function gatherFew(at: usize, stride: usize, rows: i32): v128 {
+  let v = v128.load32_zero(at);
+  v = v128.load32_lane(at + stride * <usize>min(1, rows - 1), v, 1);
+  v = v128.load32_lane(at + stride * <usize>min(2, rows - 1), v, 2);
+  return v128.load32_lane(at + stride * <usize>min(3, rows - 1), v, 3);
+}
+
+@inline
+function extractLane(v: v128, j: i32): i32 {
+  return j == 0 ? i32x4.extract_lane(v, 0) : j == 1 ? i32x4.extract_lane(v, 1) : j == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
+}
