@@ -8,6 +8,7 @@
 //   prelu ([1024, 1024], slopes along the last axis), maxout    the allocating calls + dispose
 //   the exp family (sigmoid, tanh, silu, elu, selu, celu, softplus, gelu tanh, mish)   as elementwise
 //   the training layer's mask (relu, leakyRelu, relu6)   layer.forward (y + mask) + dispose; layer.backward
+//   a relu layer's fused bias ([1024, 1024])   layer.forwardBias + dispose; layer.backwardBias (dx, db)
 //
 // tfjs has no hardsigmoid, hardswish, softsign, linear or maxout op and no f16: its rows compose the same from its
 // ops (each note says how), as tfjs-layers and a tfjs user would; no tfjs row where it cannot.
@@ -94,6 +95,103 @@ export async function maskLayerRows({ simd, js, x, dy, reps, add }) {
     ready.s.dispose();
     ready.j.dispose();
   }
+}
+
+/**
+ * The fused bias of a relu layer on the CPU (x [1024, 1024], a bias per entry of the last axis):
+ * forwardBias (z = x + b, y and the mask) and backwardBias (dx from the mask, db the tree sums of
+ * dx per channel), the SIMD instance against the JS one and tfjs-wasm composing the same:
+ * relu(add(x, b)) and, for the gradient, dz = dy * step(z) and db = sum(dz, 0). `data`, `dyData`:
+ * 2^20 values each.
+ */
+export async function biasLayerRows({ simd, js, tf, tfWasm, data, dyData, reps, add }) {
+  const C = 1024;
+  const shape = [N / C, C];
+  const bias = Float32Array.from({ length: C }, (_, i) => ((i % 13) - 6) / 8);
+  const acts = { s: simd, j: js };
+  const t = {};
+  for (const k of ['s', 'j']) t[k] = { x: acts[k].tensor(data, shape), dy: acts[k].tensor(dyData, shape), b: acts[k].tensor(bias) };
+  const tfx = tfWasm ? tf.tensor2d(data, shape) : undefined;
+  const tfdy = tfWasm ? tf.tensor2d(dyData, shape) : undefined;
+  const tfb = tfWasm ? tf.tensor1d(bias) : undefined;
+  const f = 'cpu relu layer forwardBias, [1024, 1024]';
+  const fwd = (k) => {
+    const layer = acts[k].layer('relu');
+    return { run: () => layer.forwardBias(t[k].x, t[k].b).dispose(), layer };
+  };
+  const fs = fwd('s');
+  const fj = fwd('j');
+  await roundRobin(
+    [
+      { name: f, bytes: 8 * N + N / 8, run: fs.run },
+      { name: `${f} (js kernels)`, bytes: 8 * N + N / 8, run: fj.run, against: f },
+      ...(tfWasm
+        ? [
+            {
+              name: 'tfjs-wasm relu(add(x, b))',
+              bytes: 8 * N,
+              run: () => tf.tidy(() => tf.relu(tf.add(tfx, tfb))).dispose(),
+              against: f,
+              note: 'relu(add(x, b))',
+            },
+          ]
+        : []),
+    ],
+    { reps, add },
+  );
+  fs.layer.dispose();
+  fj.layer.dispose();
+  // Layers that ran forwardBias, one per call of the batch (backward takes what forward kept).
+  const primed = (k) => {
+    let made = [];
+    return {
+      setup(batch) {
+        for (const l of made) l.dispose();
+        made = Array.from({ length: batch }, () => {
+          const l = acts[k].layer('relu');
+          l.forwardBias(t[k].x, t[k].b).dispose();
+          return l;
+        });
+      },
+      run: (i) => {
+        const g = made[i].backwardBias(t[k].dy);
+        g.dx.dispose();
+        g.db.dispose();
+      },
+      dispose: () => made.forEach((l) => l.dispose()),
+    };
+  };
+  const ready = { s: primed('s'), j: primed('j') };
+  const b = 'cpu relu layer backwardBias (dx, db), [1024, 1024]';
+  const grad = () =>
+    tf
+      .tidy(() => {
+        const dz = tf.mul(tfdy, tf.step(tf.add(tfx, tfb)));
+        return [dz, tf.sum(dz, 0)];
+      })
+      .forEach((x) => x.dispose());
+  await roundRobin(
+    [
+      { name: b, bytes: 8 * N + N / 8, setup: ready.s.setup, run: ready.s.run },
+      { name: `${b} (js kernels)`, bytes: 8 * N + N / 8, setup: ready.j.setup, run: ready.j.run, against: b },
+      ...(tfWasm
+        ? [
+            {
+              name: 'tfjs-wasm relu(add(x, b)) gradient',
+              bytes: 12 * N,
+              run: grad,
+              against: b,
+              note: 'dz = mul(dy, step(add(x, b))), db = sum(dz, 0): from x, no mask kept',
+            },
+          ]
+        : []),
+    ],
+    { reps, add },
+  );
+  ready.s.dispose();
+  ready.j.dispose();
+  for (const k of ['s', 'j']) for (const v of Object.values(t[k])) v.dispose();
+  for (const v of [tfx, tfdy, tfb]) v?.dispose();
 }
 
 /** The rows; `tf` is tfjs-core with the wasm backend registered. */
@@ -451,6 +549,8 @@ export async function cpuSimdRows({ createActivations, tf, reps, add, log }) {
 
   await maskLayerRows({ simd, js, x: { s: s.x, j: j.x }, dy: { s: s.dy, j: j.dy }, reps, add });
   log('cpu-simd: mask layers done');
+  await biasLayerRows({ simd, js, tf, tfWasm, data, dyData, reps, add });
+  log('cpu-simd: bias layers done');
 
   for (const t of made) t.dispose();
   for (const t of [tx, tdy, ta, tx2, tdy2]) t?.dispose();

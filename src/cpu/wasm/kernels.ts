@@ -708,8 +708,9 @@ export function prelu_backward(x: usize, alpha: usize, dy: usize, dx: usize, ter
 // all -0, whose sums are -0, so shrinking each level to ceil(m / 2) is the padded tree's sum.
 @inline
 function exactAdd4(a: v128, b: v128): v128 {
+  // A NaN operand makes a NaN sum, so the sum's lanes say it all.
   const s = f32x4.add(a, b);
-  return v128.bitselect(i32x4.splat(QUIET_NAN), s, v128.or(isNan4(s), v128.or(isNan4(a), isNan4(b))));
+  return v128.bitselect(i32x4.splat(QUIET_NAN), s, isNan4(s));
 }
 
 @inline
@@ -2104,7 +2105,10 @@ export function prelu_backward_mask(words: usize, alpha: usize, dy: usize, dx: u
 function biasAdd4(a: v128, b: v128): v128 {
   const quiet = i32x4.splat(QUIET_BIT);
   const s = f32x4.add(a, b);
-  const r = v128.bitselect(i32x4.splat(QUIET_NAN), s, isNan4(s));
+  // A NaN operand makes a NaN sum: without NaN lanes in the sum, it is the answer.
+  const nan = isNan4(s);
+  if (!v128.any_true(nan)) return s;
+  const r = v128.bitselect(i32x4.splat(QUIET_NAN), s, nan);
   return v128.bitselect(v128.or(a, quiet), v128.bitselect(v128.or(b, quiet), r, isNan4(b)), isNan4(a));
 }
 
