@@ -180,6 +180,8 @@ describe('CPU backend: WebAssembly SIMD kernels', () => {
     { x: [1003], alpha: [1] }, // one slope: one run
     { x: [7, 13], alpha: [13] }, // along the last axis: rows of 13 (3 vectors and a tail)
     { x: [5, 16], alpha: [16] },
+    { x: [9, 4], alpha: [4] }, // two quads of rows (their terms transposed) and a row
+    { x: [12, 37], alpha: [37] }, // three quads, nine vectors and a tail each
     { x: [3, 3], alpha: [3] },
     { x: [2, 5, 3, 7], alpha: [5], axis: 1 }, // PyTorch's channels: runs of 21
     { x: [2, 6, 8], alpha: [6], axis: 1 }, // runs of 8
@@ -415,6 +417,8 @@ describe("CPU backend: the training layer's mask kernels in WebAssembly SIMD", (
     { x: [1003], alpha: [1] },
     { x: [7, 13], alpha: [13] }, // runs of 13 that start anywhere in a word
     { x: [5, 16], alpha: [16] },
+    { x: [9, 4], alpha: [4] }, // two quads of rows (their terms transposed) and a row
+    { x: [12, 37], alpha: [37] }, // three quads, nine vectors and a tail each
     { x: [3, 3], alpha: [3] },
     { x: [31], alpha: [31] },
     { x: [2, 5, 3, 7], alpha: [5], axis: 1 }, // runs of 21

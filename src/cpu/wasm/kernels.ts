@@ -220,7 +220,10 @@ export function clamp(x: usize, y: usize, n: i32, loBits: i32, hiBits: i32): voi
 @inline
 function scaled4(v: v128, alpha: v128): v128 {
   const p = f32x4.mul(v, alpha);
-  const fixed = v128.bitselect(i32x4.splat(QUIET_NAN), p, isNan4(p));
+  // A NaN v makes a NaN product: without NaN lanes in the product, it is the answer.
+  const nan = isNan4(p);
+  if (!v128.any_true(nan)) return p;
+  const fixed = v128.bitselect(i32x4.splat(QUIET_NAN), p, nan);
   return v128.bitselect(v, fixed, isNan4(v));
 }
 
@@ -594,7 +597,10 @@ export function f32_to_half(x: usize, h: usize, n: i32): void {
 @inline
 function exactMul4(a: v128, b: v128): v128 {
   const p = f32x4.mul(a, b);
-  const r = v128.bitselect(i32x4.splat(QUIET_NAN), p, isNan4(p));
+  // A NaN operand makes a NaN product: without NaN lanes in the product, it is the answer.
+  const nan = isNan4(p);
+  if (!v128.any_true(nan)) return p;
+  const r = v128.bitselect(i32x4.splat(QUIET_NAN), p, nan);
   return v128.bitselect(a, v128.bitselect(b, r, isNan4(b)), isNan4(a));
 }
 
@@ -679,6 +685,56 @@ function preluBackwardRun(x: usize, alpha: usize, dy: usize, dx: usize, terms: u
 }
 
 /**
+ * Rows row to row + 3 of PReLU backward with a slope per entry of the last axis (inner = 1): dx as
+ * preluBackwardRun; the terms of four rows and four slopes transposed, so that slope c's terms of
+ * the four rows (at c * perParam + row) go out as one vector.
+ */
+function preluBackwardQuad(x: usize, alpha: usize, dy: usize, dx: usize, terms: usize, channels: i32, perParam: usize, row: i32): void {
+  const rowBytes = <usize>channels << 2;
+  const base = <usize>row * rowBytes;
+  let c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    const at = base + (<usize>c << 2);
+    const a = v128.load(alpha + (<usize>c << 2));
+    const t0 = preluBackward4(x + at, dy + at, dx + at, a);
+    const t1 = preluBackward4(x + at + rowBytes, dy + at + rowBytes, dx + at + rowBytes, a);
+    const t2 = preluBackward4(x + at + 2 * rowBytes, dy + at + 2 * rowBytes, dx + at + 2 * rowBytes, a);
+    const t3 = preluBackward4(x + at + 3 * rowBytes, dy + at + 3 * rowBytes, dx + at + 3 * rowBytes, a);
+    const s0 = i32x4.shuffle(t0, t1, 0, 4, 1, 5);
+    const s1 = i32x4.shuffle(t0, t1, 2, 6, 3, 7);
+    const s2 = i32x4.shuffle(t2, t3, 0, 4, 1, 5);
+    const s3 = i32x4.shuffle(t2, t3, 2, 6, 3, 7);
+    const out = terms + ((<usize>c * perParam + <usize>row) << 2);
+    const stride = perParam << 2;
+    v128.store(out, i32x4.shuffle(s0, s2, 0, 1, 4, 5));
+    v128.store(out + stride, i32x4.shuffle(s0, s2, 2, 3, 6, 7));
+    v128.store(out + 2 * stride, i32x4.shuffle(s1, s3, 0, 1, 4, 5));
+    v128.store(out + 3 * stride, i32x4.shuffle(s1, s3, 2, 3, 6, 7));
+  }
+  for (; c < channels; c++) {
+    const a = load<i32>(alpha + (<usize>c << 2));
+    for (let r = 0; r < 4; r++) {
+      const at = base + <usize>r * rowBytes + (<usize>c << 2);
+      const b = load<i32>(x + at);
+      const d = load<i32>(dy + at);
+      const pos = b > 0 && !isNan(b);
+      store<i32>(dx + at, pos ? d : exactMul(d, a));
+      store<i32>(terms + ((<usize>c * perParam + <usize>(row + r)) << 2), pos ? 0 : exactMul(b, d));
+    }
+  }
+}
+
+/** One vector of PReLU backward (slopes a alongside): writes dx, returns the terms. */
+@inline
+function preluBackward4(x: usize, dy: usize, dx: usize, a: v128): v128 {
+  const b = v128.load(x);
+  const d = v128.load(dy);
+  const pos = v128.andnot(i32x4.gt_s(b, i32x4.splat(0)), isNan4(b));
+  v128.store(dx, v128.bitselect(d, exactMul4(d, a), pos));
+  return v128.andnot(exactMul4(b, d), pos);
+}
+
+/**
  * PReLU backward, slopes as prelu_forward: dx = x > 0 ? dy : alpha * dy, and each element's term
  * of dalpha (x > 0 ? +0 : x * dy) at terms[slope * (n / channels) + k], k its place among its
  * slope's elements, for the tree sums.
@@ -686,8 +742,15 @@ function preluBackwardRun(x: usize, alpha: usize, dy: usize, dx: usize, terms: u
 export function prelu_backward(x: usize, alpha: usize, dy: usize, dx: usize, terms: usize, n: i32, channels: i32, inner: i32): void {
   const perParam = <usize>(n / channels);
   if (inner == 1) {
-    // Element (o, c): term c * perParam + o, a stride of perParam between neighbours.
-    for (let o = 0; o < n; o += channels) {
+    // Element (o, c): term c * perParam + o, a stride of perParam between neighbours. Four rows
+    // at a time, their terms transposed, write each slope's four terms as one vector; the last
+    // rows one at a time.
+    const rows = n / channels;
+    let row = 0;
+    if (channels >= 4) {
+      for (; row + 4 <= rows; row += 4) preluBackwardQuad(x, alpha, dy, dx, terms, channels, perParam, row);
+    }
+    for (let o = row * channels; o < n; o += channels) {
       const at = <usize>o << 2;
       preluBackwardRun(x + at, alpha, dy + at, dx + at, terms + (<usize>(o / channels) << 2), channels, 4, perParam << 2);
     }
