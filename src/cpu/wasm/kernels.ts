@@ -7,9 +7,7 @@
 // Pointers are byte addresses of f32 arrays in this module's memory; n is the element count. Four
 // elements per v128, the last n % 4 one at a time.
 
-const ABS: i32 = 0x7fffffff;
-const INF: i32 = 0x7f800000;
-const QUIET_NAN: i32 = 0x7fc00000;
+import { ABS, INF, QUIET_NAN, SIGN, isNan, isNan4, keyOf, keyOf4 } from './lanes';
 
 // softmax and logSoftmax, in their own file.
 export { softmax_forward, softmax_backward } from './softmax';
@@ -23,31 +21,7 @@ export function free(ptr: usize): void {
   heap.free(ptr);
 }
 
-// A key that orders non-NaN f32 bit patterns like their values under a signed compare: negative
-// numbers map to minus their magnitude, so -0 and +0 both map to 0.
-@inline
-function keyOf(b: i32): i32 {
-  const m = b & ABS;
-  return b < 0 ? -m : m;
-}
-
-@inline
-function isNan(b: i32): bool {
-  return (b & ABS) > INF;
-}
-
-// The same, four lanes at a time: sign is all ones for negative lanes, and (m ^ sign) - sign
-// negates exactly those.
-@inline
-function keyOf4(b: v128): v128 {
-  const sign = i32x4.shr_s(b, 31);
-  return i32x4.sub(v128.xor(v128.and(b, i32x4.splat(ABS)), sign), sign);
-}
-
-@inline
-function isNan4(b: v128): v128 {
-  return i32x4.gt_s(v128.and(b, i32x4.splat(ABS)), i32x4.splat(INF));
-}
+// keyOf, isNan and their four-lane twins: ./lanes.ts.
 
 // Each kernel runs its vector step over the array in pairs of v128s (two independent chains per
 // iteration measured ~20% faster than one at 2^18 to 2^20 elements; four were no better), then
@@ -1159,7 +1133,6 @@ function nanFrom(r: v128, a: v128, b: v128): v128 {
   return v128.bitselect(fix, r, nan);
 }
 
-const SIGN: i32 = 0x80000000;
 const MINUS_INF: i32 = 0xff800000;
 
 @inline
@@ -1796,7 +1769,6 @@ export function mul(a: usize, b: usize, out: usize, n: i32): void {
 // ±1 at ±Inf; backward dy / ((1 + |x|) * (1 + |x|)). NaN lanes on the bits: forward keeps x's,
 // backward takes dy's, else x's without its sign (as the JS kernel's |x| carries it), quieted;
 // Inf / Inf gives 0x7fc00000.
-const INF_BITS: i32 = 0x7f800000;
 const ONE_BITS: i32 = 0x3f800000;
 const QUIET_BIT: i32 = 0x400000;
 
@@ -1809,7 +1781,7 @@ function softsignValue2(v: v128): v128 {
 function softsignForward4(x: usize, y: usize): void {
   const b = v128.load(x);
   const r = join32(softsignValue2(low64(b)), softsignValue2(high64(b)));
-  const inf = i32x4.eq(v128.and(b, i32x4.splat(~SIGN)), i32x4.splat(INF_BITS));
+  const inf = i32x4.eq(v128.and(b, i32x4.splat(~SIGN)), i32x4.splat(INF));
   const ones = v128.or(v128.and(b, i32x4.splat(SIGN)), i32x4.splat(ONE_BITS));
   v128.store(y, v128.bitselect(b, v128.bitselect(ones, r, inf), isNan4(b)));
 }
@@ -1817,7 +1789,7 @@ function softsignForward4(x: usize, y: usize): void {
 @inline
 function softsignForward1(b: i32): i32 {
   if (isNan(b)) return b;
-  if ((b & ~SIGN) == INF_BITS) return (b & SIGN) | ONE_BITS;
+  if ((b & ~SIGN) == INF) return (b & SIGN) | ONE_BITS;
   const v = <f64>reinterpret<f32>(b);
   return reinterpret<i32>(<f32>(v / (1.0 + Math.abs(v))));
 }

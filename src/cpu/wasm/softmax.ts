@@ -30,10 +30,7 @@
 //
 // Each element is read before it is written, so y may be x (and dx may be y or dy).
 
-const SIGN: i32 = 0x80000000;
-const ABS_BITS: i32 = 0x7fffffff;
-const INF_BITS: i32 = 0x7f800000;
-const QUIET: i32 = 0x7fc00000;
+import { ABS, INF, QUIET_NAN, SIGN, isNan4, keyOf4 } from './lanes';
 
 // src/numerics/deterministic.ts's constants, as their f32 bits.
 const LOG2E: f32 = reinterpret<f32>(0x3fb8aa3b);
@@ -60,28 +57,16 @@ const STAGE_OUT = memory.data(16, 16);
 
 // ---- four lanes of src/numerics/deterministic.ts ----
 
-@inline
-function isNanLanes(b: v128): v128 {
-  return i32x4.gt_s(v128.and(b, i32x4.splat(ABS_BITS)), i32x4.splat(INF_BITS));
-}
-
 // Lanes whose value is ±Inf or NaN.
 @inline
 function nonFinite(b: v128): v128 {
-  return i32x4.eq(v128.and(b, i32x4.splat(INF_BITS)), i32x4.splat(INF_BITS));
+  return i32x4.eq(v128.and(b, i32x4.splat(INF)), i32x4.splat(INF));
 }
 
 // 0x7fc00000 where nan, else v.
 @inline
 function quieted(v: v128, nan: v128): v128 {
-  return v128.bitselect(i32x4.splat(QUIET), v, nan);
-}
-
-// orderedKey: negative numbers map to minus their magnitude (so -0 and +0 both give 0).
-@inline
-function keyLanes(b: v128): v128 {
-  const sign = i32x4.shr_s(b, 31);
-  return i32x4.sub(v128.xor(v128.and(b, i32x4.splat(ABS_BITS)), sign), sign);
+  return v128.bitselect(i32x4.splat(QUIET_NAN), v, nan);
 }
 
 // The f32 bits with ordered key `key` (a key of 0 is +0), as the JS kernel's max.
@@ -118,7 +103,7 @@ function expLo4(x: v128, lo: v128): v128 {
   const e = f32x4.mul(f32x4.mul(p, pow2Lanes(k1)), pow2Lanes(f32x4.sub(k, k1)));
   const under = f32x4.lt(x, f32x4.splat(-104.0));
   const over = f32x4.gt(x, f32x4.splat(89.0));
-  return v128.bitselect(i32x4.splat(INF_BITS), v128.andnot(e, under), over);
+  return v128.bitselect(i32x4.splat(INF), v128.andnot(e, under), over);
 }
 
 // detLog(s) for s in [1, 2^32): s = 2^e m, m in [sqrt(2)/2, sqrt(2)), log m = 2 atanh(u) with
@@ -302,7 +287,7 @@ function unstage(to: usize, v: v128, count: i32): void {
 function rowValue(hi: f32, lo: f32, log: bool): f32 {
   let h = hi;
   let l: f32 = 0;
-  if ((reinterpret<i32>(hi) & INF_BITS) != INF_BITS) {
+  if ((reinterpret<i32>(hi) & INF) != INF) {
     h = hi + lo;
     l = lo - (h - hi);
   }
@@ -331,7 +316,7 @@ function rowOutput(x: v128, yv: v128, negM: v128, v: v128, log: bool): v128 {
     const hi = offsetHi4(x, negM);
     out = f32x4.add(f32x4.sub(hi, v), offsetLo4(x, negM, hi));
   } else out = f32x4.mul(yv, v);
-  return quieted(out, isNanLanes(out));
+  return quieted(out, isNan4(out));
 }
 
 @inline
@@ -345,20 +330,20 @@ function rowsForward(x: usize, y: usize, rows: i32, len: i32, log: bool): void {
     const xr = x + ((<usize>r * <usize>len) << 2);
     const yr = y + ((<usize>r * <usize>len) << 2);
     // The max by ordered key (NaN rows are all 0x7fc00000 whatever the max).
-    let keys = i32x4.splat(-ABS_BITS);
+    let keys = i32x4.splat(-ABS);
     let nan = i32x4.splat(0);
     for (let i = 0; i < vectors; i++) {
       const b = v128.load(xr + (<usize>i << 4));
-      keys = i32x4.max_s(keys, keyLanes(b));
-      nan = v128.or(nan, isNanLanes(b));
+      keys = i32x4.max_s(keys, keyOf4(b));
+      nan = v128.or(nan, isNan4(b));
     }
     if (rest) {
       const b = stage(STAGE_A, xr + (<usize>vectors << 4), rest);
-      keys = v128.bitselect(i32x4.max_s(keys, keyLanes(b)), keys, firstLanes(rest));
-      nan = v128.or(nan, isNanLanes(b));
+      keys = v128.bitselect(i32x4.max_s(keys, keyOf4(b)), keys, firstLanes(rest));
+      nan = v128.or(nan, isNan4(b));
     }
     if (v128.any_true(nan)) {
-      fill(yr, len, QUIET);
+      fill(yr, len, QUIET_NAN);
       continue;
     }
     keys = i32x4.max_s(keys, i32x4.shuffle(keys, keys, 2, 3, 0, 1));
@@ -378,7 +363,7 @@ function rowsForward(x: usize, y: usize, rows: i32, len: i32, log: bool): void {
     mergeRowLanes(lanes);
     const hi = f32x4.extract_lane(v128.load(ACC), 0);
     if (isNaN(hi)) {
-      fill(yr, len, QUIET);
+      fill(yr, len, QUIET_NAN);
       continue;
     }
     const v = f32x4.splat(rowValue(hi, f32x4.extract_lane(v128.load(ACC, 16), 0), log));
@@ -408,7 +393,7 @@ function rowGrad(yv: v128, dyv: v128, total: v128, log: bool): v128 {
   const out = log
     ? f32x4.sub(dyv, f32x4.mul(expLo4(yv, i32x4.splat(0)), total))
     : f32x4.mul(yv, f32x4.sub(dyv, total));
-  return quieted(out, isNanLanes(out));
+  return quieted(out, isNan4(out));
 }
 
 @inline
@@ -434,7 +419,7 @@ function rowsBackward(y: usize, dy: usize, dx: usize, rows: i32, len: i32, log: 
     // detSumValue: hi + lo where hi is finite, else hi.
     const hi = f32x4.extract_lane(v128.load(ACC), 0);
     const lo = f32x4.extract_lane(v128.load(ACC, 16), 0);
-    const total = f32x4.splat((reinterpret<i32>(hi) & INF_BITS) != INF_BITS ? hi + lo : hi);
+    const total = f32x4.splat((reinterpret<i32>(hi) & INF) != INF ? hi + lo : hi);
     for (let i = 0; i < vectors; i++) {
       const at = row + (<usize>i << 4);
       v128.store(dx + at, rowGrad(v128.load(y + at), v128.load(dy + at), total, log));
@@ -478,12 +463,12 @@ function columnsForward(x: usize, y: usize, outer: i32, len: i32, inner: i32, lo
       const start = ((<usize>o * <usize>len * <usize>inner + <usize>i0) << 2);
       const xs = x + start;
       const ys = y + start;
-      let keys = i32x4.splat(-ABS_BITS);
+      let keys = i32x4.splat(-ABS);
       let nan = i32x4.splat(0);
       for (let k = 0; k < len; k++) {
         const b = load4(xs + <usize>k * stride, count, STAGE_A);
-        keys = i32x4.max_s(keys, keyLanes(b));
-        nan = v128.or(nan, isNanLanes(b));
+        keys = i32x4.max_s(keys, keyOf4(b));
+        nan = v128.or(nan, isNan4(b));
       }
       const negM = v128.xor(fromKeyLanes(keys), i32x4.splat(SIGN));
       clearAccumulators(lanes);
@@ -504,7 +489,7 @@ function columnsForward(x: usize, y: usize, outer: i32, len: i32, inner: i32, lo
       const l = v128.and(f32x4.sub(lo, f32x4.sub(h, hi)), finite);
       const reciprocal = f32x4.div(f32x4.splat(1.0), h);
       const v = log ? f32x4.add(log4(h), f32x4.mul(l, reciprocal)) : reciprocal;
-      const nanRow = v128.or(nan, isNanLanes(hi));
+      const nanRow = v128.or(nan, isNan4(hi));
       for (let k = 0; k < len; k++) {
         const at = <usize>k * stride;
         let out: v128;
@@ -513,7 +498,7 @@ function columnsForward(x: usize, y: usize, outer: i32, len: i32, inner: i32, lo
           const t = offsetHi4(b, negM);
           out = f32x4.add(f32x4.sub(t, v), offsetLo4(b, negM, t));
         } else out = f32x4.mul(load4(ys + at, count, STAGE_A), v);
-        store4(ys + at, quieted(out, v128.or(nanRow, isNanLanes(out))), count);
+        store4(ys + at, quieted(out, v128.or(nanRow, isNan4(out))), count);
       }
     }
   }
