@@ -2206,7 +2206,9 @@ export function strided_tree_sums(values: usize, rows: i32, len: i32, inner: i32
   const outer = len / inner;
   const stride = <usize>inner << 2;
   for (let r = 0; r < rows; r += 4) {
-    // A last group of fewer than four rows repeats its last row in the spare lanes.
+    // A last group of fewer than four rows takes the four that end the rows (overlapping the
+    // group before, whose sums it writes again, the same); with fewer than four rows in all, the
+    // spare lanes repeat the last row (gatherFew) and only the real ones are written.
     const first = r + 4 <= rows ? r : rows - 4;
     const whole = first >= 0;
     const base = values + ((<usize>(whole ? first : 0) * <usize>inner) << 2);
