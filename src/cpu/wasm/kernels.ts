@@ -600,32 +600,44 @@ function preluForward1(b: i32, a: i32): i32 {
   return b > 0 || isNan(b) ? b : exactMul(b, a);
 }
 
-// A run of len elements: one slope (step 0) or slopes alongside (step 4 bytes an element).
+// A run of len elements with their parameter: one for all (step 0) or one alongside each (step 4
+// bytes an element); y = prelu(x, p) or, with `bias`, x + p (bias_add, below).
 @inline
-function preluForwardRun(x: usize, alpha: usize, y: usize, len: i32, step: usize): void {
-  const one = i32x4.splat(load<i32>(alpha));
+function channelRun(x: usize, p: usize, y: usize, len: i32, step: usize, bias: bool): void {
+  const one = i32x4.splat(load<i32>(p));
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const at = <usize>i << 2;
-    v128.store(y + at, preluForward4(v128.load(x + at), step ? v128.load(alpha + at) : one));
+    const v = v128.load(x + at);
+    const q = step ? v128.load(p + at) : one;
+    v128.store(y + at, bias ? biasAdd4(v, q) : preluForward4(v, q));
   }
   for (; i < len; i++) {
     const at = <usize>i << 2;
-    store<i32>(y + at, preluForward1(load<i32>(x + at), load<i32>(alpha + (step ? at : 0))));
+    const v = load<i32>(x + at);
+    const q = load<i32>(p + (step ? at : 0));
+    store<i32>(y + at, bias ? biasAdd1(v, q) : preluForward1(v, q));
   }
 }
 
-/** PReLU forward over n elements, slope (i / inner) % channels. */
-export function prelu_forward(x: usize, alpha: usize, y: usize, n: i32, channels: i32, inner: i32): void {
+// n elements whose parameter is p[(i / inner) % channels]: rows of channels with the parameters
+// alongside (inner = 1), else runs of inner elements sharing one.
+@inline
+function channelRuns(x: usize, p: usize, y: usize, n: i32, channels: i32, inner: i32, bias: bool): void {
   if (inner == 1) {
-    for (let o = 0; o < n; o += channels) preluForwardRun(x + (<usize>o << 2), alpha, y + (<usize>o << 2), channels, 4);
+    for (let o = 0; o < n; o += channels) channelRun(x + (<usize>o << 2), p, y + (<usize>o << 2), channels, 4, bias);
     return;
   }
   const runs = n / inner;
   for (let r = 0; r < runs; r++) {
     const at = (<usize>r * <usize>inner) << 2;
-    preluForwardRun(x + at, alpha + (<usize>(r % channels) << 2), y + at, inner, 0);
+    channelRun(x + at, p + (<usize>(r % channels) << 2), y + at, inner, 0, bias);
   }
+}
+
+/** PReLU forward over n elements, slope (i / inner) % channels. */
+export function prelu_forward(x: usize, alpha: usize, y: usize, n: i32, channels: i32, inner: i32): void {
+  channelRuns(x, alpha, y, n, channels, inner, false);
 }
 
 @inline
@@ -2096,7 +2108,7 @@ function maskNibble(words: usize, i: i32): v128 {
   return i32x4.eq(v128.and(i32x4.splat(bits), bit), bit);
 }
 
-// A run of len elements from element `first` (PReLU's slopes as preluForwardRun).
+// A run of len elements from element `first` (PReLU's slopes as channelRun).
 @inline
 function preluMaskedRun(words: usize, first: i32, alpha: usize, dy: usize, dx: usize, len: i32, step: usize): void {
   const one = i32x4.splat(load<i32>(alpha));
@@ -2155,31 +2167,9 @@ function biasAdd1(a: i32, b: i32): i32 {
   return isNan(s) ? QUIET_NAN : s;
 }
 
-// A run of len elements: one bias (step 0) or biases alongside (step 4 bytes an element).
-@inline
-function biasAddRun(x: usize, b: usize, z: usize, len: i32, step: usize): void {
-  const one = i32x4.splat(load<i32>(b));
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const at = <usize>i << 2;
-    v128.store(z + at, biasAdd4(v128.load(x + at), step ? v128.load(b + at) : one));
-  }
-  for (; i < len; i++) {
-    const at = <usize>i << 2;
-    store<i32>(z + at, biasAdd1(load<i32>(x + at), load<i32>(b + (step ? at : 0))));
-  }
-}
-
+/** z = x + b[(i / inner) % channels] over n elements (see above). */
 export function bias_add(x: usize, b: usize, z: usize, n: i32, channels: i32, inner: i32): void {
-  if (inner == 1) {
-    for (let o = 0; o < n; o += channels) biasAddRun(x + (<usize>o << 2), b, z + (<usize>o << 2), channels, 4);
-    return;
-  }
-  const runs = n / inner;
-  for (let r = 0; r < runs; r++) {
-    const at = (<usize>r * <usize>inner) << 2;
-    biasAddRun(x + at, b + (<usize>(r % channels) << 2), z + at, inner, 0);
-  }
+  channelRuns(x, b, z, n, channels, inner, true);
 }
 
 // The same tree sums for rows laid out as a layer's bias gradient reads them: row r's value k is
